@@ -1,0 +1,366 @@
+"""Load instrument YAML files, validate them and build :class:`~instruments.model.Instrument`.
+
+Errors name the file, the line, the item or scale concerned and what to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import ValidationError
+
+from instruments.model import (
+    Band,
+    Bands,
+    InconsistencyPair,
+    Instrument,
+    Item,
+    Profile,
+    ResponseFormat,
+    ResponseOption,
+    Scale,
+    ScaleMember,
+    Source,
+    Text,
+    ValiditySettings,
+)
+from instruments.schema import InstrumentSchema
+
+BUILTIN_DIR = Path(__file__).parent / "builtin"
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an instrument file."""
+
+    file: str
+    line: int | None
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        loc = f"{self.file}:{self.line}" if self.line else self.file
+        where = f" {self.where}:" if self.where else ""
+        return f"{loc}:{where} {self.message}"
+
+
+class InstrumentError(ValueError):
+    """An instrument file is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid instrument definition ({len(problems)} problem(s)):\n{lines}")
+
+
+class _LineConstructor(yaml.SafeLoader):
+    pass
+
+
+def _plain(node: yaml.Node, path: Path_, lines: dict[Path_, int], ctor: yaml.SafeLoader) -> Any:
+    """Convert a composed YAML node to plain data, recording the line of every path."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for knode, vnode in node.value:
+            key = ctor.construct_object(knode, deep=True)
+            if key == "<<":
+                raise yaml.constructor.ConstructorError(
+                    None, None, "YAML merge keys ('<<') are not supported", knode.start_mark
+                )
+            if key in out:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", knode.start_mark
+                )
+            out[key] = _plain(vnode, (*path, key), lines, ctor)
+            lines.setdefault((*path, key), knode.start_mark.line + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(v, (*path, i), lines, ctor) for i, v in enumerate(node.value)]
+    return ctor.construct_object(node, deep=True)
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
+    """Read a YAML file into plain data plus a map ``path -> line number``."""
+    text = path.read_text(encoding="utf-8")
+    ctor = _LineConstructor(text)
+    try:
+        node = ctor.get_single_node()
+        if node is None:
+            return None, {}
+        lines: dict[Path_, int] = {}
+        data = _plain(node, (), lines, ctor)
+    finally:
+        ctor.dispose()
+    return data, lines
+
+
+def _flatten(messages: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    if isinstance(messages, Mapping):
+        for key, sub in messages.items():
+            if key == "_schema":
+                yield from _flatten(sub, path)
+            else:
+                yield from _flatten(sub, (*path, key))
+    elif isinstance(messages, list | tuple):
+        for m in messages:
+            yield from _flatten(m, path)
+    else:
+        yield path, str(messages)
+
+
+def _describe(path: Path_, data: Any) -> str:
+    """Human location: ``items[3] (item 'q_12').text.en``."""
+    parts: list[str] = []
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            label = f"[{part}]"
+            if isinstance(node, list) and part < len(node) and isinstance(node[part], dict):
+                ident = node[part].get("id") or node[part].get("item") or node[part].get("level")
+                if ident is not None:
+                    label += f" ({ident})"
+            parts.append(label)
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            parts.append(("." if parts else "") + str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def _line_of(path: Path_, lines: dict[Path_, int]) -> int | None:
+    for n in range(len(path), -1, -1):
+        if path[:n] in lines:
+            return lines[path[:n]]
+    return None
+
+
+def _text(d: Mapping[str, Any] | None) -> Text | None:
+    if d is None:
+        return None
+    return Text(fr=d["fr"], en=d.get("en"))
+
+
+def _build(data: dict[str, Any], path: Path | None) -> Instrument:
+    formats = {}
+    for fid, f in data["response_formats"].items():
+        formats[fid] = ResponseFormat(
+            id=fid,
+            type=f["type"],
+            options=tuple(
+                ResponseOption(value=o["value"], label=Text(**o["label"]))
+                for o in f.get("options") or []
+            ),
+            minimum=f.get("min"),
+            maximum=f.get("max"),
+            size=f.get("size"),
+            max_length=f.get("max_length"),
+        )
+    items = tuple(
+        Item(
+            id=i["id"],
+            text=Text(**i["text"]),
+            format=i["format"],
+            block=i.get("block"),
+            required=i.get("required", False),
+        )
+        for i in data["items"]
+    )
+    scales = []
+    for s in data["scales"]:
+        bands = None
+        if s.get("bands"):
+            b = s["bands"]
+            bands = Bands(
+                metric=b["metric"],
+                levels=tuple(
+                    Band(
+                        level=lv["level"],
+                        label=Text(**lv["label"]),
+                        text=Text(**lv["text"]),
+                        minimum=lv.get("min"),
+                        maximum=lv.get("max"),
+                    )
+                    for lv in b["levels"]
+                ),
+            )
+        scales.append(
+            Scale(
+                id=s["id"],
+                name=Text(**s["name"]),
+                description=_text(s.get("description")),
+                members=tuple(
+                    ScaleMember(
+                        item=m["item"], key=m["key"], weight=m["weight"], option=m["option"]
+                    )
+                    for m in s["items"]
+                ),
+                method=s["method"],
+                min_answered=s["min_answered"],
+                level=s.get("level"),
+                parent=s.get("parent"),
+                ipsative_group=s.get("ipsative_group"),
+                reliability=s.get("reliability"),
+                bands=bands,
+            )
+        )
+    v = data.get("validity") or {}
+    validity = ValiditySettings(
+        longstring_max=v.get("longstring_max"),
+        irv_min=v.get("irv_min"),
+        missing_max=v.get("missing_max", 0.2),
+        min_seconds_per_item=v.get("min_seconds_per_item", 1.5),
+        inconsistency_pairs=tuple(
+            InconsistencyPair(p["first"], p["second"], p["relation"])
+            for p in v.get("inconsistency_pairs") or []
+        ),
+        inconsistency_max=v.get("inconsistency_max"),
+        flat_profile_scales=tuple(v.get("flat_profile_scales") or ()),
+        flat_profile_sd_min=v.get("flat_profile_sd_min"),
+    )
+    prof = data.get("profile")
+    profile = None
+    if prof:
+        order = "RIASEC" if prof["type"] == "riasec" else None
+        keys = list(order) if order else list(prof["scales"])
+        profile = Profile(type=prof["type"], scales=tuple((k, prof["scales"][k]) for k in keys))
+    return Instrument(
+        id=data["id"],
+        version=data["version"],
+        name=Text(**data["name"]),
+        description=Text(**data["description"]),
+        construct=data["construct"],
+        licence=data["licence"],
+        source=Source(citation=data["source"]["citation"], url=data["source"].get("url")),
+        minutes=data["minutes"],
+        languages=tuple(data["languages"]),
+        formats=formats,
+        items=items,
+        scales=tuple(scales),
+        instructions=_text(data.get("instructions")),
+        validity=validity,
+        norms=data.get("norms"),
+        profile=profile,
+        path=path,
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+def check_instrument_file(
+    path: str | Path, *, check_norms: bool = True
+) -> tuple[Instrument | None, list[Problem]]:
+    """Validate one file; return the instrument (or None) and every problem found.
+
+    ``check_norms=False`` skips the check that the declared norm file exists (used when
+    building that very file).
+    """
+    p = Path(path)
+    name = str(p)
+    try:
+        data, lines = read_yaml(p)
+    except FileNotFoundError:
+        return None, [Problem(name, None, "", "file not found")]
+    except UnicodeDecodeError as exc:
+        return None, [Problem(name, None, "", f"not UTF-8 text ({exc.reason}); save it as UTF-8")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(name, line, "", f"YAML syntax error: {problem}")]
+    if not isinstance(data, dict):
+        return None, [Problem(name, 1, "", "the file must be a YAML mapping (id: ..., items: ...)")]
+    # Top-level keys starting with "x-" hold YAML anchors (shared bands...) and are ignored.
+    data = {k: v for k, v in data.items() if not str(k).startswith("x-")}
+    try:
+        loaded = InstrumentSchema().load(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(name, _line_of(path_, lines), _describe(path_, data), msg)
+            for path_, msg in _flatten(exc.messages)
+        ]
+        problems.sort(key=lambda pr: (pr.line or 0, pr.where))
+        return None, problems
+    instrument = _build(dict(loaded), p.resolve())
+    problems = []
+    norms = instrument.norms_path()
+    if check_norms and norms is not None and not norms.exists():
+        problems.append(
+            Problem(
+                name,
+                lines.get(("norms",)),
+                "norms",
+                f"norm file '{instrument.norms}' not found next to the instrument",
+            )
+        )
+    return (instrument if not problems else None), problems
+
+
+def load_instrument(path: str | Path, *, check_norms: bool = True) -> Instrument:
+    """Load and validate an instrument file.
+
+    Raises
+    ------
+    InstrumentError
+        With every problem found (file, line, item or scale, what to fix).
+
+    Examples
+    --------
+    >>> inst = load_instrument(BUILTIN_DIR / "ipip-bfi-25.yaml")
+    >>> inst.key, len(inst.items), [s.id for s in inst.scales][:2]
+    ('ipip-bfi-25@1.0.0', 25, ['agreeableness', 'conscientiousness'])
+    """
+    instrument, problems = check_instrument_file(path, check_norms=check_norms)
+    if problems or instrument is None:
+        raise InstrumentError(problems)
+    return instrument
+
+
+def builtin_files() -> list[Path]:
+    """The built-in instrument files, sorted by name."""
+    return sorted(BUILTIN_DIR.glob("*.yaml"))
+
+
+def load_all(paths: Iterable[str | Path] | None = None) -> dict[str, Instrument]:
+    """Load several instruments (default: the built-in ones), keyed by id.
+
+    Every file is checked before raising, so one error lists the problems of all files.
+    """
+    files = list(paths) if paths is not None else builtin_files()
+    out: dict[str, Instrument] = {}
+    problems: list[Problem] = []
+    for f in files:
+        inst, probs = check_instrument_file(f)
+        problems.extend(probs)
+        if inst is not None:
+            if inst.id in out:
+                problems.append(
+                    Problem(str(f), None, "id", f"instrument id '{inst.id}' is used twice")
+                )
+            out[inst.id] = inst
+    if problems:
+        raise InstrumentError(problems)
+    return out
+
+
+def resolve_instrument(id_or_file: str, *, check_norms: bool = True) -> Instrument:
+    """An instrument by built-in id (``ipip-bfi-25``) or by file path."""
+    p = Path(id_or_file)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return load_instrument(p, check_norms=check_norms)
+    for f in builtin_files():
+        if f.stem == id_or_file:
+            return load_instrument(f, check_norms=check_norms)
+    known = ", ".join(f.stem for f in builtin_files())
+    raise InstrumentError(
+        [
+            Problem(
+                id_or_file, None, "", f"no such instrument file or built-in id (built-in: {known})"
+            )
+        ]
+    )

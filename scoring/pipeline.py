@@ -1,0 +1,134 @@
+"""The whole scoring pipeline: response matrix -> scale scores -> norms -> validity -> profile.
+
+Examples
+--------
+>>> from instruments import load_instrument, BUILTIN_DIR
+>>> inst = load_instrument(BUILTIN_DIR / "ipip-bfi-25.yaml")
+>>> rng = np.random.default_rng(1)
+>>> m = pd.DataFrame(rng.integers(1, 7, (3, 25)).astype(float),
+...                  columns=[i.id for i in inst.items], index=["a", "b", "c"])
+>>> result = score(inst, m)
+>>> result.table.loc["a", "openness.t"] > 0
+np.True_
+>>> result.norm_version is not None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from instruments.model import Instrument
+from scoring.norms import NormTable, apply_norms
+from scoring.profiles import riasec_profile, value_ranks
+from scoring.scales import score_scales
+from scoring.validity import validity_indices
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Scores of many respondents: one row each, columns per scale and index.
+
+    ``instrument_key`` (``id@version``) and ``norm_version`` identify what produced them,
+    so that re-scoring is reproducible.
+    """
+
+    table: pd.DataFrame
+    instrument_key: str
+    norm_version: str | None
+
+
+def load_norms(instrument: Instrument) -> NormTable | None:
+    """The instrument's norm table, or None when it declares none."""
+    path = instrument.norms_path()
+    return NormTable.load(path) if path is not None else None
+
+
+def score(
+    instrument: Instrument,
+    matrix: pd.DataFrame,
+    *,
+    demographics: pd.DataFrame | None = None,
+    seconds: pd.Series | None = None,
+    norms: NormTable | None | bool = True,
+) -> ScoreResult:
+    """Score a response matrix completely.
+
+    Parameters
+    ----------
+    instrument
+        The validated instrument.
+    matrix
+        Respondents x item ids, NaN for missing (see :mod:`scoring.matrix`).
+    demographics
+        Columns used by the norm groups (e.g. ``sex``, ``age``), same index as ``matrix``.
+    seconds
+        Total seconds spent per respondent, for the speed index.
+    norms
+        ``True`` (default) loads the instrument's own norm table if it declares one;
+        a :class:`NormTable` uses that one; ``None``/``False`` skips norms.
+    """
+    table = score_scales(instrument, matrix)
+    parts = [table]
+    table_norms: NormTable | None
+    if norms is True:
+        table_norms = load_norms(instrument)
+    elif isinstance(norms, NormTable):
+        table_norms = norms
+    else:
+        table_norms = None
+    if table_norms is not None:
+        rel = {sc.id: sc.reliability for sc in instrument.scales}
+        parts.append(apply_norms(table, table_norms, demographics=demographics, reliabilities=rel))
+    if instrument.profile is not None:
+        cols = {key: table[f"{sid}.mean"] for key, sid in instrument.profile.scales}
+        frame = pd.DataFrame(cols, index=table.index)
+        if instrument.profile.type == "riasec":
+            sums = pd.DataFrame(
+                {key: table[f"{sid}.raw"] for key, sid in instrument.profile.scales},
+                index=table.index,
+            )
+            settings = instrument.metadata.get("riasec", {})
+            riasec_opts = settings if isinstance(settings, dict) else {}
+            parts.append(
+                riasec_profile(
+                    sums,
+                    flat_max_differentiation=_opt_float(
+                        riasec_opts.get("flat_max_differentiation")
+                    ),
+                    low_max=_opt_float(riasec_opts.get("low_max")),
+                )
+            )
+        else:
+            ranks = value_ranks(frame)
+            ranks.columns = [f"{c}.rank" for c in ranks.columns]
+            parts.append(ranks)
+    parts.append(validity_indices(instrument, matrix, seconds=seconds, scale_scores=table))
+    result = _ordered(pd.concat(parts, axis=1), [sc.id for sc in instrument.scales])
+    return ScoreResult(
+        table=result,
+        instrument_key=instrument.key,
+        norm_version=table_norms.version if table_norms is not None else None,
+    )
+
+
+def _ordered(table: pd.DataFrame, scale_ids: list[str]) -> pd.DataFrame:
+    """Columns grouped per scale (in the instrument's order), then profile and validity."""
+    first: list[str] = []
+    for sid in scale_ids:
+        first.extend(c for c in table.columns if c.rsplit(".", 1)[0] == sid)
+    rest = [c for c in table.columns if c not in set(first)]
+    out = table[first + rest]
+    n_cols = [f"{sid}.n" for sid in scale_ids]
+    return out.astype({c: np.int64 for c in n_cols})
+
+
+def _opt_float(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float | np.floating):
+        return float(value)
+    raise ValueError(f"expected a number, got {value!r}")

@@ -1,0 +1,256 @@
+"""The ``boussole`` command line.
+
+``boussole instruments check FILE...`` / ``instruments list``, ``boussole score``,
+``boussole norms build``, ``boussole demo`` and ``boussole run``. Errors are printed as
+plain sentences on stderr and exit with code 1 (2 for a wrong option); nothing is written
+when the input is invalid.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from instruments import (
+    Instrument,
+    InstrumentError,
+    builtin_files,
+    check_instrument_file,
+    resolve_instrument,
+)
+from scoring.errors import NormsError, ScoringInputError
+from service.batch import BatchError, build_norms_file, score_file, summarise
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Erreur / Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _instrument(id_or_file: str, *, check_norms: bool = True) -> Instrument:
+    try:
+        return resolve_instrument(id_or_file, check_norms=check_norms)
+    except InstrumentError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="boussole")
+def main() -> None:
+    """Boussole : questionnaires et scoring psychométrique pour les bilans de compétences."""
+
+
+@main.group()
+def instruments() -> None:
+    """Check and list instrument definitions."""
+
+
+@instruments.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def instruments_check(files: tuple[Path, ...]) -> None:
+    """Validate instrument FILES; report every problem, exit 1 if any."""
+    bad = 0
+    for f in files:
+        inst, problems = check_instrument_file(f)
+        if problems or inst is None:
+            bad += 1
+            click.echo(f"ÉCHEC {f}: {len(problems)} problème(s)", err=True)
+            for p in problems:
+                click.echo(f"  - {p}", err=True)
+        else:
+            n_scales = len(inst.scales)
+            click.echo(f"OK    {f}: {inst.key}, {len(inst.items)} items, {n_scales} échelles")
+    if bad:
+        sys.exit(1)
+
+
+@instruments.command("list")
+def instruments_list() -> None:
+    """List the built-in instruments with item counts and estimated minutes."""
+    rows = []
+    for f in builtin_files():
+        inst, problems = check_instrument_file(f)
+        if inst is None:
+            rows.append((f.stem, "?", "?", "?", f"invalide ({len(problems)} problème(s))"))
+            continue
+        rows.append(
+            (inst.id, inst.version, str(len(inst.items)), f"{inst.minutes:g}", inst.name.fr)
+        )
+    header = ("id", "version", "items", "minutes", "nom")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for r in [header, *rows]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+
+
+@main.command("score")
+@click.option(
+    "--instrument", "-i", "instrument_id", required=True, help="Built-in id or YAML file."
+)
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Wide CSV or XLSX: an id column, one column per item id.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output .csv, .xlsx or .json (written atomically).",
+)
+@click.option("--id-column", default="id", show_default=True)
+@click.option("--keep", multiple=True, help="Extra column to copy to the output (repeatable).")
+@click.option(
+    "--invalid",
+    type=click.Choice(["error", "missing"]),
+    default="error",
+    show_default=True,
+    help="What to do with cells outside the coding: stop, or treat as missing and report.",
+)
+@click.option("--ignore-unknown", is_flag=True, help="Ignore columns that are not items.")
+@click.option("--no-norms", is_flag=True, help="Raw scores only.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: if a terminal).",
+)
+def score_cmd(
+    instrument_id: str,
+    input_path: Path,
+    output_path: Path,
+    id_column: str,
+    keep: tuple[str, ...],
+    invalid: str,
+    ignore_unknown: bool,
+    no_norms: bool,
+    progress: bool | None,
+) -> None:
+    """Score a file of answers (see docs/cli.md)."""
+    inst = _instrument(instrument_id)
+    try:
+        report = score_file(
+            inst,
+            input_path,
+            output_path,
+            id_column=id_column,
+            keep=keep,
+            invalid="raise" if invalid == "error" else "missing",
+            ignore_unknown=ignore_unknown,
+            use_norms=not no_norms,
+            progress=progress,
+        )
+    except (BatchError, ScoringInputError, NormsError) as exc:
+        _fail(f"{exc}\nRien n'a été écrit / nothing was written.")
+        return
+    for cell in report.invalid[:20]:
+        click.echo(f"  valeur traitée comme manquante / set to missing: {cell}", err=True)
+    if len(report.invalid) > 20:
+        click.echo(f"  ... {len(report.invalid) - 20} autre(s)", err=True)
+    norms = f", normes {report.norm_version}" if report.norm_version else ", sans normes"
+    click.echo(f"{report.rows} répondant(s) scoré(s) avec {inst.key}{norms} -> {output_path}")
+
+
+@main.group()
+def norms() -> None:
+    """Norm tables."""
+
+
+@norms.command("build")
+@click.option("--instrument", "-i", "instrument_id", required=True)
+@click.option("--input", "input_path", required=True, type=click.Path(path_type=Path))
+@click.option("--output", "output_path", required=True, type=click.Path(path_type=Path))
+@click.option("--group-by", default="", help="Comma-separated grouping columns, e.g. sex,age_band.")
+@click.option("--bands", multiple=True, help="Derived bands, e.g. age:18-24,25-34,35-44,45-54,55-")
+@click.option("--filter", "query", default=None, help="pandas query kept rows, e.g. 'age >= 18'.")
+@click.option("--min-n", default=100, show_default=True, help="Smallest usable group.")
+@click.option("--source", default="", help="Provenance text recorded in the table.")
+@click.option("--id-column", default="id", show_default=True)
+@click.option("--norm-version", default=None, help="Version label (default: today's date).")
+def norms_build(
+    instrument_id: str,
+    input_path: Path,
+    output_path: Path,
+    group_by: str,
+    bands: tuple[str, ...],
+    query: str | None,
+    min_n: int,
+    source: str,
+    id_column: str,
+    norm_version: str | None,
+) -> None:
+    """Build norm tables (n, mean, SD, percentiles per scale and group) from answers."""
+    inst = _instrument(instrument_id, check_norms=False)
+    groups = [g.strip() for g in group_by.split(",") if g.strip()]
+    try:
+        table = build_norms_file(
+            inst,
+            input_path,
+            output_path,
+            group_by=groups,
+            bands=bands,
+            query=query,
+            min_n=min_n,
+            source=source,
+            id_column=id_column,
+            norm_version=norm_version,
+        )
+    except (BatchError, ScoringInputError, NormsError) as exc:
+        _fail(f"{exc}\nRien n'a été écrit / nothing was written.")
+        return
+    for g in table.groups:
+        mark = "" if g["usable"] else "  (trop petit : non utilisé / too small: not used)"
+        click.echo(f"  {table.describe_group(g['key']):<30} n = {g['n']}{mark}")
+    click.echo(f"Normes {table.version} écrites dans {output_path}")
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Score the sample and stop.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Score the bundled sample answers, then start the service."""
+    import tempfile
+
+    from instruments import BUILTIN_DIR
+    from service.batch import read_table
+
+    inst = _instrument("ipip-bfi-25")
+    sample = BUILTIN_DIR / "sample" / "ipip-bfi-25-sample.csv"
+    out = Path(tempfile.mkdtemp(prefix="boussole-demo-")) / "scores.csv"
+    report = score_file(inst, sample, out, progress=False)
+    frame = next(read_table(out, progress=False))
+    click.echo(f"Démo : {report.rows} répondants fictifs scorés avec {inst.key} -> {out}")
+    click.echo(summarise(frame))
+    if not no_serve:
+        _serve(host, port)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def run(host: str, port: int) -> None:
+    """Start the development server."""
+    _serve(host, port)
+
+
+def _serve(host: str, port: int) -> None:
+    from service.app import create_app
+
+    try:
+        app = create_app()
+    except InstrumentError as exc:
+        _fail(f"le service ne démarre pas / the service refuses to start:\n{exc}")
+        return
+    click.echo(f"Boussole est servi sur http://{host}:{port}/  (Ctrl+C pour arrêter)", err=False)
+    sys.stdout.flush()
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
