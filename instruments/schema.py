@@ -118,7 +118,7 @@ class ItemSchema(_Base):
     required = fields.Boolean(load_default=False)
 
 
-class MemberField(fields.Field):
+class MemberField(fields.Field):  # type: ignore[type-arg]
     """A scale member: ``"A1"``, ``"-A1"`` (reverse keyed) or a mapping
     ``{item: A1, key: "-", weight: 2, option: 3}``."""
 
@@ -356,14 +356,15 @@ class InstrumentSchema(_Base):
             elif iid:
                 seen[iid] = i
             check_text(("items", i, "text"), item.get("text"))
-            fid = item.get("format")
-            if fid and fid not in formats:
+            fmt_id = item.get("format")
+            if fmt_id and fmt_id not in formats:
                 add(
                     errors,
                     ("items", i, "format"),
-                    f"unknown response format '{fid}'; declared formats: {', '.join(sorted(formats))}",
+                    f"unknown response format '{fmt_id}'; declared formats:"
+                    f" {', '.join(sorted(formats))}",
                 )
-            elif fid and formats[fid].get("type") == "ranking":
+            elif fmt_id and formats[fmt_id].get("type") == "ranking":
                 if not item.get("block"):
                     add(errors, ("items", i, "block"), "a ranking item needs a 'block' id")
                 else:

@@ -31,7 +31,17 @@ class InvalidCell:
 
     def __str__(self) -> str:
         where = f"line {self.line} (id {self.row})" if self.line is not None else f"row {self.row}"
-        return f"{where}, column '{self.column}': {self.reason} (value {self.value!r})"
+        return f"{where}, column '{self.column}': {self.reason} (value {_show(self.value)})"
+
+
+def _show(value: object) -> str:
+    """A cell value as the user typed it: 9, 2.5, 'abc'."""
+    item = getattr(value, "item", None)
+    if callable(item):
+        value = item()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return repr(value)
 
 
 @dataclass
@@ -113,10 +123,10 @@ def _check_column(
         lo, hi = fmt.coding_range
         ok = (arr >= lo) & (arr <= hi)
         why = f"outside the declared range {lo:g} to {hi:g}"
-    refused = present & ~ok
-    for row in raw.index[refused]:
+    refused_cells = present & ~ok
+    for row in raw.index[refused_cells]:
         bad.append(InvalidCell(row, name, raw[row], why))
-    return values.mask(refused)
+    return values.mask(refused_cells)
 
 
 def _check_ranking_blocks(
@@ -158,7 +168,7 @@ def _finish(
 ) -> ResponseMatrix:
     data = _check_ranking_blocks(instrument, data, bad)
     if first_line is not None and bad:
-        positions = data.index.get_indexer([b.row for b in bad])
+        positions = data.index.get_indexer(pd.Index([b.row for b in bad]))
         bad = [replace(b, line=first_line + int(p)) for b, p in zip(bad, positions, strict=True)]
     if bad and invalid == "raise":
         raise ScoringInputError([str(b) for b in bad[:MAX_REPORTED]], total=len(bad))

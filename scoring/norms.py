@@ -61,7 +61,7 @@ def z_to_sten(z: np.ndarray) -> np.ndarray:
     array([ 1.,  5.,  6.,  6., 10., nan])
     """
     z = np.asarray(z, dtype=np.float64)
-    return np.clip(_round_half_up(2.0 * z + 5.5), 1, 10)
+    return np.asarray(np.clip(_round_half_up(2.0 * z + 5.5), 1, 10), dtype=np.float64)
 
 
 def z_to_stanine(z: np.ndarray) -> np.ndarray:
@@ -73,7 +73,7 @@ def z_to_stanine(z: np.ndarray) -> np.ndarray:
     array([1., 5., 5., 6., 9.])
     """
     z = np.asarray(z, dtype=np.float64)
-    return np.clip(_round_half_up(2.0 * z + 5.0), 1, 9)
+    return np.asarray(np.clip(_round_half_up(2.0 * z + 5.0), 1, 9), dtype=np.float64)
 
 
 def percentile_from_normal(z: np.ndarray) -> np.ndarray:
@@ -469,7 +469,7 @@ def apply_norms(
         sem_t = 10.0 * np.sqrt(1.0 - rel)
         missing = np.isnan(x)
         pct[missing] = np.nan
-        source = np.where(missing, None, source)
+        source[missing] = None
         out[f"{sid}.z"] = z
         out[f"{sid}.t"] = t
         out[f"{sid}.percentile"] = pct

@@ -53,7 +53,7 @@ def score(
     *,
     demographics: pd.DataFrame | None = None,
     seconds: pd.Series | None = None,
-    norms: NormTable | None | bool = True,
+    norms: NormTable | bool | None = True,
 ) -> ScoreResult:
     """Score a response matrix completely.
 
@@ -123,7 +123,7 @@ def _ordered(table: pd.DataFrame, scale_ids: list[str]) -> pd.DataFrame:
     rest = [c for c in table.columns if c not in set(first)]
     out = table[first + rest]
     n_cols = [f"{sid}.n" for sid in scale_ids]
-    return out.astype({c: np.int64 for c in n_cols})
+    return out.astype(dict.fromkeys(n_cols, np.int64))
 
 
 def _opt_float(value: object) -> float | None:

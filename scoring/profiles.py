@@ -73,7 +73,7 @@ def differentiation(scores: np.ndarray) -> np.ndarray:
     array([40.,  0.])
     """
     x = np.asarray(scores, dtype=np.float64)
-    return x.max(axis=1) - x.min(axis=1)
+    return np.asarray(x.max(axis=1) - x.min(axis=1), dtype=np.float64)
 
 
 def consistency(scores: np.ndarray, letters: str = HEXAGON) -> np.ndarray:
@@ -98,7 +98,7 @@ def consistency(scores: np.ndarray, letters: str = HEXAGON) -> np.ndarray:
     level = (4 - dist).astype(np.float64)  # 1 -> 3, 2 -> 2, 3 -> 1
     undetermined = sv[:, 1] == sv[:, 2]  # second place shared with the third
     level[undetermined | np.isnan(x).any(axis=1)] = np.nan
-    return level
+    return np.asarray(level, dtype=np.float64)
 
 
 def riasec_profile(

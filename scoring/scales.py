@@ -30,7 +30,7 @@ def reverse_key(x: np.ndarray, low: float | np.ndarray, high: float | np.ndarray
     >>> reverse_key(np.array([0.0, 4.0]), 0, 4)
     array([4., 0.])
     """
-    return np.asarray(low) + np.asarray(high) - np.asarray(x, dtype=np.float64)
+    return np.asarray(np.asarray(low) + np.asarray(high) - np.asarray(x), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def _row_nanmean(x: np.ndarray) -> np.ndarray:
     """Mean of each row over its non-missing cells (NaN when the row is all missing)."""
     present = ~np.isnan(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(present, x, 0.0).sum(axis=1) / present.sum(axis=1)
+        return np.asarray(np.where(present, x, 0.0).sum(axis=1) / present.sum(axis=1), np.float64)
 
 
 METHODS: dict[str, Callable[[pd.DataFrame, list[Scale]], None]] = {}

@@ -48,7 +48,7 @@ def longest_run(x: np.ndarray) -> np.ndarray:
         same = (x[:, j] == x[:, j - 1]) & present[:, j]
         run = np.where(same, run + 1, present[:, j].astype(np.int64))
         np.maximum(best, run, out=best)
-    return best
+    return np.asarray(best, dtype=np.int64)
 
 
 def response_variability(x: np.ndarray) -> np.ndarray:
@@ -65,7 +65,7 @@ def response_variability(x: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(present, x, 0.0).sum(axis=1) / count
         dev = np.where(present, x - mean[:, None], 0.0)
-        return np.sqrt((dev**2).sum(axis=1) / count)
+        return np.asarray(np.sqrt((dev**2).sum(axis=1) / count), dtype=np.float64)
 
 
 def validity_indices(
@@ -99,8 +99,10 @@ def validity_indices(
     >>> inst = load_instrument(BUILTIN_DIR / "ipip-bfi-25.yaml")
     >>> m = pd.DataFrame([[3.0] * 25], columns=[i.id for i in inst.items])
     >>> v = validity_indices(inst, m, seconds=pd.Series([20.0]))
-    >>> v.loc[0, ["validity.longstring", "flag.longstring", "validity.seconds_per_item"]].tolist()
-    [25, True, 0.8]
+    >>> int(v.loc[0, "validity.longstring"]), bool(v.loc[0, "flag.longstring"])
+    (25, True)
+    >>> float(v.loc[0, "validity.seconds_per_item"])
+    0.8
     """
     settings = instrument.validity
     items = [it.id for it in instrument.numeric_items]

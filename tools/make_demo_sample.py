@@ -1,6 +1,6 @@
 """Regenerate the bundled demo answers (synthetic, seeded): 200 fictitious respondents.
 
-    python tools/make_demo_sample.py
+python tools/make_demo_sample.py
 """
 
 from __future__ import annotations
