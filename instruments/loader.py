@@ -229,7 +229,12 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
     if prof:
         order = "RIASEC" if prof["type"] == "riasec" else None
         keys = list(order) if order else list(prof["scales"])
-        profile = Profile(type=prof["type"], scales=tuple((k, prof["scales"][k]) for k in keys))
+        profile = Profile(
+            type=prof["type"],
+            scales=tuple((k, prof["scales"][k]) for k in keys),
+            flat_max_differentiation=prof.get("flat_max_differentiation"),
+            low_max=prof.get("low_max"),
+        )
     return Instrument(
         id=data["id"],
         version=data["version"],

@@ -209,6 +209,8 @@ class Profile:
 
     type: str
     scales: tuple[tuple[str, str], ...]  # (letter or value key, scale id)
+    flat_max_differentiation: float | None = None
+    low_max: float | None = None
 
 
 @dataclass(frozen=True)

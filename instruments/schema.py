@@ -34,7 +34,7 @@ CONSTRUCTS = (
     "other",
 )
 METHODS = ("mean", "sum", "ipsative")
-BAND_METRICS = ("percentile", "t", "z", "sten", "mean", "raw", "score", "rank")
+BAND_METRICS = ("percentile", "t", "z", "sten", "mean", "raw", "score", "rank", "ipsative")
 NORMED_METRICS = ("percentile", "t", "z", "sten")
 
 _id = validate.Regexp(
@@ -260,6 +260,10 @@ class ProfileSchema(_Base):
         ),
     )
     scales = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    # riasec: a profile whose differentiation (max - min of the raw scores) is at most this
+    # is flagged as flat; one whose highest raw score is at most low_max as uniformly low.
+    flat_max_differentiation = fields.Float(validate=validate.Range(min=0))
+    low_max = fields.Float()
 
     @validates_schema(skip_on_field_errors=True)
     def _check(self, data: dict[str, Any], **_: Any) -> None:

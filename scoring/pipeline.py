@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from instruments.model import Instrument
+from scoring.interpret import assign_levels
 from scoring.norms import NormTable, apply_norms
 from scoring.profiles import riasec_profile, value_ranks
 from scoring.scales import score_scales
@@ -91,23 +92,23 @@ def score(
                 {key: table[f"{sid}.raw"] for key, sid in instrument.profile.scales},
                 index=table.index,
             )
-            settings = instrument.metadata.get("riasec", {})
-            riasec_opts = settings if isinstance(settings, dict) else {}
             parts.append(
                 riasec_profile(
                     sums,
-                    flat_max_differentiation=_opt_float(
-                        riasec_opts.get("flat_max_differentiation")
-                    ),
-                    low_max=_opt_float(riasec_opts.get("low_max")),
+                    flat_max_differentiation=instrument.profile.flat_max_differentiation,
+                    low_max=instrument.profile.low_max,
                 )
             )
         else:
+            # Ranks of the value scales within each person (1 = most important), named
+            # after the scales so that bands on the "rank" metric apply.
             ranks = value_ranks(frame)
-            ranks.columns = [f"{c}.rank" for c in ranks.columns]
+            ranks.columns = [f"{sid}.rank" for _, sid in instrument.profile.scales]
             parts.append(ranks)
     parts.append(validity_indices(instrument, matrix, seconds=seconds, scale_scores=table))
-    result = _ordered(pd.concat(parts, axis=1), [sc.id for sc in instrument.scales])
+    combined = pd.concat(parts, axis=1)
+    combined = pd.concat([combined, assign_levels(instrument, combined)], axis=1)
+    result = _ordered(combined, [sc.id for sc in instrument.scales])
     return ScoreResult(
         table=result,
         instrument_key=instrument.key,
@@ -124,11 +125,3 @@ def _ordered(table: pd.DataFrame, scale_ids: list[str]) -> pd.DataFrame:
     out = table[first + rest]
     n_cols = [f"{sid}.n" for sid in scale_ids]
     return out.astype(dict.fromkeys(n_cols, np.int64))
-
-
-def _opt_float(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, int | float | np.floating):
-        return float(value)
-    raise ValueError(f"expected a number, got {value!r}")
