@@ -69,11 +69,11 @@ def _plain(node: yaml.Node, path: Path_, lines: dict[Path_, int], ctor: yaml.Saf
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for knode, vnode in node.value:
-            key = ctor.construct_object(knode, deep=True)
-            if key == "<<":
+            if knode.tag == "tag:yaml.org,2002:merge":
                 raise yaml.constructor.ConstructorError(
                     None, None, "YAML merge keys ('<<') are not supported", knode.start_mark
                 )
+            key = ctor.construct_object(knode, deep=True)
             if key in out:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", knode.start_mark
@@ -271,6 +271,8 @@ def check_instrument_file(
         data, lines = read_yaml(p)
     except FileNotFoundError:
         return None, [Problem(name, None, "", "file not found")]
+    except OSError as exc:
+        return None, [Problem(name, None, "", f"cannot read this file ({exc.strerror})")]
     except UnicodeDecodeError as exc:
         return None, [Problem(name, None, "", f"not UTF-8 text ({exc.reason}); save it as UTF-8")]
     except yaml.YAMLError as exc:
@@ -285,10 +287,17 @@ def check_instrument_file(
     try:
         loaded = InstrumentSchema().load(data)
     except ValidationError as exc:
-        problems = [
-            Problem(name, _line_of(path_, lines), _describe(path_, data), msg)
-            for path_, msg in _flatten(exc.messages)
-        ]
+        problems = []
+        for path_, msg in _flatten(exc.messages):
+            # marshmallow nests Dict errors as {key: {"value": ...}}: drop that level
+            if len(path_) > 2 and path_[0] == "response_formats" and path_[2] in ("value", "key"):
+                path_ = (*path_[:2], *path_[3:])
+            if msg == "Unknown field." and path_:
+                msg = (
+                    f"unknown key '{path_[-1]}': check its spelling, or remove it"
+                    " (the keys are listed in docs/instruments.md)"
+                )
+            problems.append(Problem(name, _line_of(path_, lines), _describe(path_, data), msg))
         problems.sort(key=lambda pr: (pr.line or 0, pr.where))
         return None, problems
     instrument = _build(dict(loaded), p.resolve())

@@ -51,8 +51,12 @@ class _Base(Schema):
 class TextSchema(_Base):
     """A text per language: ``{fr: ..., en: ...}``; French is required."""
 
-    fr = fields.String(required=True, validate=validate.Length(min=1))
-    en = fields.String(validate=validate.Length(min=1))
+    fr = fields.String(
+        required=True,
+        validate=validate.Length(min=1, error="the French ('fr') text is empty"),
+        error_messages={"required": "the French ('fr') text is required"},
+    )
+    en = fields.String(validate=validate.Length(min=1, error="the 'en' text is empty"))
 
 
 class OptionSchema(_Base):
@@ -337,6 +341,8 @@ class InstrumentSchema(_Base):
         def check_text(path: tuple[Any, ...], text: Any) -> None:
             if isinstance(text, dict):
                 for lang in langs:
+                    if lang == "fr" and "fr" not in text:
+                        continue  # already reported as a required field
                     if not text.get(lang):
                         add(errors, (*path, lang), f"missing the '{lang}' text")
 

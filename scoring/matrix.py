@@ -225,14 +225,23 @@ def from_wide(
                 [f"no '{id_column}' column: add one with a respondent id per row"]
             )
         ids = table[id_column]
+        line0 = first_line if first_line is not None else 2
         if ids.isna().any():
-            rows = [str(i + 2) for i in np.flatnonzero(ids.isna().to_numpy())[:5]]
+            rows = [str(i + line0) for i in np.flatnonzero(ids.isna().to_numpy())[:5]]
             raise ScoringInputError(
                 [f"empty '{id_column}' on line(s) {', '.join(rows)} of the file"]
             )
-        if ids.duplicated().any():
-            dup = ids[ids.duplicated()].astype(str).unique()[:5]
-            raise ScoringInputError([f"duplicate respondent id(s): {', '.join(dup)}"])
+        dup_mask = ids.duplicated(keep=False).to_numpy()
+        if dup_mask.any():
+            positions = np.flatnonzero(dup_mask)
+            dup = ids.iloc[positions].astype(str).unique()[:5]
+            lines = ", ".join(str(p + line0) for p in positions[:10])
+            raise ScoringInputError(
+                [
+                    f"duplicate respondent id(s) in column '{id_column}': {', '.join(dup)}"
+                    f" (lines {lines}): give each respondent one row"
+                ]
+            )
         table = table.set_index(id_column)
     items = instrument.numeric_items
     missing_cols = [it.id for it in items if it.id not in table.columns]

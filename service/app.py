@@ -32,6 +32,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if key.startswith("BOUSSOLE_"):
             app.config[key.removeprefix("BOUSSOLE_")] = value
     files = app.config["INSTRUMENT_FILES"] or list(builtin_files())
+    if isinstance(files, str):  # from the environment: a PATH-like list
+        files = [f for f in files.split(os.pathsep) if f]
     extra = app.config.get("EXTRA_INSTRUMENT_DIR")
     if extra:
         files = [*files, *sorted(Path(extra).glob("*.yaml"))]

@@ -71,18 +71,27 @@ def read_table(path: Path, *, progress: bool | None = None) -> Iterator[pd.DataF
     sep = _sniff_sep(path)
     total = _count_lines(path)
     try:
-        reader = pd.read_csv(
-            path, sep=sep, chunksize=CHUNK, encoding="utf-8-sig", skipinitialspace=True
-        )
-        first = True
-        with tqdm(
-            total=total,
-            unit=" lignes",
-            disable=None if progress is None else not progress,
-            file=sys.stderr,
-            desc="Lecture",
-        ) as bar:
+        with (
+            pd.read_csv(
+                path,
+                sep=sep,
+                decimal="," if sep == ";" else ".",  # French spreadsheets: 300,5 with ';'
+                chunksize=CHUNK,
+                encoding="utf-8-sig",
+                skipinitialspace=True,
+            ) as reader,
+            tqdm(
+                total=total,
+                unit=" lignes",
+                disable=None if progress is None else not progress,
+                file=sys.stderr,
+                desc="Lecture",
+            ) as bar,
+        ):
+            first = True
             for chunk in reader:
+                if chunk.empty:
+                    continue
                 first = False
                 bar.update(len(chunk))
                 yield chunk

@@ -16,7 +16,8 @@ def _band(level, lo=None, hi=None):
 
 
 def test_levels_follow_min_inclusive_max_exclusive(bfi_instrument):
-    bands = Bands("mean", (_band("bas", 1, 2.5), _band("moyen", 2.5, 4.5), _band("haut", 4.5, 6.01)))
+    levels = (_band("bas", 1, 2.5), _band("moyen", 2.5, 4.5), _band("haut", 4.5, 6.01))
+    bands = Bands("mean", levels)
     scale = dataclasses.replace(bfi_instrument.scales[0], bands=bands)
     inst = dataclasses.replace(bfi_instrument, scales=(scale,))
     t = pd.DataFrame({f"{scale.id}.mean": [1.0, 2.49, 2.5, 4.5, 6.0, 0.5, np.nan]})
@@ -41,4 +42,5 @@ def test_pipeline_reports_levels_from_norms(bfi_instrument):
     pct = table["neuroticism.percentile"]
     expected = np.where(pct < 30, "low", np.where(pct < 70, "average", "high"))
     assert table["neuroticism.level"].tolist() == expected.tolist()
-    assert table.loc[0, "neuroticism.level"] == "high" and table.loc[1, "neuroticism.level"] == "low"
+    assert table.loc[0, "neuroticism.level"] == "high"
+    assert table.loc[1, "neuroticism.level"] == "low"
