@@ -5,6 +5,7 @@ Errors name the file, the line, the item or scale concerned and what to fix.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 from marshmallow import ValidationError
 
+from instruments.formats import FORMAT_TYPES
 from instruments.model import (
     Band,
     Bands,
@@ -24,6 +26,7 @@ from instruments.model import (
     ResponseOption,
     Scale,
     ScaleMember,
+    Section,
     Source,
     Text,
     ValiditySettings,
@@ -160,6 +163,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
             minimum=f.get("min"),
             maximum=f.get("max"),
             size=f.get("size"),
+            step=f.get("step"),
             max_length=f.get("max_length"),
         )
     items = tuple(
@@ -168,6 +172,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
             text=Text(**i["text"]),
             format=i["format"],
             block=i.get("block"),
+            section=i.get("section"),
             required=i.get("required", False),
         )
         for i in data["items"]
@@ -211,8 +216,9 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
             )
         )
     v = data.get("validity") or {}
+    n_ordered = sum(1 for i in items if FORMAT_TYPES[formats[i.format].type].ordered)
     validity = ValiditySettings(
-        longstring_max=v.get("longstring_max"),
+        longstring_max=v.get("longstring_max", max(6, math.ceil(n_ordered / 2))),
         irv_min=v.get("irv_min"),
         missing_max=v.get("missing_max", 0.2),
         min_seconds_per_item=v.get("min_seconds_per_item", 1.5),
@@ -249,6 +255,10 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
         items=items,
         scales=tuple(scales),
         instructions=_text(data.get("instructions")),
+        sections=tuple(
+            Section(id=x["id"], title=Text(**x["title"]), instructions=_text(x.get("instructions")))
+            for x in data.get("sections") or []
+        ),
         validity=validity,
         norms=data.get("norms"),
         profile=profile,

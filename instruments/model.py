@@ -55,6 +55,7 @@ class ResponseFormat:
     minimum: float | None = None
     maximum: float | None = None
     size: int | None = None  # ranking: number of statements ranked together
+    step: float | None = None  # number: answers must be min + a multiple of step
     max_length: int | None = None  # free text
 
     @property
@@ -98,7 +99,17 @@ class Item:
     text: Text
     format: str
     block: str | None = None  # ranking block: items ranked together
+    section: str | None = None
     required: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a questionnaire with its own title and instructions."""
+
+    id: str
+    title: Text
+    instructions: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -191,7 +202,12 @@ class InconsistencyPair:
 
 @dataclass(frozen=True)
 class ValiditySettings:
-    """Thresholds of the response-validity indices (see docs/scoring.md)."""
+    """Thresholds of the response-validity indices (see docs/scoring.md).
+
+    A threshold of ``None`` means the index is computed but never flagged. The loader
+    fills ``longstring_max`` with its default (half the ordered items, at least 6) when
+    the file does not set it.
+    """
 
     longstring_max: int | None = None
     irv_min: float | None = None
@@ -236,6 +252,7 @@ class Instrument:
     items: tuple[Item, ...]
     scales: tuple[Scale, ...]
     instructions: Text | None = None
+    sections: tuple[Section, ...] = ()
     validity: ValiditySettings = field(default_factory=ValiditySettings)
     norms: str | None = None
     profile: Profile | None = None

@@ -75,6 +75,7 @@ class FormatSchema(_Base):
     min = fields.Float(allow_nan=False)
     max = fields.Float(allow_nan=False)
     size = fields.Integer(validate=validate.Range(min=2, max=50))
+    step = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
     max_length = fields.Integer(validate=validate.Range(min=1))
 
     @validates_schema(skip_on_field_errors=True)
@@ -106,6 +107,8 @@ class FormatSchema(_Base):
                 )
             elif data["min"] >= data["max"]:
                 errors.setdefault("max", []).append("'max' must be greater than 'min'")
+        if "step" in data and data["type"] != "number":
+            errors.setdefault("step", []).append("'step' applies to 'number' formats only")
         if ftype.needs_size and "size" not in data:
             errors.setdefault("size", []).append(
                 f"a '{ftype.name}' format needs 'size' (how many statements are ranked)"
@@ -119,7 +122,16 @@ class ItemSchema(_Base):
     text = fields.Nested(TextSchema, required=True)
     format = fields.String(required=True)
     block = fields.String(validate=_id)
+    section = fields.String(validate=_id)
     required = fields.Boolean(load_default=False)
+
+
+class SectionSchema(_Base):
+    """A part of the questionnaire with its own title and instructions."""
+
+    id = fields.String(required=True, validate=_id)
+    title = fields.Nested(TextSchema, required=True)
+    instructions = fields.Nested(TextSchema)
 
 
 class MemberField(fields.Field):  # type: ignore[type-arg]
@@ -241,10 +253,12 @@ class PairSchema(_Base):
 
 
 class ValiditySchema(_Base):
-    longstring_max = fields.Integer(validate=validate.Range(min=2))
-    irv_min = fields.Float(validate=validate.Range(min=0))
-    missing_max = fields.Float(validate=validate.Range(min=0, max=1))
-    min_seconds_per_item = fields.Float(validate=validate.Range(min=0))
+    """Thresholds; ``null`` switches a flag off (the index is still computed)."""
+
+    longstring_max = fields.Integer(validate=validate.Range(min=2), allow_none=True)
+    irv_min = fields.Float(validate=validate.Range(min=0), allow_none=True)
+    missing_max = fields.Float(validate=validate.Range(min=0, max=1), allow_none=True)
+    min_seconds_per_item = fields.Float(validate=validate.Range(min=0), allow_none=True)
     inconsistency_pairs = fields.List(fields.Nested(PairSchema))
     inconsistency_max = fields.Float(validate=validate.Range(min=0))
     flat_profile_scales = fields.List(fields.String())
@@ -319,6 +333,7 @@ class InstrumentSchema(_Base):
         required=True,
         validate=validate.Length(min=1),
     )
+    sections = fields.List(fields.Nested(SectionSchema), load_default=list)
     items = fields.List(fields.Nested(ItemSchema), required=True, validate=validate.Length(min=1))
     scales = fields.List(fields.Nested(ScaleSchema), load_default=list)
     validity = fields.Nested(ValiditySchema)
@@ -352,7 +367,17 @@ class InstrumentSchema(_Base):
             for j, opt in enumerate(fmt.get("options") or []):
                 check_text(("response_formats", fid, "options", j, "label"), opt.get("label"))
 
-        # Items: unique ids, known formats, ranking blocks complete.
+        # Sections: unique ids, texts complete.
+        sections = [x for x in data.get("sections") or [] if isinstance(x, dict)]
+        section_ids: set[str] = set()
+        for j, sec in enumerate(sections):
+            if sec.get("id") in section_ids:
+                add(errors, ("sections", j, "id"), f"duplicate section id '{sec.get('id')}'")
+            section_ids.add(sec.get("id", ""))
+            check_text(("sections", j, "title"), sec.get("title"))
+            check_text(("sections", j, "instructions"), sec.get("instructions"))
+
+        # Items: unique ids, known formats, known sections, ranking blocks complete.
         seen: dict[str, int] = {}
         blocks: dict[str, list[int]] = {}
         for i, item in enumerate(items):
@@ -366,6 +391,12 @@ class InstrumentSchema(_Base):
             elif iid:
                 seen[iid] = i
             check_text(("items", i, "text"), item.get("text"))
+            if item.get("section") is not None and item["section"] not in section_ids:
+                add(
+                    errors,
+                    ("items", i, "section"),
+                    f"unknown section '{item['section']}'; declare it under 'sections'",
+                )
             fmt_id = item.get("format")
             if fmt_id and fmt_id not in formats:
                 add(

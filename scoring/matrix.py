@@ -116,16 +116,22 @@ def _check_column(
     arr = values.to_numpy()
     allowed = fmt.allowed_values()
     present = ~np.isnan(arr)
+    checks: list[tuple[np.ndarray, str]] = []
     if allowed is not None:
-        ok = np.isin(arr, np.asarray(allowed))
         why = "outside the declared coding (" + ", ".join(f"{a:g}" for a in allowed) + ")"
+        checks.append((np.isin(arr, np.asarray(allowed)), why))
     else:
         lo, hi = fmt.coding_range
-        ok = (arr >= lo) & (arr <= hi)
-        why = f"outside the declared range {lo:g} to {hi:g}"
-    refused_cells = present & ~ok
-    for row in raw.index[refused_cells]:
-        bad.append(InvalidCell(row, name, raw[row], why))
+        checks.append(((arr >= lo) & (arr <= hi), f"outside the declared range {lo:g} to {hi:g}"))
+        if fmt.step is not None:
+            steps = (arr - lo) / fmt.step
+            checks.append((np.isclose(steps, np.round(steps)), f"not a multiple of {fmt.step:g}"))
+    refused_cells = np.zeros(arr.shape, dtype=bool)
+    for ok, why in checks:
+        wrong = present & ~ok & ~refused_cells
+        for row in raw.index[wrong]:
+            bad.append(InvalidCell(row, name, raw[row], why))
+        refused_cells |= wrong
     return values.mask(refused_cells)
 
 

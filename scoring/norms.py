@@ -255,12 +255,20 @@ class NormTable:
         return out
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write a file atomically: a temporary file in the same folder, then rename."""
+def write_atomic(path: Path, text: str | bytes, *, private: bool = False) -> None:
+    """Write a file atomically: a temporary file in the same folder, then rename.
+
+    ``private=True`` keeps the file readable by its owner only (personal data such as
+    scores); otherwise it gets the usual permissions (0666 minus the umask).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if not private:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.replace(tmp, path)

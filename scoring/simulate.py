@@ -53,7 +53,10 @@ def simulate_answers(
         allowed = fmt.allowed_values()
         if allowed is None:
             lo, hi = fmt.coding_range
-            allowed = tuple(np.linspace(lo, hi, 5))
+            grid = (
+                np.arange(lo, hi + fmt.step / 2, fmt.step) if fmt.step else np.linspace(lo, hi, 5)
+            )
+            allowed = tuple(float(v) for v in grid)
         codes = np.sort(np.asarray(allowed, dtype=np.float64))
         if it.id in owner and fmt.ordered:
             s, key = owner[it.id]

@@ -4,7 +4,7 @@ Indices (thresholds come from the instrument's ``validity`` settings; defaults a
 sources are documented in ``docs/scoring.md``):
 
 - ``longstring``: longest run of identical consecutive answers, in presentation order;
-  flagged when ``>= longstring_max`` (default: half the items, at least 6).
+  flagged when ``>= longstring_max`` (default: half the ordered items, at least 6).
 - ``irv``: intra-individual response variability, the SD of a person's answers across
   items (Dunn et al., 2018); flagged when ``< irv_min``.
 - ``missing_share``: share of numeric items left unanswered; flagged when ``> missing_max``.
@@ -15,6 +15,7 @@ sources are documented in ``docs/scoring.md``):
 - ``profile_sd``: SD of the person's scale means over ``flat_profile_scales``; flagged
   as a flat profile when ``< flat_profile_sd_min``.
 
+A threshold set to ``null`` in the instrument file switches its flag off.
 A flag is never a verdict: it invites the counsellor to talk about how the questionnaire
 was taken.
 """
@@ -113,9 +114,9 @@ def validity_indices(
     ordered = [instrument.formats[instrument.item(i).format].ordered for i in items]
     xo = x[:, np.asarray(ordered, dtype=bool)] if k else x
     longstring = longest_run(xo)
-    limit = settings.longstring_max or max(6, int(np.ceil(xo.shape[1] / 2)))
+    limit = settings.longstring_max
     out["validity.longstring"] = longstring
-    out["flag.longstring"] = longstring >= limit
+    out["flag.longstring"] = longstring >= limit if limit is not None else np.zeros(n, bool)
 
     irv = response_variability(xo)
     out["validity.irv"] = irv
@@ -126,7 +127,11 @@ def validity_indices(
     answered = (~np.isnan(x)).sum(axis=1)
     missing_share = 1.0 - answered / k if k else np.zeros(n)
     out["validity.missing_share"] = missing_share
-    out["flag.missing"] = missing_share > settings.missing_max
+    out["flag.missing"] = (
+        missing_share > settings.missing_max
+        if settings.missing_max is not None
+        else np.zeros(n, bool)
+    )
 
     if seconds is not None:
         secs = pd.to_numeric(seconds.reindex(matrix.index), errors="coerce").to_numpy(np.float64)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from instruments.model import Instrument
+from instruments.model import Instrument, Scale
 from scoring.errors import NormsError, ScoringInputError
 from scoring.matrix import InvalidCell, from_wide
 from scoring.norms import AgeBands, NormTable, build_norms, write_atomic
@@ -108,7 +108,7 @@ def read_table(path: Path, *, progress: bool | None = None) -> Iterator[pd.DataF
 def _write(frame: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        write_atomic(path, frame.to_csv(index=False))
+        write_atomic(path, frame.to_csv(index=False), private=True)
     elif suffix == ".json":
         records = json.loads(frame.to_json(orient="records", force_ascii=False))
         write_atomic(
@@ -121,7 +121,7 @@ def _write(frame: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:
             pd.DataFrame(list(meta.items()), columns=["clé", "valeur"]).to_excel(
                 xw, sheet_name="provenance", index=False
             )
-        write_atomic(path, buf.getvalue())
+        write_atomic(path, buf.getvalue(), private=True)
     else:
         raise BatchError(f"{path}: unsupported output type '{suffix}' (use .csv, .xlsx or .json)")
 
@@ -213,7 +213,7 @@ def score_file(
         kept = extra[list(keep)] if keep else None
         out = pd.concat([kept, table], axis=1) if kept is not None else table
         out.index.name = id_column
-        parts.append(out.reset_index())
+        parts.append(out.copy().reset_index())  # copy: defragment the wide frame
         offset += len(chunk)
     if len(parts) > 1 and pd.concat([p[id_column] for p in parts]).duplicated().any():
         raise ScoringInputError([f"duplicate respondent ids across the file in '{id_column}'"])
@@ -258,7 +258,7 @@ def build_norms_file(
     if frame.empty:
         raise BatchError("no respondent left after the filter")
     if id_column not in frame.columns:
-        frame = frame.reset_index(names=id_column)
+        frame = frame.copy().reset_index(names=id_column)
     age_bands = [AgeBands.parse(b) for b in bands]
     matrix = from_wide(instrument, frame, id_column=id_column, invalid=invalid, first_line=2)
     result = score(instrument, matrix.data, norms=False)
@@ -284,7 +284,7 @@ def build_norms_file(
             demo,
             instrument_id=instrument.id,
             instrument_version=instrument.version,
-            scales=[sc.id for sc in instrument.scales if sc.method != "ipsative"],
+            scales=[sc.id for sc in instrument.scales if _normable(instrument, sc)],
             group_by=group_by,
             keyed_items=keyed,
             bands=age_bands,
@@ -296,6 +296,14 @@ def build_norms_file(
         raise BatchError(str(exc)) from None
     table.save(output_path)
     return table
+
+
+def _normable(instrument: Instrument, scale: Scale) -> bool:
+    """Norms make sense for between-person scales only: not ipsative scales, nor scales
+    built on rankings (within-person by construction)."""
+    if scale.method == "ipsative":
+        return False
+    return not all(instrument.format_of(m.item).type == "ranking" for m in scale.members)
 
 
 def summarise(frame: pd.DataFrame) -> str:

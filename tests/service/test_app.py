@@ -15,7 +15,10 @@ from service.app import create_app
 
 def test_create_app_loads_the_builtin_instruments(app: Flask) -> None:
     instruments = app.extensions["boussole.instruments"]
-    assert sorted(instruments) == ["ipip-bfi-25"]
+    from instruments import builtin_files
+
+    assert sorted(instruments) == sorted(f.stem for f in builtin_files())
+    assert "ipip-bfi-25" in instruments
     assert instruments["ipip-bfi-25"].key == "ipip-bfi-25@1.0.0"
 
 
