@@ -5,6 +5,7 @@ Errors name the file, the line, the item or scale concerned and what to fix.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from instruments.model import (
     Text,
     ValiditySettings,
 )
-from instruments.schema import InstrumentSchema
+from instruments.schema import NORMED_METRICS, InstrumentSchema
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 
@@ -221,7 +222,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
         longstring_max=v.get("longstring_max", max(6, math.ceil(n_ordered / 2))),
         irv_min=v.get("irv_min"),
         missing_max=v.get("missing_max", 0.2),
-        min_seconds_per_item=v.get("min_seconds_per_item", 1.5),
+        min_seconds_per_item=v.get("min_seconds_per_item", 2.0),
         inconsistency_pairs=tuple(
             InconsistencyPair(p["first"], p["second"], p["relation"])
             for p in v.get("inconsistency_pairs") or []
@@ -313,16 +314,51 @@ def check_instrument_file(
     instrument = _build(dict(loaded), p.resolve())
     problems = []
     norms = instrument.norms_path()
-    if check_norms and norms is not None and not norms.exists():
-        problems.append(
-            Problem(
-                name,
-                lines.get(("norms",)),
-                "norms",
-                f"norm file '{instrument.norms}' not found next to the instrument",
-            )
+    if check_norms and norms is not None:
+        line = lines.get(("norms",))
+        problems.extend(
+            Problem(name, line, "norms", msg) for msg in _norms_problems(instrument, norms)
         )
     return (instrument if not problems else None), problems
+
+
+def _norms_problems(instrument: Instrument, path: Path) -> list[str]:
+    """Light checks that the declared norm file fits the instrument (id, version, scales)."""
+    if not path.exists():
+        return [f"norm file '{instrument.norms}' not found next to the instrument"]
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"norm file '{instrument.norms}' cannot be read ({exc})"]
+    if not isinstance(table, dict) or not isinstance(table.get("groups"), list):
+        return [f"'{instrument.norms}' is not a Boussole norm file"]
+    out = []
+    if table.get("instrument") != instrument.id:
+        out.append(
+            f"norm file '{instrument.norms}' was built for '{table.get('instrument')}',"
+            f" not '{instrument.id}'"
+        )
+    if table.get("instrument_version") != instrument.version:
+        out.append(
+            f"norm file '{instrument.norms}' was built for version"
+            f" {table.get('instrument_version')}, not {instrument.version}: rebuild it with"
+            " 'boussole norms build' (or check that the items and keys did not change and"
+            " update its instrument_version)"
+        )
+    normed = {
+        sc.id
+        for sc in instrument.scales
+        if sc.bands is not None and sc.bands.metric in NORMED_METRICS
+    }
+    groups = table["groups"]
+    present = set(groups[0].get("scales", {})) if groups else set()
+    missing = sorted(normed - present)
+    if missing:
+        out.append(
+            f"norm file '{instrument.norms}' has no norms for scale(s) {', '.join(missing)}"
+            " whose bands need them"
+        )
+    return out
 
 
 def load_instrument(path: str | Path, *, check_norms: bool = True) -> Instrument:

@@ -212,7 +212,7 @@ class ValiditySettings:
     longstring_max: int | None = None
     irv_min: float | None = None
     missing_max: float = 0.2
-    min_seconds_per_item: float | None = 1.5
+    min_seconds_per_item: float | None = 2.0
     inconsistency_pairs: tuple[InconsistencyPair, ...] = ()
     inconsistency_max: float | None = None
     flat_profile_scales: tuple[str, ...] = ()

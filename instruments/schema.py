@@ -23,7 +23,7 @@ from marshmallow import (
 from instruments.formats import FORMAT_TYPES
 
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
-LANG_RE = re.compile(r"^[a-z]{2}$")
+LANGUAGES = ("fr", "en")  # the languages a text (TextSchema) can carry
 CONSTRUCTS = (
     "personality",
     "interests",
@@ -312,7 +312,7 @@ class InstrumentSchema(_Base):
         error_messages={"invalid": 'version must be a string: quote it, e.g. "1.0.0"'},
     )
     languages = fields.List(
-        fields.String(validate=validate.Regexp(LANG_RE, error="a language is a 2-letter code")),
+        fields.String(validate=validate.OneOf(LANGUAGES, error="supported languages: {choices}")),
         load_default=["fr"],
     )
     name = fields.Nested(TextSchema, required=True)
@@ -358,6 +358,8 @@ class InstrumentSchema(_Base):
                 for lang in langs:
                     if lang == "fr" and "fr" not in text:
                         continue  # already reported as a required field
+                    if lang in text and not isinstance(text[lang], str):
+                        continue  # already reported as "not a valid string"
                     if not text.get(lang):
                         add(errors, (*path, lang), f"missing the '{lang}' text")
 

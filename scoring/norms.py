@@ -477,6 +477,7 @@ def apply_norms(
         sem_t = 10.0 * np.sqrt(1.0 - rel)
         missing = np.isnan(x)
         pct[missing] = np.nan
+        sem_t[missing] = np.nan
         source[missing] = None
         out[f"{sid}.z"] = z
         out[f"{sid}.t"] = t

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from instruments.model import Instrument
+from scoring.errors import NormsError
 from scoring.interpret import assign_levels
 from scoring.norms import NormTable, apply_norms
 from scoring.profiles import riasec_profile, value_ranks
@@ -46,6 +47,16 @@ def load_norms(instrument: Instrument) -> NormTable | None:
     """The instrument's norm table, or None when it declares none."""
     path = instrument.norms_path()
     return NormTable.load(path) if path is not None else None
+
+
+def check_norms_fit(instrument: Instrument, table: NormTable) -> None:
+    """Refuse a norm table built for another instrument or version."""
+    built_for = (table.data.get("instrument"), table.data.get("instrument_version"))
+    if built_for != (instrument.id, instrument.version):
+        raise NormsError(
+            f"norm table {table.version} was built for {built_for[0]}@{built_for[1]},"
+            f" not {instrument.key}"
+        )
 
 
 def score(
@@ -82,14 +93,20 @@ def score(
     else:
         table_norms = None
     if table_norms is not None:
+        check_norms_fit(instrument, table_norms)
         rel = {sc.id: sc.reliability for sc in instrument.scales}
         parts.append(apply_norms(table, table_norms, demographics=demographics, reliabilities=rel))
     if instrument.profile is not None:
         cols = {key: table[f"{sid}.mean"] for key, sid in instrument.profile.scales}
         frame = pd.DataFrame(cols, index=table.index)
         if instrument.profile.type == "riasec":
+            # Prorated sums (mean x number of items): a missing answer does not lower a
+            # type's score, so it cannot change the code by itself.
             sums = pd.DataFrame(
-                {key: table[f"{sid}.raw"] for key, sid in instrument.profile.scales},
+                {
+                    key: table[f"{sid}.mean"] * len(instrument.scale(sid).members)
+                    for key, sid in instrument.profile.scales
+                },
                 index=table.index,
             )
             parts.append(

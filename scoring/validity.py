@@ -5,8 +5,12 @@ sources are documented in ``docs/scoring.md``):
 
 - ``longstring``: longest run of identical consecutive answers, in presentation order;
   flagged when ``>= longstring_max`` (default: half the ordered items, at least 6).
-- ``irv``: intra-individual response variability, the SD of a person's answers across
-  items (Dunn et al., 2018); flagged when ``< irv_min``.
+- ``irv``: intra-individual response variability, the SD (n - 1, as R's
+  ``careless::irv``) of a person's answers across items (Dunn et al., 2018); flagged when
+  ``< irv_min``.
+
+Long strings and IRV use the items of the instrument's most used ordered response format
+(e.g. the 6-point scale), so that a 0-20 number item does not distort them.
 - ``missing_share``: share of numeric items left unanswered; flagged when ``> missing_max``.
 - ``seconds_per_item``: time spent divided by items answered, when timings exist;
   flagged when ``< min_seconds_per_item``.
@@ -52,13 +56,17 @@ def longest_run(x: np.ndarray) -> np.ndarray:
     return np.asarray(best, dtype=np.int64)
 
 
-def response_variability(x: np.ndarray) -> np.ndarray:
-    """Intra-individual response variability: SD (ddof=0) of each row's answers.
+def response_variability(x: np.ndarray, *, ddof: int = 1) -> np.ndarray:
+    """Intra-individual response variability: the SD of each row's answers.
+
+    ``ddof=1`` (default) as R's ``careless::irv`` (``sd``); NaN with fewer than
+    ``ddof + 1`` answers.
 
     Examples
     --------
-    >>> response_variability(np.array([[1, 1, 1, 1], [1, 3, 1, 3], [2, np.nan, 4, np.nan]]))
-    array([0., 1., 1.])
+    >>> np.round(response_variability(np.array([[1, 1, 1, 1], [1, 3, 1, 3],
+    ...                                         [2, np.nan, 4, np.nan]])), 4)
+    array([0.    , 1.1547, 1.4142])
     """
     x = np.asarray(x, dtype=np.float64)
     present = ~np.isnan(x)
@@ -66,7 +74,20 @@ def response_variability(x: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(present, x, 0.0).sum(axis=1) / count
         dev = np.where(present, x - mean[:, None], 0.0)
-        return np.asarray(np.sqrt((dev**2).sum(axis=1) / count), dtype=np.float64)
+        var = (dev**2).sum(axis=1) / (count - ddof)
+        var[count <= ddof] = np.nan
+        return np.asarray(np.sqrt(var), dtype=np.float64)
+
+
+def _main_format_columns(instrument: Instrument, items: list[str]) -> np.ndarray:
+    """Positions of the items answered in the instrument's most used ordered format:
+    long strings and variability only make sense on one response scale."""
+    formats = [instrument.item(i).format for i in items]
+    ordered = [f for f in formats if instrument.formats[f].ordered]
+    if not ordered:
+        return np.zeros(len(items), dtype=bool)
+    main = max(set(ordered), key=ordered.count)
+    return np.array([f == main for f in formats], dtype=bool)
 
 
 def validity_indices(
@@ -111,8 +132,7 @@ def validity_indices(
     n, k = x.shape
     out: dict[str, np.ndarray] = {}
 
-    ordered = [instrument.formats[instrument.item(i).format].ordered for i in items]
-    xo = x[:, np.asarray(ordered, dtype=bool)] if k else x
+    xo = x[:, _main_format_columns(instrument, items)]
     longstring = longest_run(xo)
     limit = settings.longstring_max
     out["validity.longstring"] = longstring
@@ -161,7 +181,7 @@ def validity_indices(
 
     if settings.flat_profile_scales and scale_scores is not None:
         cols = [f"{s}.mean" for s in settings.flat_profile_scales]
-        prof = response_variability(scale_scores[cols].to_numpy(dtype=np.float64))
+        prof = response_variability(scale_scores[cols].to_numpy(dtype=np.float64), ddof=0)
         out["validity.profile_sd"] = prof
         sd_min = settings.flat_profile_sd_min
         out["flag.flat_profile"] = prof < sd_min if sd_min is not None else np.zeros(n, bool)

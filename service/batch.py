@@ -110,7 +110,9 @@ def _write(frame: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:
     if suffix == ".csv":
         write_atomic(path, frame.to_csv(index=False), private=True)
     elif suffix == ".json":
-        records = json.loads(frame.to_json(orient="records", force_ascii=False))
+        records = json.loads(
+            frame.to_json(orient="records", force_ascii=False, double_precision=15)
+        )
         write_atomic(
             path, json.dumps({**meta, "respondents": records}, ensure_ascii=False, indent=1)
         )
@@ -169,14 +171,20 @@ def score_file(
     Raises ScoringInputError / BatchError before anything is written.
     """
     _check_output(output_path)
-    norms = load_norms(instrument) if use_norms else None
+    declared_norms = load_norms(instrument)
+    norms = declared_norms if use_norms else None
     items = {it.id for it in instrument.numeric_items}
-    known = items | expected_columns(instrument, norms) | set(keep) | {id_column}
+    # Demographic columns of the declared norms are understood even with --no-norms.
+    known = items | expected_columns(instrument, declared_norms) | set(keep) | {id_column}
     text_items = {it.id for it in instrument.items} - items
     report = ScoreReport(norm_version=norms.version if norms else None)
     parts: list[pd.DataFrame] = []
     offset = 0
     for chunk in read_table(input_path, progress=progress):
+        if id_column not in chunk.columns:
+            raise BatchError(
+                f"{input_path}: no '{id_column}' column (respondent id); use --id-column NAME"
+            )
         if offset == 0:
             unknown = [c for c in chunk.columns if c not in known | text_items]
             if unknown and not ignore_unknown:
@@ -191,10 +199,6 @@ def score_file(
                 raise BatchError(
                     f"{input_path}: --keep column(s) not found: {', '.join(missing_keep)}"
                 )
-        if id_column not in chunk.columns:
-            raise BatchError(
-                f"{input_path}: no '{id_column}' column (respondent id); use --id-column NAME"
-            )
         chunk.index = pd.RangeIndex(offset, offset + len(chunk))
         matrix = from_wide(
             instrument, chunk, id_column=id_column, invalid=invalid, first_line=offset + 2
@@ -212,6 +216,10 @@ def score_file(
         table = result.table
         kept = extra[list(keep)] if keep else None
         out = pd.concat([kept, table], axis=1) if kept is not None else table
+        # Every row says what produced it, so that re-scoring is reproducible.
+        n_kept = len(keep)
+        out.insert(n_kept, "norm_version", report.norm_version)
+        out.insert(n_kept, "instrument", instrument.key)
         out.index.name = id_column
         parts.append(out.copy().reset_index())  # copy: defragment the wide frame
         offset += len(chunk)
@@ -248,7 +256,7 @@ def build_norms_file(
     """Build a norm table from a wide file of answers and write it as JSON (atomically)."""
     if output_path.suffix.lower() != ".json":
         raise BatchError(f"{output_path}: norm tables are written as .json")
-    frame = pd.concat(list(read_table(input_path)), ignore_index=True)
+    frame = pd.concat(list(read_table(input_path, progress=False)), ignore_index=True)
     n_read = len(frame)
     if query:
         try:
@@ -294,6 +302,11 @@ def build_norms_file(
         )
     except NormsError as exc:
         raise BatchError(str(exc)) from None
+    if len(frame) < min_n:
+        raise BatchError(
+            f"only {len(frame)} respondent(s) after the filter, fewer than --min-n {min_n}:"
+            " the overall group would not be usable; lower --min-n or add data"
+        )
     table.save(output_path)
     return table
 

@@ -108,5 +108,5 @@ def test_longest_run_matches_a_direct_count(x):
         elements=st.integers(1, 6).map(float),
     )
 )
-def test_irv_is_the_population_sd_of_each_row(x):
-    np.testing.assert_allclose(response_variability(x), x.std(axis=1), atol=1e-12)
+def test_irv_is_the_sample_sd_of_each_row(x):
+    np.testing.assert_allclose(response_variability(x), x.std(axis=1, ddof=1), atol=1e-12)

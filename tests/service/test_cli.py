@@ -681,3 +681,69 @@ def test_norms_build_reports_a_bad_filter(runner: CliRunner, tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "--filter 'height > 170' is not a valid expression" in result.stderr
     assert not out.exists()
+
+
+# --- provenance, versions and fit of the norms --------------------------------------------
+
+
+def test_every_output_row_records_instrument_and_norm_versions(
+    runner: CliRunner, write_answers: Callable[..., Path]
+) -> None:
+    answers = write_answers(ROWS, columns=COLUMNS)
+    out = answers.parent / "scores.csv"
+    assert score(runner, answers, out).exit_code == 0
+    table = pd.read_csv(out)
+    norms = json.loads((BUILTIN_DIR / "ipip-bfi-25.norms.json").read_text())
+    assert set(table["instrument"]) == {"ipip-bfi-25@1.0.0"}
+    assert set(table["norm_version"]) == {norms["norm_version"]}
+
+
+def test_no_norms_still_understands_the_norm_group_columns(
+    runner: CliRunner, write_answers: Callable[..., Path]
+) -> None:
+    rows = [{**r, "gender": 2, "age": 30} for r in ROWS]
+    answers = write_answers(rows, columns=[*COLUMNS, "gender", "age"])
+    out = answers.parent / "scores.csv"
+    result = score(runner, answers, out, "--no-norms")
+    assert result.exit_code == 0, result.output
+    assert "agreeableness.t" not in pd.read_csv(out).columns
+
+
+def test_a_missing_id_column_is_named_before_unknown_columns(
+    runner: CliRunner, write_answers: Callable[..., Path]
+) -> None:
+    rows = [{("code" if k == "id" else k): v for k, v in r.items()} for r in ROWS]
+    answers = write_answers(rows, columns=["code", *COLUMNS[1:]])
+    result = score(runner, answers, answers.parent / "scores.csv")
+    assert result.exit_code == 1
+    assert "no 'id' column" in result.output and "--id-column" in result.output
+
+
+def test_norms_of_another_version_are_refused_at_load(
+    runner: CliRunner, bfi_copy: Callable[..., Path]
+) -> None:
+    path = bfi_copy(('version: "1.0.0"', 'version: "1.1.0"'))
+    result = invoke(runner, "instruments", "check", str(path))
+    assert result.exit_code == 1
+    assert "built for version 1.0.0, not 1.1.0" in result.output
+
+
+def test_norms_build_refuses_a_sample_smaller_than_min_n(runner: CliRunner, tmp_path: Path) -> None:
+    sample, _ = norm_sample(tmp_path / "sample.csv", n=30)
+    out = tmp_path / "norms.json"
+    result = invoke(
+        runner,
+        "norms",
+        "build",
+        "-i",
+        "ipip-bfi-25",
+        "--input",
+        str(sample),
+        "--output",
+        str(out),
+        "--min-n",
+        "100",
+    )
+    assert result.exit_code == 1
+    assert "fewer than --min-n 100" in result.output
+    assert not out.exists()
