@@ -122,10 +122,15 @@ def riasec_profile(
         },
         index=scores.index,
     )
+    unknown = np.isnan(x).any(axis=1)  # a missing type: flags are unknown, not False
     if flat_max_differentiation is not None:
-        out["riasec.flat"] = diff <= flat_max_differentiation
+        flat = pd.array(diff <= flat_max_differentiation, dtype="boolean")
+        flat[unknown] = pd.NA
+        out["riasec.flat"] = flat
     if low_max is not None:
-        out["riasec.low"] = x.max(axis=1) <= low_max
+        low = pd.array(x.max(axis=1) <= low_max, dtype="boolean")
+        low[unknown] = pd.NA
+        out["riasec.low"] = low
     return out
 
 

@@ -105,6 +105,13 @@ def test_riasec_profile_flags_flat_and_low():
     assert out["riasec.code"].tolist() == ["[ISC]", "RSE"]
 
 
+def test_riasec_flags_are_unknown_when_a_type_is_missing():
+    frame = pd.DataFrame([[np.nan, 6, 5, 6, 5, 6]], columns=list("RIASEC"))
+    out = riasec_profile(frame, flat_max_differentiation=5, low_max=10)
+    assert pd.isna(out.loc[0, "riasec.flat"]) and pd.isna(out.loc[0, "riasec.low"])
+    assert out.loc[0, "riasec.code"] == ""
+
+
 def test_value_ranks_are_within_person():
     ranks = value_ranks(pd.DataFrame({"a": [1.0, 4.0], "b": [2.0, 4.0], "c": [3.0, 1.0]}))
     assert ranks.to_numpy().tolist() == [[3, 2, 1], [1.5, 1.5, 3]]
