@@ -33,6 +33,7 @@ from instruments.model import (
     ValiditySettings,
 )
 from instruments.schema import NORMED_METRICS, InstrumentSchema
+from instruments.typography import french
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 
@@ -145,10 +146,13 @@ def _line_of(path: Path_, lines: dict[Path_, int]) -> int | None:
     return None
 
 
+def _t(d: Mapping[str, Any]) -> Text:
+    """A Text with French typography applied to the French version."""
+    return Text(fr=french(d["fr"]), en=d.get("en"))
+
+
 def _text(d: Mapping[str, Any] | None) -> Text | None:
-    if d is None:
-        return None
-    return Text(fr=d["fr"], en=d.get("en"))
+    return None if d is None else _t(d)
 
 
 def _build(data: dict[str, Any], path: Path | None) -> Instrument:
@@ -158,7 +162,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
             id=fid,
             type=f["type"],
             options=tuple(
-                ResponseOption(value=o["value"], label=Text(**o["label"]))
+                ResponseOption(value=o["value"], label=_t(o["label"]))
                 for o in f.get("options") or []
             ),
             minimum=f.get("min"),
@@ -170,7 +174,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
     items = tuple(
         Item(
             id=i["id"],
-            text=Text(**i["text"]),
+            text=_t(i["text"]),
             format=i["format"],
             block=i.get("block"),
             section=i.get("section"),
@@ -188,8 +192,8 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
                 levels=tuple(
                     Band(
                         level=lv["level"],
-                        label=Text(**lv["label"]),
-                        text=Text(**lv["text"]),
+                        label=_t(lv["label"]),
+                        text=_t(lv["text"]),
                         minimum=lv.get("min"),
                         maximum=lv.get("max"),
                     )
@@ -199,7 +203,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
         scales.append(
             Scale(
                 id=s["id"],
-                name=Text(**s["name"]),
+                name=_t(s["name"]),
                 description=_text(s.get("description")),
                 members=tuple(
                     ScaleMember(
@@ -245,8 +249,8 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
     return Instrument(
         id=data["id"],
         version=data["version"],
-        name=Text(**data["name"]),
-        description=Text(**data["description"]),
+        name=_t(data["name"]),
+        description=_t(data["description"]),
         construct=data["construct"],
         licence=data["licence"],
         source=Source(citation=data["source"]["citation"], url=data["source"].get("url")),
@@ -257,7 +261,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
         scales=tuple(scales),
         instructions=_text(data.get("instructions")),
         sections=tuple(
-            Section(id=x["id"], title=Text(**x["title"]), instructions=_text(x.get("instructions")))
+            Section(id=x["id"], title=_t(x["title"]), instructions=_text(x.get("instructions")))
             for x in data.get("sections") or []
         ),
         validity=validity,

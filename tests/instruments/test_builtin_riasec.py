@@ -132,11 +132,11 @@ def test_response_format_is_a_0_to_4_like_scale(inst: Instrument) -> None:
     assert fmt.type == "rating"
     assert [o.value for o in fmt.options] == [0, 1, 2, 3, 4]
     assert [o.label.fr for o in fmt.options] == [
-        "Je n'aimerais pas du tout",
-        "Je n'aimerais pas",
+        "Je n’aimerais pas du tout",
+        "Je n’aimerais pas",
         "Je ne sais pas",
-        "J'aimerais",
-        "J'aimerais beaucoup",
+        "J’aimerais",
+        "J’aimerais beaucoup",
     ]
     assert all(o.label.en for o in fmt.options)
     assert fmt.coding_range == (0.0, 4.0)
@@ -238,7 +238,7 @@ def test_bands_describe_appeal_on_the_mean(inst: Instrument) -> None:
         levels = sc.bands.levels
         assert [b.level for b in levels] == ["low", "moderate", "high"]
         assert [(b.minimum, b.maximum) for b in levels] == [(None, 1.5), (1.5, 2.5), (2.5, None)]
-        assert [b.label.fr for b in levels] == ["Peu d'attrait", "Attrait modéré", "Attrait marqué"]
+        assert [b.label.fr for b in levels] == ["Peu d’attrait", "Attrait modéré", "Attrait marqué"]
         for b in levels:
             fr, en = plain(b.text.fr), plain(b.text.en or "")
             assert "attir" in fr, f"{sc.id} {b.level}"

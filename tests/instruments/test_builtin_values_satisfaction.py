@@ -64,7 +64,7 @@ def follow_up() -> Instrument:
 
 def plain(text: str) -> str:
     """Lower case, non-breaking spaces as plain spaces, for comparing wording."""
-    return text.replace(NBSP, " ").replace(NNBSP, " ").lower()
+    return text.replace(NBSP, " ").replace(NNBSP, " ").replace("’", "'").lower()
 
 
 def texts(inst: Instrument) -> Iterator[tuple[str, Text]]:
