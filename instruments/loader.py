@@ -221,7 +221,9 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
             )
         )
     v = data.get("validity") or {}
-    n_ordered = sum(1 for i in items if FORMAT_TYPES[formats[i.format].type].ordered)
+    # Long strings are counted on the items of the most used ordered format.
+    ordered = [i.format for i in items if FORMAT_TYPES[formats[i.format].type].ordered]
+    n_ordered = max((ordered.count(f) for f in set(ordered)), default=0)
     validity = ValiditySettings(
         longstring_max=v.get("longstring_max", max(6, math.ceil(n_ordered / 2))),
         irv_min=v.get("irv_min"),

@@ -341,8 +341,8 @@ class InstrumentSchema(_Base):
     profile = fields.Nested(ProfileSchema)
     metadata = fields.Dict(keys=fields.String())
 
-    @validates_schema(skip_on_field_errors=False)
-    def _cross_checks(self, data: dict[str, Any], **_: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _cross_checks(self, data: dict[str, Any], original: Any, **_: Any) -> None:
         errors: dict[Any, Any] = {}
         add = _errors_add
         langs = list(data.get("languages") or ["fr"])
@@ -353,12 +353,22 @@ class InstrumentSchema(_Base):
         scales: list[dict[str, Any]] = [s for s in data.get("scales") or [] if isinstance(s, dict)]
 
         # Every text covers every declared language.
+        def as_written(path: tuple[Any, ...]) -> Any:
+            node = original
+            for part in path:
+                try:
+                    node = node[part]
+                except (KeyError, IndexError, TypeError):
+                    return None
+            return node
+
         def check_text(path: tuple[Any, ...], text: Any) -> None:
             if isinstance(text, dict):
                 for lang in langs:
                     if lang == "fr" and "fr" not in text:
                         continue  # already reported as a required field
-                    if lang in text and not isinstance(text[lang], str):
+                    written = as_written((*path, lang))
+                    if written is not None and not isinstance(written, str):
                         continue  # already reported as "not a valid string"
                     if not text.get(lang):
                         add(errors, (*path, lang), f"missing the '{lang}' text")

@@ -53,10 +53,10 @@ def assign_levels(instrument: Instrument, table: pd.DataFrame) -> pd.DataFrame:
     >>> from instruments import load_instrument, BUILTIN_DIR
     >>> inst = load_instrument(BUILTIN_DIR / "ipip-bfi-25.yaml")
     >>> t = pd.DataFrame({"openness.percentile": [10.0, 30.0, 69.9, 70.0, np.nan]})
-    >>> assign_levels(inst, t)["openness.level"].fillna("-").tolist()
+    >>> assign_levels(inst, t)["openness.level"].astype("string").fillna("-").tolist()
     ['low', 'average', 'average', 'high', '-']
     """
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, pd.Categorical[str]] = {}
     for scale in instrument.scales:
         if scale.bands is None:
             continue
@@ -66,15 +66,15 @@ def assign_levels(instrument: Instrument, table: pd.DataFrame) -> pd.DataFrame:
         x = table[col].to_numpy(dtype=np.float64)
         levels = scale.bands.levels
         cuts = np.array([b.minimum for b in levels[1:]], dtype=np.float64)
-        names = np.array([b.level for b in levels], dtype=object)
-        idx = np.searchsorted(cuts, x, side="right")
-        result = names[np.clip(idx, 0, len(levels) - 1)]
+        codes = np.searchsorted(cuts, x, side="right")
         first, last = levels[0], levels[-1]
         outside = np.isnan(x)
         if first.minimum is not None:
             outside |= x < first.minimum
         if last.maximum is not None:
             outside |= x >= last.maximum
-        result[outside] = None
-        out[f"{scale.id}.level"] = result
-    return pd.DataFrame(out, index=table.index)
+        codes[outside] = -1
+        out[f"{scale.id}.level"] = pd.Categorical.from_codes(
+            codes, categories=pd.Index([b.level for b in levels])
+        )
+    return pd.DataFrame(out, index=table.index, copy=False)

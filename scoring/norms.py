@@ -101,14 +101,15 @@ def percentile_from_distribution(
     array([ 10.,  50.,  80., 100.])
     """
     values = np.asarray(values, dtype=np.float64)
-    cum = np.concatenate([[0.0], np.cumsum(np.asarray(counts, dtype=np.float64))])
+    counts = np.asarray(counts, dtype=np.float64)
+    cum = np.concatenate([[0.0], np.cumsum(counts)])
     x = np.asarray(x, dtype=np.float64)
     left = np.searchsorted(values, x, side="left")
-    right = np.searchsorted(values, x, side="right")
-    below = cum[left]
-    equal = cum[right] - cum[left]
+    # One search: x equals values[left] or lies strictly between two observed values.
+    at = np.minimum(left, len(values) - 1)
+    equal = np.where(values[at] == x, counts[at], 0.0)
     with np.errstate(invalid="ignore"):
-        pr = 100.0 * (below + 0.5 * equal) / cum[-1]
+        pr = 100.0 * (cum[left] + 0.5 * equal) / cum[-1]
     return np.where(np.isnan(x), np.nan, pr)
 
 
@@ -181,12 +182,18 @@ def _as_key(values: pd.Series) -> pd.Series:
     >>> _as_key(pd.Series([2, 2.0, " 2", None, "F"], dtype=object)).tolist()
     ['2', '2', '2', None, 'F']
     """
-    num = pd.to_numeric(values, errors="coerce")
+    # Normalise the few distinct values, then map them back (no per-row string work).
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=object)
+    num = pd.to_numeric(distinct, errors="coerce")
     integral = num.notna() & (num == np.floor(num))
-    text = values.astype("string").str.strip()
-    as_int = num.where(integral).astype("Int64").astype("string")
-    text = text.mask(integral, as_int)
-    return text.astype(object).where(values.notna() & text.notna(), None)
+    text = distinct.astype("string").str.strip()
+    text = text.mask(integral, num.where(integral).astype("Int64").astype("string"))
+    labels = np.array([None if pd.isna(v) else str(v) for v in text], dtype=object)
+    out = np.full(len(values), None, dtype=object)
+    present = codes >= 0
+    out[present] = labels[codes[present]]
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -447,46 +454,53 @@ def apply_norms(
         chosen[take] = idx[take].astype(np.int64)
     out: dict[str, Any] = {}
     scale_ids = [sid for sid in groups[0]["scales"] if f"{sid}.{table.metric}" in scores.columns]
-    group_names = np.array([table.describe_group(g["key"]) for g in groups], dtype=object)
+    # The group of each respondent is the same for every scale: split the rows once.
+    rows_of = {int(gi): np.flatnonzero(chosen == gi) for gi in np.unique(chosen)}
+    group_names = [table.describe_group(g["key"]) for g in groups]
+    norm_group = pd.Categorical.from_codes(chosen, categories=pd.Index(group_names))
+
+    def per_group(sid: str, key: str, fallback: float | None = None) -> np.ndarray:
+        values = []
+        for g in groups:
+            v = g["scales"].get(sid, {}).get(key)
+            values.append(fallback if v is None else v)
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
     for sid in scale_ids:
         x = scores[f"{sid}.{table.metric}"].to_numpy(dtype=np.float64)
-        mean = np.full(n, np.nan)
-        sd = np.full(n, np.nan)
-        pct = np.full(n, np.nan)
-        source = np.full(n, "normal", dtype=object)
-        rel = np.full(n, np.nan)
-        for gi in np.unique(chosen):
-            rows = chosen == gi
-            st = groups[gi]["scales"][sid]
-            mean[rows], sd[rows] = st["mean"], st["sd"]
-            dist = st.get("distribution")
+        fallback = reliabilities.get(sid) if reliabilities else None
+        mean = per_group(sid, "mean")[chosen]
+        sd = per_group(sid, "sd")[chosen]
+        rel = per_group(sid, "alpha", fallback)[chosen]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = (x - mean) / sd
+        pct = np.empty(n)
+        source = np.zeros(n, dtype=np.int8)  # 0 normal curve, 1 empirical, -1 missing
+        for gi, rows in rows_of.items():
+            dist = groups[gi]["scales"][sid].get("distribution")
             if dist and dist.get("values"):
                 pct[rows] = percentile_from_distribution(
                     x[rows], np.asarray(dist["values"]), np.asarray(dist["counts"])
                 )
-                source[rows] = "empirical"
-            alpha = st.get("alpha")
-            if alpha is None and reliabilities:
-                alpha = reliabilities.get(sid)
-            rel[rows] = np.nan if alpha is None else alpha
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = (x - mean) / sd
-        normal = source == "normal"
-        pct[normal] = percentile_from_normal(z[normal])
-        t = z_to_t(z)
-        sem_t = 10.0 * np.sqrt(1.0 - rel)
+                source[rows] = 1
+            else:
+                pct[rows] = percentile_from_normal(z[rows])
         missing = np.isnan(x)
         pct[missing] = np.nan
+        source[missing] = -1
+        t = z_to_t(z)
+        sem_t = 10.0 * np.sqrt(1.0 - rel)
         sem_t[missing] = np.nan
-        source[missing] = None
         out[f"{sid}.z"] = z
         out[f"{sid}.t"] = t
         out[f"{sid}.percentile"] = pct
-        out[f"{sid}.percentile_source"] = source
-        out[f"{sid}.sten"] = z_to_sten(z)
-        out[f"{sid}.stanine"] = z_to_stanine(z)
+        out[f"{sid}.percentile_source"] = pd.Categorical.from_codes(
+            source, categories=pd.Index(["normal", "empirical"])
+        )
+        out[f"{sid}.sten"] = z_to_sten(z).astype(np.float32)
+        out[f"{sid}.stanine"] = z_to_stanine(z).astype(np.float32)
         out[f"{sid}.sem_t"] = sem_t
         out[f"{sid}.band_low"] = t - Z90 * sem_t
         out[f"{sid}.band_high"] = t + Z90 * sem_t
-        out[f"{sid}.norm_group"] = group_names[chosen]
-    return pd.DataFrame(out, index=scores.index)
+        out[f"{sid}.norm_group"] = norm_group
+    return pd.DataFrame(out, index=scores.index, copy=False)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from instruments.model import Instrument
@@ -100,11 +99,11 @@ def score(
         cols = {key: table[f"{sid}.mean"] for key, sid in instrument.profile.scales}
         frame = pd.DataFrame(cols, index=table.index)
         if instrument.profile.type == "riasec":
-            # Prorated sums (mean x number of items): a missing answer does not lower a
-            # type's score, so it cannot change the code by itself.
+            # Prorated sums (mean x total weight of the items): a missing answer does not
+            # lower a type's score, so it cannot change the code by itself.
             sums = pd.DataFrame(
                 {
-                    key: table[f"{sid}.mean"] * len(instrument.scale(sid).members)
+                    key: table[f"{sid}.mean"] * sum(m.weight for m in instrument.scale(sid).members)
                     for key, sid in instrument.profile.scales
                 },
                 index=table.index,
@@ -123,9 +122,10 @@ def score(
             ranks.columns = [f"{sid}.rank" for _, sid in instrument.profile.scales]
             parts.append(ranks)
     parts.append(validity_indices(instrument, matrix, seconds=seconds, scale_scores=table))
-    combined = pd.concat(parts, axis=1)
-    combined = pd.concat([combined, assign_levels(instrument, combined)], axis=1)
-    result = _ordered(combined, [sc.id for sc in instrument.scales])
+    columns = {c: part[c] for part in parts for c in part.columns}
+    levels = assign_levels(instrument, pd.DataFrame(columns, copy=False))
+    columns.update({c: levels[c] for c in levels.columns})
+    result = _ordered(columns, [sc.id for sc in instrument.scales], table.index)
     return ScoreResult(
         table=result,
         instrument_key=instrument.key,
@@ -133,12 +133,12 @@ def score(
     )
 
 
-def _ordered(table: pd.DataFrame, scale_ids: list[str]) -> pd.DataFrame:
-    """Columns grouped per scale (in the instrument's order), then profile and validity."""
-    first: list[str] = []
+def _ordered(columns: dict[str, pd.Series], scale_ids: list[str], index: pd.Index) -> pd.DataFrame:
+    """One table, built once without copying: columns grouped per scale (in the
+    instrument's order), then profile and validity."""
+    order: list[str] = []
     for sid in scale_ids:
-        first.extend(c for c in table.columns if c.rsplit(".", 1)[0] == sid)
-    rest = [c for c in table.columns if c not in set(first)]
-    out = table[first + rest]
-    n_cols = [f"{sid}.n" for sid in scale_ids]
-    return out.astype(dict.fromkeys(n_cols, np.int64))
+        order.extend(c for c in columns if c.rsplit(".", 1)[0] == sid)
+    placed = set(order)
+    order.extend(c for c in columns if c not in placed)
+    return pd.DataFrame({c: columns[c] for c in order}, index=index, copy=False)

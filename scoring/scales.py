@@ -90,17 +90,29 @@ def scoring_keys(instrument: Instrument, columns: list[str] | None = None) -> Sc
     return ScoringKeys(tuple(cols), instrument.scales, weights, offsets, membership, low, high)
 
 
-def _sums(
-    x: np.ndarray, keys: ScoringKeys, ws: np.ndarray
+def _sums_t(
+    xt: np.ndarray, keys: ScoringKeys, counts_t: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keyed weighted sums, answered counts and answered weights for a block of rows."""
-    answered = ~np.isnan(x)
-    a = answered.astype(np.float64)
-    xf = np.where(answered, x, 0.0)
-    raw = xf @ keys.weights + a @ keys.offsets
-    n = a @ keys.membership
-    wsum = a @ ws
-    return raw, n, wsum
+    """Keyed weighted sums, answered counts and answered weights for a block of
+    respondents, transposed (items x respondents in, scales x respondents out).
+
+    ``counts_t`` stacks ``[offsets | membership | |weights|]`` (transposed) so that one
+    product with the answered mask gives the three per-scale counts.
+    """
+    n_scales = keys.weights.shape[1]
+    missing = np.isnan(xt)
+    if not missing.any():  # complete block: one product, constant counts
+        per = counts_t.sum(axis=1, keepdims=True)
+        raw = keys.weights.T @ xt + per[:n_scales]
+        shape = raw.shape
+        return (
+            raw,
+            np.broadcast_to(per[n_scales : 2 * n_scales], shape),
+            np.broadcast_to(per[2 * n_scales :], shape),
+        )
+    both = counts_t @ (~missing).astype(np.float64)
+    raw = keys.weights.T @ np.where(missing, 0.0, xt) + both[:n_scales]
+    return raw, both[n_scales : 2 * n_scales], both[2 * n_scales :]
 
 
 def _row_nanmean(x: np.ndarray) -> np.ndarray:
@@ -183,34 +195,63 @@ def score_scales(instrument: Instrument, matrix: pd.DataFrame) -> pd.DataFrame:
     """
     matrix = indicator_columns(matrix, instrument)
     keys = scoring_keys(instrument, list(matrix.columns))
-    ws = keys.membership * np.abs(keys.weights)
-    x_all = matrix[list(keys.columns)].to_numpy(dtype=np.float64)
-    n_rows = x_all.shape[0]
-    n_scales = len(keys.scales)
-    raw = np.empty((n_rows, n_scales))
-    n = np.empty((n_rows, n_scales))
-    wsum = np.empty((n_rows, n_scales))
-    for start in range(0, n_rows, CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, n_rows)
-        raw[start:stop], n[start:stop], wsum[start:stop] = _sums(x_all[start:stop], keys, ws)
-    required = np.array([sc.required_answers() for sc in keys.scales], dtype=np.float64)
-    missing = n < required
-    raw[missing] = np.nan
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = raw / wsum
-    out: dict[str, np.ndarray] = {}
-    for s, sc in enumerate(keys.scales):
-        out[f"{sc.id}.raw"] = raw[:, s]
-        out[f"{sc.id}.mean"] = mean[:, s]
-        out[f"{sc.id}.n"] = n[:, s]
-        out[f"{sc.id}.missing"] = missing[:, s]
-    table = pd.DataFrame(out, index=matrix.index)
+    cols = list(keys.columns)
+    frame = matrix if list(matrix.columns) == cols else matrix[cols]
+    table = pd.DataFrame(
+        score_arrays(keys, frame.to_numpy(dtype=np.float64)), index=matrix.index, copy=False
+    )
     by_method: dict[str, list[Scale]] = {}
     for sc in keys.scales:
         by_method.setdefault(sc.method, []).append(sc)
     for method, scales in by_method.items():
         METHODS[method](table, scales)
     return table
+
+
+def score_arrays(keys: ScoringKeys, x_all: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-scale columns of :func:`score_scales` from a response array whose columns
+    are ``keys.columns``.
+
+    Works on the transposed matrix (items x respondents), which is contiguous for a
+    column-oriented DataFrame, so that every output column is contiguous too; blocks of
+    respondents bound the temporaries when answers are missing.
+    """
+    xt = x_all.T
+    counts_t = np.hstack(
+        [keys.offsets, keys.membership, keys.membership * np.abs(keys.weights)]
+    ).T.copy()
+    n_rows = x_all.shape[0]
+    n_scales = len(keys.scales)
+    required = np.array([sc.required_answers() for sc in keys.scales], dtype=np.float64)
+    if not np.isnan(xt).any():  # nothing missing: one product, constant counts
+        raw, n_c, w_c = _sums_t(xt, keys, counts_t)
+        n_int = np.ascontiguousarray(np.broadcast_to(n_c.astype(np.int32), raw.shape))
+        missing = np.ascontiguousarray(np.broadcast_to(n_c < required[:, None], raw.shape))
+        mean = raw / w_c
+        if missing.any():
+            raw[missing] = np.nan
+            mean[missing] = np.nan
+    else:
+        raw = np.empty((n_scales, n_rows))
+        n = np.empty((n_scales, n_rows))
+        wsum = np.empty((n_scales, n_rows))
+        for start in range(0, n_rows, CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, n_rows)
+            raw[:, start:stop], n[:, start:stop], wsum[:, start:stop] = _sums_t(
+                xt[:, start:stop], keys, counts_t
+            )
+        missing = n < required[:, None]
+        raw[missing] = np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = raw / wsum
+        n_int = n.astype(np.int32)
+    out: dict[str, np.ndarray] = {}
+    for s, sc in enumerate(keys.scales):
+        out[f"{sc.id}.raw"] = raw[s]
+        out[f"{sc.id}.mean"] = mean[s]
+        out[f"{sc.id}.n"] = n_int[s]
+        out[f"{sc.id}.missing"] = missing[s]
+    return out
 
 
 def keyed_items(instrument: Instrument, matrix: pd.DataFrame, scale: Scale) -> pd.DataFrame:

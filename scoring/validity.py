@@ -68,15 +68,28 @@ def response_variability(x: np.ndarray, *, ddof: int = 1) -> np.ndarray:
     ...                                         [2, np.nan, 4, np.nan]])), 4)
     array([0.    , 1.1547, 1.4142])
     """
-    x = np.asarray(x, dtype=np.float64)
-    present = ~np.isnan(x)
-    count = present.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(present, x, 0.0).sum(axis=1) / count
-        dev = np.where(present, x - mean[:, None], 0.0)
-        var = (dev**2).sum(axis=1) / (count - ddof)
+    # Work on the transpose (items x respondents): for a column-oriented matrix it is
+    # contiguous, and the sums below add whole rows; blocks bound the temporaries.
+    xt = np.asarray(x, dtype=np.float64).T
+    n = xt.shape[1]
+    out = np.empty(n)
+    for start in range(0, n, 65_536):
+        block = xt[:, start : start + 65_536]
+        present = ~np.isnan(block)
+        if present.all():
+            count = np.full(block.shape[1], block.shape[0])
+            filled = block
+        else:
+            count = present.sum(axis=0)
+            filled = np.where(present, block, 0.0)
+        # Sum and sum of squares: exact for coded answers (small numbers), two passes.
+        s1 = filled.sum(axis=0)
+        s2 = np.einsum("ij,ij->j", filled, filled)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = np.maximum(s2 - s1 * s1 / count, 0.0) / (count - ddof)
         var[count <= ddof] = np.nan
-        return np.asarray(np.sqrt(var), dtype=np.float64)
+        out[start : start + 65_536] = np.sqrt(var)
+    return out
 
 
 def _main_format_columns(instrument: Instrument, items: list[str]) -> np.ndarray:
@@ -132,7 +145,8 @@ def validity_indices(
     n, k = x.shape
     out: dict[str, np.ndarray] = {}
 
-    xo = x[:, _main_format_columns(instrument, items)]
+    main = _main_format_columns(instrument, items)
+    xo = x if main.all() else x[:, main]
     longstring = longest_run(xo)
     limit = settings.longstring_max
     out["validity.longstring"] = longstring
@@ -144,7 +158,7 @@ def validity_indices(
         (irv < settings.irv_min) if settings.irv_min is not None else np.zeros(n, bool)
     )
 
-    answered = (~np.isnan(x)).sum(axis=1)
+    answered = (~np.isnan(x.T)).sum(axis=0)
     missing_share = 1.0 - answered / k if k else np.zeros(n)
     out["validity.missing_share"] = missing_share
     out["flag.missing"] = (

@@ -113,9 +113,8 @@ def _write(frame: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:
         records = json.loads(
             frame.to_json(orient="records", force_ascii=False, double_precision=15)
         )
-        write_atomic(
-            path, json.dumps({**meta, "respondents": records}, ensure_ascii=False, indent=1)
-        )
+        text = json.dumps({**meta, "respondents": records}, ensure_ascii=False, indent=1)
+        write_atomic(path, text, private=True)
     elif suffix == ".xlsx":
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as xw:
