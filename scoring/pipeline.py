@@ -2,6 +2,7 @@
 
 Examples
 --------
+>>> import numpy as np
 >>> from instruments import load_instrument, BUILTIN_DIR
 >>> inst = load_instrument(BUILTIN_DIR / "ipip-bfi-25.yaml")
 >>> rng = np.random.default_rng(1)
