@@ -1,36 +1,123 @@
-"""Flask application factory.
+"""Flask application factory with layered configuration.
 
-The instruments are loaded and validated when the app is created: an invalid instrument
-file stops start-up with the list of problems (``InstrumentError``).
+Order: built-in defaults, then the instance file ``instance/boussole.cfg`` (Python), then
+``BOUSSOLE_*`` environment variables, then the ``config`` mapping passed in (tests).
+The instruments are loaded and validated here: an invalid instrument file stops start-up
+with the list of problems (``InstrumentError``). The database is never created or
+migrated here: run ``boussole db upgrade``.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, render_template
+from flask import Flask, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from instruments import load_all
 from instruments.loader import builtin_files
+from service.extensions import babel, csrf, db, login_manager
 
 DEFAULTS: dict[str, Any] = {
+    "ENV_NAME": "development",  # "production" requires a strong SECRET_KEY
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # default: SQLite in the instance folder
     "INSTRUMENT_FILES": None,  # None = the built-in instruments
     "EXTRA_INSTRUMENT_DIR": None,  # a folder of a centre's own instrument files
+    "INVITATION_DAYS": 14,  # validity of an invitation link
+    "ITEMS_PER_PAGE": 6,
+    "LANGUAGES": ("fr", "en"),
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "MAIL_FOLDER": None,  # development mail sender writes here (default instance/mail)
+    "PUBLIC_URL": None,  # used in links sent by mail; default: the request's host
+    "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire can stay open for hours
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
 }
+
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+def _coerce(key: str, value: str) -> Any:
+    default = DEFAULTS.get(key)
+    if isinstance(default, bool):
+        return value.strip().lower() in ("1", "true", "yes", "on", "oui")
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"BOUSSOLE_{key} must be a whole number, not {value!r}") from None
+    return value
+
+
+def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("boussole.cfg", silent=True)
+    for key, value in os.environ.items():
+        if key.startswith("BOUSSOLE_"):
+            name = key.removeprefix("BOUSSOLE_")
+            app.config[name] = _coerce(name, value)
+    if config:
+        app.config.update(config)
+    instance = Path(app.instance_path)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'boussole.sqlite'}"
+    if not app.config["MAIL_FOLDER"]:
+        app.config["MAIL_FOLDER"] = str(instance / "mail")
+    production = app.config["ENV_NAME"] == "production"
+    secret = app.config.get("SECRET_KEY")
+    if production:
+        if not secret or len(str(secret)) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "refusing to start in production without a strong secret key: set"
+                f" BOUSSOLE_SECRET_KEY to a random string of at least {MIN_SECRET_LENGTH}"
+                " characters (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        app.config["SESSION_COOKIE_SECURE"] = True
+    elif not secret:
+        app.config["SECRET_KEY"] = _development_key(instance)
+
+
+def _development_key(instance: Path) -> str:
+    """A random key kept in the instance folder, so that sessions survive a restart."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key, encoding="utf-8")
+        path.chmod(0o600)
+        return key
+
+
+def _select_locale() -> str:
+    langs = ("fr", "en")
+    lang = session.get("lang")
+    if lang in langs:
+        return str(lang)
+    user_lang = getattr(current_user, "language", None)
+    if user_lang in langs:
+        return str(user_lang)
+    return "fr"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the app: defaults, then ``config``, then ``BOUSSOLE_*`` environment variables."""
+    """Create the Boussole app (see the module docstring for the configuration order)."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(DEFAULTS)
-    if config:
-        app.config.update(config)
-    for key, value in os.environ.items():
-        if key.startswith("BOUSSOLE_"):
-            app.config[key.removeprefix("BOUSSOLE_")] = value
+    _configure(app, config)
+
     files = app.config["INSTRUMENT_FILES"] or list(builtin_files())
     if isinstance(files, str):  # from the environment: a PATH-like list
         files = [f for f in files.split(os.pathsep) if f]
@@ -40,20 +127,61 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Refuses to start on any invalid file (raises InstrumentError listing every problem).
     app.extensions["boussole.instruments"] = load_all(files)
 
-    @app.get("/")
-    def index() -> str:
-        insts = sorted(app.extensions["boussole.instruments"].values(), key=lambda i: i.id)
-        return render_template("index.html", instruments=insts)
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
 
-    @app.get("/instruments/<instrument_id>")
-    def instrument_page(instrument_id: str) -> str:
-        inst = app.extensions["boussole.instruments"].get(instrument_id)
-        if inst is None:
-            abort(404)
-        return render_template("instrument.html", inst=inst)
+    @login_manager.user_loader
+    def load_principal(principal_id: str) -> Any:
+        from service.models import Beneficiary, StaffUser
 
-    @app.errorhandler(404)
-    def not_found(_: Exception) -> tuple[str, int]:
-        return render_template("error.html", code=404, message="Page introuvable."), 404
+        kind, _, raw = principal_id.partition(":")
+        if not raw.isdigit():
+            return None
+        model = {"staff": StaffUser, "beneficiary": Beneficiary}.get(kind)
+        return db.session.get(model, int(raw)) if model else None
+
+    from service.auth.routes import bp as auth_bp
+    from service.beneficiary.routes import bp as beneficiary_bp
+    from service.counsellor.routes import bp as counsellor_bp
+    from service.public.routes import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(beneficiary_bp)
+    app.register_blueprint(counsellor_bp)
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"current_lang": _select_locale()}
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        messages = {
+            400: _("La demande n’a pas pu être traitée : elle est incomplète ou invalide."),
+            403: _("Vous n’avez pas accès à cette page."),
+            404: _("Cette page n’existe pas ou n’est plus disponible."),
+            405: _("Cette action n’est pas possible sur cette page."),
+            413: _("Le fichier envoyé est trop volumineux."),
+        }
+        code = exc.code or 500
+        message = messages.get(code, _("Une erreur est survenue."))
+        if request.path.startswith("/api/") or request.is_json:
+            return {"error": message, "status": code}, code  # type: ignore[return-value]
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception) -> tuple[str, int]:
+        app.logger.exception("unhandled error")
+        message = _(
+            "Une erreur inattendue est survenue. Vos réponses déjà enregistrées sont"
+            " conservées ; vous pouvez réessayer dans un instant."
+        )
+        if request.path.startswith("/api/") or request.is_json:
+            return {"error": message, "status": 500}, 500  # type: ignore[return-value]
+        return render_template("error.html", code=500, message=message), 500
 
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -22,7 +22,10 @@ from instruments import (
     resolve_instrument,
 )
 from scoring.errors import NormsError, ScoringInputError
-from service.batch import BatchError, build_norms_file, score_file, summarise
+from service.batch import BatchError, build_norms_file, score_file
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def _fail(message: str) -> NoReturn:
@@ -209,45 +212,81 @@ def norms_build(
     click.echo(f"Normes {table.version} écrites dans {output_path}")
 
 
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest version (Alembic)."""
+    from service.migrate import upgrade
+
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    click.echo(f"Base de données à jour : {_safe_url(app.config['DATABASE_URL'])}")
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @main.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--no-serve", is_flag=True, help="Score the sample and stop.")
+@click.option("--no-serve", is_flag=True, help="Prepare the demo and stop.")
 def demo(host: str, port: int, no_serve: bool) -> None:
-    """Score the bundled sample answers, then start the service."""
+    """Demo: score the bundled sample, create demo accounts, print an invitation, serve."""
     import tempfile
 
     from instruments import BUILTIN_DIR
-    from service.batch import read_table
+    from service.demo import seed_demo
+    from service.migrate import upgrade
 
     inst = _instrument("ipip-bfi-25")
     sample = BUILTIN_DIR / "sample" / "ipip-bfi-25-sample.csv"
     out = Path(tempfile.mkdtemp(prefix="boussole-demo-")) / "scores.csv"
     report = score_file(inst, sample, out, progress=False)
-    frame = next(read_table(out, progress=False))
-    click.echo(f"Démo : {report.rows} répondants fictifs scorés avec {inst.key} -> {out}")
-    click.echo(summarise(frame))
+    click.echo(f"Scoring : {report.rows} répondants fictifs scorés avec {inst.key} -> {out}")
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    access = seed_demo(app)
+    base = f"http://{host}:{port}"
+    click.echo("")
+    click.echo("Comptes de démonstration / demo accounts")
+    click.echo(f"  Bénéficiaire : ouvrez {base}/invitation/{access.invitation_token}")
+    click.echo(f"  Conseillère  : {access.counsellor_email}", nl=False)
+    if access.counsellor_password:
+        click.echo(f" / mot de passe : {access.counsellor_password}")
+    else:
+        click.echo(" (mot de passe déjà créé lors d'une démo précédente)")
+    click.echo("")
     if not no_serve:
-        _serve(host, port)
+        _serve(app, host, port)
 
 
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def run(host: str, port: int) -> None:
-    """Start the development server."""
-    _serve(host, port)
+    """Start the development server (for production, see docs/deployment.md)."""
+    _serve(_app(), host, port)
 
 
-def _serve(host: str, port: int) -> None:
-    from service.app import create_app
+def _app() -> Flask:
+    from service.app import ConfigError, create_app
 
     try:
-        app = create_app()
-    except InstrumentError as exc:
+        return create_app()
+    except (InstrumentError, ConfigError) as exc:
         _fail(f"le service ne démarre pas / the service refuses to start:\n{exc}")
-        return
-    click.echo(f"Boussole est servi sur http://{host}:{port}/  (Ctrl+C pour arrêter)", err=False)
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
+    click.echo(f"Boussole est servi sur http://{host}:{port}/  (Ctrl+C pour arrêter)")
     sys.stdout.flush()
     app.run(host=host, port=port, debug=False, use_reloader=False)
 

@@ -30,13 +30,13 @@ def test_index_lists_the_instruments_in_french(client: FlaskClient) -> None:
     assert '<html lang="fr">' in html
     assert "Questionnaires disponibles" in html
     assert "Inventaire de personnalité en cinq dimensions (IPIP, 25 items)" in html
-    assert 'href="/instruments/ipip-bfi-25"' in html
+    assert 'href="/questionnaires/ipip-bfi-25"' in html
     assert "<td>25</td>" in html
     assert "5 min" in html
 
 
 def test_instrument_page(client: FlaskClient) -> None:
-    response = client.get("/instruments/ipip-bfi-25")
+    response = client.get("/questionnaires/ipip-bfi-25")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<h1>Inventaire de personnalité en cinq dimensions (IPIP, 25 items)</h1>" in html
@@ -47,19 +47,19 @@ def test_instrument_page(client: FlaskClient) -> None:
 
 
 def test_unknown_instrument_is_a_french_404_page(client: FlaskClient) -> None:
-    response = client.get("/instruments/big-six")
+    response = client.get("/questionnaires/big-six")
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert '<html lang="fr">' in html
     assert "Erreur 404" in html
-    assert "Page introuvable." in html
+    assert "Cette page n’existe pas ou n’est plus disponible." in html
     assert "Retour à l'accueil" in html
 
 
 def test_unknown_url_is_a_french_404_page(client: FlaskClient) -> None:
     response = client.get("/nulle-part")
     assert response.status_code == 404
-    assert "Page introuvable." in response.get_data(as_text=True)
+    assert "Cette page n’existe pas ou n’est plus disponible." in response.get_data(as_text=True)
 
 
 def test_create_app_with_its_own_instrument_files(bfi_copy: Callable[..., Path]) -> None:

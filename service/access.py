@@ -1,0 +1,78 @@
+"""The one place that decides who may see or change what.
+
+Routes and API endpoints call these functions (or ``require``); they never test roles
+or ownership themselves. Rules (see docs/BRIEF in shared/ and docs/security.md):
+
+- a beneficiary sees their own bilans and answers their own questionnaires, once they
+  have consented; they see their results only once released to them;
+- the counsellors assigned to a bilan see its answers and results; other counsellors,
+  admins, funders and anonymous visitors do not;
+- nobody changes a completed questionnaire's answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+
+from service.models import Assignment, Beneficiary, Bilan, Consent, StaffUser
+
+
+def is_beneficiary(principal: Any) -> bool:
+    return isinstance(principal, Beneficiary)
+
+
+def is_staff(principal: Any) -> bool:
+    return isinstance(principal, StaffUser) and principal.active
+
+
+def is_counsellor_of(principal: Any, bilan: Bilan) -> bool:
+    return is_staff(principal) and any(c.id == principal.id for c in bilan.counsellors)
+
+
+def owns_bilan(principal: Any, bilan: Bilan) -> bool:
+    return is_beneficiary(principal) and bilan.beneficiary_id == principal.id
+
+
+def has_consented(bilan: Bilan, consents: list[Consent]) -> bool:
+    """The latest recorded decision for this bilan is an acceptance."""
+    latest = max(
+        (c for c in consents if c.bilan_id == bilan.id),
+        key=lambda c: (c.recorded_at, c.id),
+        default=None,
+    )
+    return latest is not None and latest.accepted
+
+
+def can_view_bilan(principal: Any, bilan: Bilan) -> bool:
+    return owns_bilan(principal, bilan) or is_counsellor_of(principal, bilan)
+
+
+def can_answer(principal: Any, assignment: Assignment, consents: list[Consent]) -> bool:
+    bilan = assignment.bilan
+    return (
+        owns_bilan(principal, bilan)
+        and has_consented(bilan, consents)
+        and assignment.status != "completed"
+    )
+
+
+def results_released(assignment: Assignment) -> bool:
+    return assignment.status == "completed" and (
+        assignment.show_results_now or assignment.released_at is not None
+    )
+
+
+def can_view_results(principal: Any, assignment: Assignment) -> bool:
+    bilan = assignment.bilan
+    if is_counsellor_of(principal, bilan):
+        return assignment.status == "completed"
+    return owns_bilan(principal, bilan) and results_released(assignment)
+
+
+def require(allowed: bool, *, hide: bool = True) -> None:
+    """Stop the request unless ``allowed``: 404 by default (do not reveal that someone
+    else's record exists), 403 with ``hide=False``."""
+    if not allowed:
+        abort(404 if hide else 403)

@@ -1,0 +1,85 @@
+"""SQLAlchemy 2 engine and sessions for the app (one session per request).
+
+The database is never created or migrated here: ``boussole db upgrade`` runs Alembic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+    engine = create_engine(url, future=True, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """Holds the engine and hands out one session per request (``db.session``)."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self._factory: sessionmaker[Session] | None = None
+
+    def init_app(self, app: Flask) -> None:
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        app.extensions["boussole.db"] = self
+
+        @app.teardown_appcontext
+        def _close(exc: BaseException | None) -> None:
+            session = g.pop("db_session", None)
+            if session is not None:
+                if exc is not None:
+                    session.rollback()
+                session.close()
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            assert self._factory is not None, "Database.init_app was not called"
+            g.db_session = self._factory()
+        session: Session = g.db_session
+        return session
+
+    @contextmanager
+    def standalone(self) -> Iterator[Session]:
+        """A session outside requests (CLI, tests), committed on success."""
+        assert self._factory is not None, "Database.init_app was not called"
+        session = self._factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()

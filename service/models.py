@@ -1,0 +1,214 @@
+"""Database models (SQLAlchemy 2, typed). Raw answers are stored untouched.
+
+Administrative records (centre, accounts, bilans, invitations, consents) are kept apart
+from the content of the bilan (answers, timings, scores), so that content can be
+destroyed at the end of the bilan without losing audit evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Centre(Base):
+    __tablename__ = "centre"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StaffUser(UserMixin, Base):
+    """A counsellor (conseiller) or a centre admin; logs in with email and password."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # "counsellor" | "admin"
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    centre: Mapped[Centre] = relationship()
+
+    kind = "staff"
+
+    def get_id(self) -> str:
+        return f"staff:{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+bilan_counsellor = Table(
+    "bilan_counsellor",
+    Base.metadata,
+    Column("bilan_id", ForeignKey("bilan.id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_user_id", ForeignKey("staff_user.id"), primary_key=True),
+)
+
+
+class Beneficiary(UserMixin, Base):
+    """The person doing the bilan; enters through an invitation link."""
+
+    __tablename__ = "beneficiary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    bilans: Mapped[list[Bilan]] = relationship(back_populates="beneficiary")
+
+    kind = "beneficiary"
+
+    def get_id(self) -> str:
+        return f"beneficiary:{self.id}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Bilan(Base):
+    __tablename__ = "bilan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"))
+    title: Mapped[str] = mapped_column(String(200), default="Bilan de compétences")
+    status: Mapped[str] = mapped_column(String(20), default="preliminaire")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    beneficiary: Mapped[Beneficiary] = relationship(back_populates="bilans")
+    counsellors: Mapped[list[StaffUser]] = relationship(secondary=bilan_counsellor)
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="bilan", order_by="Assignment.id"
+    )
+
+
+class Invitation(Base):
+    """A single-use, expiring link. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    beneficiary: Mapped[Beneficiary] = relationship()
+
+
+class Consent(Base):
+    """A recorded consent decision with the version of the text shown."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id"))
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"))
+    text_version: Mapped[str] = mapped_column(String(40))
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    keep_for_followup: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Assignment(Base):
+    """A questionnaire assigned within a bilan (one instrument version, one language)."""
+
+    __tablename__ = "assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    instrument_id: Mapped[str] = mapped_column(String(100))
+    instrument_version: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    show_results_now: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    current_page: Mapped[int] = mapped_column(Integer, default=0)
+    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    bilan: Mapped[Bilan] = relationship(back_populates="assignments")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan"
+    )
+
+
+class Answer(Base):
+    """One raw answer (JSON value as given), unique per assignment and item."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("assignment_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSON)
+    answered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="answers")
+
+
+class PageTiming(Base):
+    """Seconds spent on a page of a questionnaire (accumulated across visits)."""
+
+    __tablename__ = "page_timing"
+    __table_args__ = (UniqueConstraint("assignment_id", "page"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    page: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ScoreRecord(Base):
+    """Scores of a completed assignment with the versions that produced them."""
+
+    __tablename__ = "score_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignment.id", ondelete="CASCADE"), unique=True
+    )
+    instrument_key: Mapped[str] = mapped_column(String(120))
+    norm_version: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
