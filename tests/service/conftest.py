@@ -58,3 +58,204 @@ def bfi_copy(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+# --- database-backed apps ---------------------------------------------------------------
+# Every test gets an empty, migrated database: SQLite always; PostgreSQL too when
+# BOUSSOLE_TEST_DATABASE_URL is set (CI sets it), through the ``db_url`` parameter.
+
+import os  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from sqlalchemy import text  # noqa: E402
+
+PG_URL = os.environ.get("BOUSSOLE_TEST_DATABASE_URL")
+DB_KINDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from service.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("dbtemplate") / "template.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated() -> str | None:
+    if not PG_URL:
+        return None
+    from service.db import make_engine
+    from service.migrate import upgrade
+
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:  # start from nothing, then migrate like a user would
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    _sqlite_template: Path,
+    _postgres_migrated: str | None,
+) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "boussole.sqlite"
+        shutil.copy(_sqlite_template, path)
+        return f"sqlite:///{path}"
+    from service.db import Base, make_engine
+
+    assert _postgres_migrated is not None
+    engine = make_engine(_postgres_migrated)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return _postgres_migrated
+
+
+@pytest.fixture
+def db_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty migrated database; CSRF off (see ``csrf_app`` for CSRF tests)."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": db_url,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-secret-key-for-the-test-suite-only",
+            "MAIL_FOLDER": str(tmp_path / "mail"),
+        }
+    )
+    yield app
+    from service.extensions import db
+
+    if db.engine is not None:
+        db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """Like ``db_app`` but with CSRF protection on, as in production."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": "test-secret-key-for-the-test-suite-only",
+            "MAIL_FOLDER": str(tmp_path / "mail"),
+        }
+    )
+    yield app
+
+
+@dataclass
+class World:
+    """Ids of a small centre: two counsellors, two beneficiaries, one bilan each."""
+
+    centre: int
+    counsellor: int
+    other_counsellor: int
+    admin: int
+    beneficiary: int
+    other_beneficiary: int
+    bilan: int
+    other_bilan: int
+    assignments: dict[str, int]  # instrument id -> assignment id (beneficiary's bilan)
+    other_assignment: int  # one assignment of the other beneficiary
+    password: str = "mot-de-passe-de-test"
+
+
+@pytest.fixture
+def world(db_app: Flask) -> World:
+    """Create the records; instruments assigned: riasec-60, valeurs-travail, ipip-bfi-25."""
+    from service.extensions import db
+    from service.models import Assignment, Beneficiary, Bilan, Centre, StaffUser
+    from service.security import hash_password
+
+    instruments = db_app.extensions["boussole.instruments"]
+    with db_app.app_context(), db.standalone() as s:
+        centre = Centre(name="Centre test")
+        s.add(centre)
+        s.flush()
+        pw = hash_password("mot-de-passe-de-test")
+        staff = [
+            StaffUser(centre_id=centre.id, email=f"{n}@test.fr", name=n, role=r, password_hash=pw)
+            for n, r in (("claire", "counsellor"), ("paul", "counsellor"), ("admin", "admin"))
+        ]
+        people = [
+            Beneficiary(centre_id=centre.id, first_name="Camille", last_name="Martin"),
+            Beneficiary(centre_id=centre.id, first_name="Dominique", last_name="Petit"),
+        ]
+        s.add_all(staff + people)
+        s.flush()
+        bilans = []
+        for person, counsellor in zip(people, staff[:2], strict=True):
+            bilan = Bilan(centre_id=centre.id, beneficiary_id=person.id)
+            bilan.counsellors.append(counsellor)
+            s.add(bilan)
+            s.flush()
+            bilans.append(bilan)
+        assignments = {}
+        for iid in ("riasec-60", "valeurs-travail", "ipip-bfi-25"):
+            a = Assignment(
+                bilan_id=bilans[0].id,
+                instrument_id=iid,
+                instrument_version=instruments[iid].version,
+            )
+            s.add(a)
+            s.flush()
+            assignments[iid] = a.id
+        other = Assignment(
+            bilan_id=bilans[1].id,
+            instrument_id="ipip-bfi-25",
+            instrument_version=instruments["ipip-bfi-25"].version,
+        )
+        s.add(other)
+        s.flush()
+        return World(
+            centre=centre.id,
+            counsellor=staff[0].id,
+            other_counsellor=staff[1].id,
+            admin=staff[2].id,
+            beneficiary=people[0].id,
+            other_beneficiary=people[1].id,
+            bilan=bilans[0].id,
+            other_bilan=bilans[1].id,
+            assignments=assignments,
+            other_assignment=other.id,
+        )
+
+
+def invitation_token(app: Flask, beneficiary_id: int, *, days: int = 14) -> str:
+    """A fresh invitation link token for a beneficiary."""
+    from service.extensions import db
+    from service.invitations import create_invitation
+    from service.models import Beneficiary
+
+    with app.app_context(), db.standalone() as s:
+        person = s.get(Beneficiary, beneficiary_id)
+        assert person is not None
+        return create_invitation(s, person, days=days)
+
+
+def sign_in_beneficiary(client: FlaskClient, app: Flask, beneficiary_id: int) -> None:
+    response = client.get(f"/invitation/{invitation_token(app, beneficiary_id)}")
+    assert response.status_code == 302, response.status_code
+
+
+def sign_in_staff(client: FlaskClient, email: str, password: str = "mot-de-passe-de-test") -> None:
+    response = client.post("/connexion", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+helpers = SimpleNamespace(
+    invitation_token=invitation_token,
+    sign_in_beneficiary=sign_in_beneficiary,
+    sign_in_staff=sign_in_staff,
+)
