@@ -64,7 +64,11 @@ class InstrumentError(ValueError):
         super().__init__(f"invalid instrument definition ({len(problems)} problem(s)):\n{lines}")
 
 
-class _LineConstructor(yaml.SafeLoader):
+# libyaml's parser when available (much faster); line numbers work the same.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineConstructor(_BaseLoader):  # type: ignore[valid-type,misc]
     pass
 
 
@@ -274,15 +278,51 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
     )
 
 
+_CACHE: dict[tuple[object, ...], tuple[Instrument | None, list[Problem], object]] = {}
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    """Modification time and size of a file (None if absent)."""
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _norms_stamp(instrument: Instrument | None) -> object:
+    return _stamp(instrument.norms_path()) if instrument is not None else None
+
+
 def check_instrument_file(
     path: str | Path, *, check_norms: bool = True
 ) -> tuple[Instrument | None, list[Problem]]:
     """Validate one file; return the instrument (or None) and every problem found.
 
     ``check_norms=False`` skips the check that the declared norm file exists (used when
-    building that very file).
+    building that very file). Results are cached on the modification stamps of the file
+    and of its norm file (instruments are immutable), so reloading unchanged files is free.
     """
     p = Path(path)
+    stamp = _stamp(p)
+    if stamp is None:
+        return _check_instrument_file(p, check_norms=check_norms)
+    key = (str(p.resolve()), stamp, check_norms)
+    hit = _CACHE.get(key)
+    if hit is None or _norms_stamp(hit[0]) != hit[2]:
+        inst, problems = _check_instrument_file(p, check_norms=check_norms)
+        if problems or inst is None:  # failures are not cached: the fix may be elsewhere
+            return inst, problems
+        hit = (inst, problems, _norms_stamp(inst))
+        _CACHE[key] = hit
+    return hit[0], list(hit[1])
+
+
+def _check_instrument_file(
+    p: Path, *, check_norms: bool = True
+) -> tuple[Instrument | None, list[Problem]]:
     name = str(p)
     try:
         data, lines = read_yaml(p)
