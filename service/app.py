@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request, session
+from flask import Flask, current_app, g, render_template, request, session
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -40,6 +41,13 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
+    "MAIL_BACKEND": "folder",  # "folder" (development) or "smtp"
+    "MAIL_FROM": None,
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,
 }
 
 MIN_SECRET_LENGTH = 32
@@ -67,6 +75,7 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     for key, value in os.environ.items():
         if key.startswith("BOUSSOLE_"):
             name = key.removeprefix("BOUSSOLE_")
+            name = "ENV_NAME" if name == "ENV" else name  # BOUSSOLE_ENV=production
             app.config[name] = _coerce(name, value)
     if config:
         app.config.update(config)
@@ -103,7 +112,7 @@ def _development_key(instance: Path) -> str:
 
 
 def _select_locale() -> str:
-    langs = ("fr", "en")
+    langs = tuple(current_app.config["LANGUAGES"])
     lang = session.get("lang")
     if lang in langs:
         return str(lang)
@@ -159,7 +168,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return {"current_lang": _select_locale()}
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int]:
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         messages = {
             400: _("La demande n’a pas pu être traitée : elle est incomplète ou invalide."),
             403: _("Vous n’avez pas accès à cette page."),
@@ -169,19 +178,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         }
         code = exc.code or 500
         message = messages.get(code, _("Une erreur est survenue."))
+        # Keep the headers HTTP requires (e.g. Allow on 405), not the content type.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/") or request.is_json:
-            return {"error": message, "status": code}, code  # type: ignore[return-value]
-        return render_template("error.html", code=code, message=message), code
+            return {"error": message, "status": code}, code, headers
+        return render_template("error.html", code=code, message=message), code, headers
 
     @app.errorhandler(Exception)
-    def server_error(exc: Exception) -> tuple[str, int]:
+    def server_error(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error")
+        # A failed statement leaves the transaction aborted (PostgreSQL): drop the session
+        # so that rendering the error page can load what it needs.
+        db_session = g.pop("db_session", None)
+        if db_session is not None:
+            db_session.rollback()
+            db_session.close()
         message = _(
             "Une erreur inattendue est survenue. Vos réponses déjà enregistrées sont"
             " conservées ; vous pouvez réessayer dans un instant."
         )
         if request.path.startswith("/api/") or request.is_json:
-            return {"error": message, "status": 500}, 500  # type: ignore[return-value]
+            return {"error": message, "status": 500}, 500
         return render_template("error.html", code=500, message=message), 500
 
     return app

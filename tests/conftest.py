@@ -24,3 +24,16 @@ def bfi_instrument():
     from instruments import BUILTIN_DIR, load_instrument
 
     return load_instrument(BUILTIN_DIR / "ipip-bfi-25.yaml")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with production costs takes ~0.5 s per hash: tests use cheap parameters
+    (the algorithm and the code paths are the same)."""
+    from argon2 import PasswordHasher
+
+    from service import security
+
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )

@@ -1,17 +1,437 @@
-"""The beneficiary's journey: home, consent, questionnaires, autosave, results."""
+"""The beneficiary's journey: home, consent, questionnaires, autosave, results.
+
+Thin routes: load the records, check access with :mod:`service.access` (someone else's
+records are a 404), call one function of :mod:`service.journey`, render or redirect
+(POST, redirect, GET). Page numbers in URLs start at 1.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+import time
+from typing import Any, cast
 
-from service import access
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from instruments.model import Instrument
+from service import access, journey
+from service.beneficiary.forms import (
+    ConsentForm,
+    FinishForm,
+    group_blocks,
+    item_views,
+    page_form,
+    submitted_values,
+)
+from service.extensions import db
+from service.models import Assignment, Bilan, ScoreRecord
+from service.pages import paginate
 
 bp = Blueprint("beneficiary", __name__, url_prefix="/espace")
 
 
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _lang() -> str:
+    loc = get_locale()
+    return loc.language if loc is not None else "fr"
+
+
+def _instruments() -> dict[str, Instrument]:
+    instruments: dict[str, Instrument] = current_app.extensions["boussole.instruments"]
+    return instruments
+
+
+def _per_page() -> int:
+    return int(current_app.config["ITEMS_PER_PAGE"])
+
+
+def _beneficiary_only() -> None:
+    access.require(access.is_beneficiary(current_user), hide=False)
+
+
+def _load(assignment_id: int) -> tuple[Assignment, Instrument]:
+    """The signed-in beneficiary's assignment and its instrument, or 404."""
+    _beneficiary_only()
+    assignment = db.session.get(Assignment, assignment_id, options=[joinedload(Assignment.bilan)])
+    access.require(assignment is not None and access.owns_bilan(current_user, assignment.bilan))
+    instrument = journey.instrument_for(_instruments(), cast(Assignment, assignment))
+    access.require(instrument is not None)  # a version no longer installed
+    return cast(Assignment, assignment), cast(Instrument, instrument)
+
+
+def _refuse_answering(assignment: Assignment) -> Response | None:
+    """None when the person may answer; otherwise where to send them."""
+    consents = journey.consents_of(db.session, current_user.id)
+    if access.can_answer(current_user, assignment, consents):
+        return None
+    if not access.has_consented(assignment.bilan, consents):
+        flash(
+            _(
+                "Avant de répondre aux questionnaires, prenez connaissance de l’utilisation"
+                " de vos réponses et donnez votre accord."
+            ),
+            "info",
+        )
+        return redirect(url_for("beneficiary.consent", bilan_id=assignment.bilan_id))
+    flash(_("Ce questionnaire est terminé : les réponses ne peuvent plus être modifiées."), "info")
+    return redirect(url_for("beneficiary.thanks", assignment_id=assignment.id))
+
+
+def _timer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="boussole-page-time")
+
+
+def _page_seconds(token: str | None, assignment_id: int, page: int, reported: str | None) -> float:
+    """Seconds since the page was rendered (signed render time), minus what the autosave
+    script already reported, capped per visit."""
+    if not token:
+        return 0.0
+    try:
+        data, signed_at = _timer().loads(token, return_timestamp=True)
+    except BadSignature:
+        return 0.0
+    if data != [assignment_id, page]:
+        return 0.0
+    elapsed = min(max(0.0, time.time() - float(signed_at.timestamp())), journey.MAX_PAGE_SECONDS)
+    try:
+        already = float(reported or 0)
+    except ValueError:
+        already = 0.0
+    return float(max(0.0, elapsed - min(max(already, 0.0), elapsed)))
+
+
+PROGRESS_TEXT = (
+    "%(num)d réponse sur %(total)s (%(percent)s\u00a0%%)",
+    "%(num)d réponses sur %(total)s (%(percent)s\u00a0%%)",
+)
+
+
+def _progress_templates() -> dict[str, str]:
+    """The progress sentence for the autosave script, with ``{answered}``, ``{total}`` and
+    ``{percent}`` placeholders, in its singular and plural forms."""
+    out = {}
+    for form, n in (("one", 1), ("other", 987654)):
+        text = ngettext(*PROGRESS_TEXT, n, total="{total}", percent="{percent}")
+        out[form] = text.replace(str(n), "{answered}", 1)
+    return out
+
+
+def _json_error(message: str, status: int, **extra: Any) -> tuple[Response, int]:
+    return jsonify({"saved": False, "error": message, **extra}), status
+
+
+# --- home and consent ---------------------------------------------------------------------
+
+
 @bp.get("/")
 @login_required
-def home() -> str:
-    access.require(access.is_beneficiary(current_user), hide=False)
-    return render_template("beneficiary/home.html", bilans=current_user.bilans)
+def home() -> ResponseReturnValue:
+    _beneficiary_only()
+    consents = journey.consents_of(db.session, current_user.id)
+    bilans = journey.home_view(db.session, current_user, _instruments(), consents, _lang())
+    return render_template("beneficiary/home.html", bilans=bilans)
+
+
+@bp.route("/bilans/<int:bilan_id>/consentement", methods=["GET", "POST"])
+@login_required
+def consent(bilan_id: int) -> ResponseReturnValue:
+    _beneficiary_only()
+    found = db.session.get(Bilan, bilan_id)
+    access.require(found is not None and access.owns_bilan(current_user, found))
+    bilan = cast(Bilan, found)
+    consents = journey.consents_of(db.session, current_user.id)
+    latest = journey.latest_consent(consents, bilan.id)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        if form.text_version.data != journey.CONSENT_VERSION:
+            flash(
+                _("Le texte a été mis à jour depuis son affichage : relisez-le avant de décider."),
+                "error",
+            )
+            return redirect(url_for("beneficiary.consent", bilan_id=bilan.id))
+        accepted = bool(form.accept.data) and not form.refuse.data
+        journey.record_consent(
+            db.session,
+            bilan,
+            current_user,
+            accepted=accepted,
+            keep_for_followup=bool(form.keep_for_followup.data),
+        )
+        db.session.commit()
+        if accepted:
+            flash(
+                _("Merci : votre accord est enregistré. Vous pouvez commencer les questionnaires."),
+                "info",
+            )
+        else:
+            flash(
+                _(
+                    "Votre refus est enregistré. Vous pouvez changer d’avis à tout moment"
+                    " depuis cette page."
+                ),
+                "info",
+            )
+        return redirect(url_for("beneficiary.home"))
+    form.text_version.data = journey.CONSENT_VERSION
+    if latest is not None and request.method == "GET":
+        form.keep_for_followup.data = latest.keep_for_followup
+    counsellors = [c.name for c in bilan.counsellors]
+    return render_template(
+        "beneficiary/consent.html",
+        form=form,
+        bilan=bilan,
+        latest=latest,
+        counsellors=counsellors,
+        version=journey.CONSENT_VERSION,
+    )
+
+
+# --- questionnaires -----------------------------------------------------------------------
+
+
+@bp.get("/questionnaires/<int:assignment_id>")
+@login_required
+def start(assignment_id: int) -> ResponseReturnValue:
+    assignment, instrument = _load(assignment_id)
+    refused = _refuse_answering(assignment)
+    if refused is not None:
+        return refused
+    lang = assignment.language
+    pages = paginate(instrument, _per_page())
+    answers = journey.stored_answers(db.session, assignment.id)
+    progress = journey.progress_of(db.session, assignment.id, instrument)
+    return render_template(
+        "beneficiary/start.html",
+        assignment=assignment,
+        instrument=instrument,
+        qlang=lang,
+        name=instrument.name.get(lang),
+        description=instrument.description.get(lang),
+        instructions=instrument.instructions.get(lang) if instrument.instructions else None,
+        n_items=len(instrument.items),
+        n_pages=len(pages),
+        progress=progress,
+        minutes=max(1, round(instrument.minutes)),
+        resume=journey.resume_page(assignment, pages, answers),
+    )
+
+
+def _render_page(
+    assignment: Assignment,
+    instrument: Instrument,
+    number: int,
+    form: Any,
+    errors: dict[str, str],
+    status: int = 200,
+) -> ResponseReturnValue:
+    lang = assignment.language
+    pages = paginate(instrument, _per_page())
+    page = pages[number - 1]
+    views = item_views(form, instrument, page, lang, errors)
+    progress = journey.progress_of(db.session, assignment.id, instrument)
+    last = number == len(pages)
+    unanswered: list[tuple[int, int]] = []
+    if last:
+        unanswered = journey.unanswered_pages(
+            pages, journey.stored_answers(db.session, assignment.id)
+        )
+    form.t.data = _timer().dumps([assignment.id, number])
+    form.reported.data = "0"
+    section = page.section
+    return (
+        render_template(
+            "beneficiary/page.html",
+            assignment=assignment,
+            qlang=lang,
+            name=instrument.name.get(lang),
+            page=page,
+            n_pages=len(pages),
+            last=last,
+            form=form,
+            blocks=group_blocks(views, instrument),
+            errors=[v for v in views if v.error],
+            progress=progress,
+            progress_templates=_progress_templates(),
+            unanswered=[u for u in unanswered if u[0] != number],
+            section_title=section.title.get(lang) if section and page.starts_section else None,
+            section_text=(
+                section.instructions.get(lang)
+                if section and page.starts_section and section.instructions
+                else None
+            ),
+        ),
+        status,
+    )
+
+
+@bp.route("/questionnaires/<int:assignment_id>/page/<int:page>", methods=["GET", "POST"])
+@login_required
+def page(assignment_id: int, page: int) -> ResponseReturnValue:
+    assignment, instrument = _load(assignment_id)
+    pages = paginate(instrument, _per_page())
+    access.require(1 <= page <= len(pages))
+    refused = _refuse_answering(assignment)
+    if refused is not None:
+        return refused
+    the_page = pages[page - 1]
+    stored = journey.stored_answers(db.session, assignment.id)
+    form = page_form(instrument, the_page, assignment.language, stored)
+    if request.method == "GET":
+        return _render_page(assignment, instrument, page, form, {})
+    form.validate()  # CSRF is checked for every POST by CSRFProtect, before this view
+    values, errors = submitted_values(form, the_page)
+    action = request.form.get("action", "next")
+    if action not in ("previous", "next", "finish", "later"):
+        action = "next"
+    seconds = _page_seconds(form.t.data, assignment.id, page, form.reported.data)
+    try:
+        outcome = journey.save_page(
+            db.session,
+            assignment,
+            instrument,
+            the_page,
+            values,
+            errors,
+            action=action,
+            n_pages=len(pages),
+            seconds=seconds,
+        )
+    except journey.AssignmentClosed:
+        db.session.rollback()
+        return redirect(url_for("beneficiary.thanks", assignment_id=assignment.id))
+    db.session.commit()
+    if not outcome.ok or outcome.target is None:
+        return _render_page(assignment, instrument, page, form, outcome.errors, status=422)
+    if action == "finish":
+        return _finish(assignment, instrument)
+    if action == "later":
+        flash(
+            _(
+                "Vos réponses sont enregistrées. Vous reprendrez à la page %(page)s.",
+                page=outcome.target,
+            ),
+            "info",
+        )
+        return redirect(url_for("beneficiary.home"))
+    if outcome.target < 1:
+        return redirect(url_for("beneficiary.start", assignment_id=assignment.id))
+    return redirect(url_for("beneficiary.page", assignment_id=assignment.id, page=outcome.target))
+
+
+@bp.post("/questionnaires/<int:assignment_id>/reponses")
+def autosave(assignment_id: int) -> ResponseReturnValue:
+    """Save one answer (JSON), as soon as it is given; CSRF token in ``X-CSRFToken``."""
+    if not current_user.is_authenticated:
+        return _json_error(_("Votre session a expiré : reconnectez-vous pour continuer."), 401)
+    assignment, instrument = _load(assignment_id)
+    consents = journey.consents_of(db.session, current_user.id)
+    if not access.can_answer(current_user, assignment, consents):
+        if not access.has_consented(assignment.bilan, consents):
+            return _json_error(
+                _("Votre accord est nécessaire avant de répondre aux questionnaires."), 403
+            )
+        return _json_error(
+            _("Ce questionnaire est terminé : les réponses ne peuvent plus être modifiées."), 409
+        )
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or "item" not in payload or "value" not in payload:
+        return _json_error(
+            _('Réponse illisible : attendu {"item": identifiant, "value": valeur}.'), 400
+        )
+    try:
+        saved = journey.save_answer(
+            db.session,
+            assignment,
+            instrument,
+            payload.get("item"),
+            payload.get("value"),
+            page=payload.get("page"),
+            seconds=payload.get("seconds"),
+            per_page=_per_page(),
+        )
+    except journey.AnswerError as exc:
+        db.session.rollback()
+        return _json_error(str(exc), 400, item=exc.item_id)
+    except journey.AssignmentClosed:
+        db.session.rollback()
+        return _json_error(
+            _("Ce questionnaire est terminé : les réponses ne peuvent plus être modifiées."), 409
+        )
+    db.session.commit()
+    return jsonify(saved.as_json())
+
+
+def _finish(assignment: Assignment, instrument: Instrument) -> Response:
+    try:
+        outcome = journey.complete(db.session, assignment, instrument, per_page=_per_page())
+    except journey.AssignmentClosed:
+        db.session.rollback()
+        return redirect(url_for("beneficiary.thanks", assignment_id=assignment.id))
+    if outcome.problems:
+        db.session.rollback()
+        first = outcome.problems[0]
+        flash(journey.problem_message(outcome.problems, instrument, assignment.language), "error")
+        return redirect(
+            url_for("beneficiary.page", assignment_id=assignment.id, page=first.page)
+            + f"#item-q-{first.item_id}"
+        )
+    db.session.commit()
+    return redirect(url_for("beneficiary.thanks", assignment_id=assignment.id))
+
+
+@bp.post("/questionnaires/<int:assignment_id>/terminer")
+@login_required
+def finish(assignment_id: int) -> ResponseReturnValue:
+    assignment, instrument = _load(assignment_id)
+    refused = _refuse_answering(assignment)
+    if refused is not None:
+        return refused
+    FinishForm().validate()  # CSRF: already enforced by CSRFProtect
+    return _finish(assignment, instrument)
+
+
+@bp.get("/questionnaires/<int:assignment_id>/merci")
+@login_required
+def thanks(assignment_id: int) -> ResponseReturnValue:
+    assignment, instrument = _load(assignment_id)
+    if assignment.status != "completed":
+        return redirect(url_for("beneficiary.start", assignment_id=assignment.id))
+    return render_template(
+        "beneficiary/thanks.html",
+        assignment=assignment,
+        name=instrument.name.get(_lang()),
+        results_available=access.can_view_results(current_user, assignment),
+        counsellors=[c.name for c in assignment.bilan.counsellors],
+    )
+
+
+@bp.get("/questionnaires/<int:assignment_id>/resultats")
+@login_required
+def results(assignment_id: int) -> ResponseReturnValue:
+    assignment, instrument = _load(assignment_id)
+    access.require(access.can_view_results(current_user, assignment), hide=False)
+    record = db.session.scalars(
+        select(ScoreRecord).where(ScoreRecord.assignment_id == assignment.id)
+    ).first()
+    access.require(record is not None)
+    scores = cast(ScoreRecord, record)
+    view = journey.results_view(instrument, scores.scores, scores.norm_version, _lang())
+    return render_template("beneficiary/results.html", assignment=assignment, view=view)
