@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "ITEMS_PER_PAGE": 6,
     "LANGUAGES": ("fr", "en"),
     "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",  # dates shown in French time
     "MAIL_FOLDER": None,  # development mail sender writes here (default instance/mail)
     "PUBLIC_URL": None,  # used in links sent by mail; default: the request's host
     "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire can stay open for hours
