@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "development",  # "production" requires a strong SECRET_KEY
     "SECRET_KEY": None,
     "DATABASE_URL": None,  # default: SQLite in the instance folder
+    "DB_POOL_SIZE": 10,  # PostgreSQL connections per worker (>= gunicorn threads)
     "INSTRUMENT_FILES": None,  # None = the built-in instruments
     "EXTRA_INSTRUMENT_DIR": None,  # a folder of a centre's own instrument files
     "INVITATION_DAYS": 14,  # validity of an invitation link

@@ -52,7 +52,12 @@ class Database:
         self._factory: sessionmaker[Session] | None = None
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
+        url = app.config["DATABASE_URL"]
+        options = {}
+        if not url.startswith("sqlite"):
+            # One connection per gunicorn thread, kept open (no reconnect churn).
+            options = {"pool_size": int(app.config.get("DB_POOL_SIZE", 10)), "pool_pre_ping": True}
+        self.engine = make_engine(url, **options)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         app.extensions["boussole.db"] = self
 

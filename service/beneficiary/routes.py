@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -375,8 +376,24 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
         return _json_error(
             _("Ce questionnaire est terminé : les réponses ne peuvent plus être modifiées."), 409
         )
-    db.session.commit()
+    except OperationalError:
+        return _busy()
+    try:
+        db.session.commit()
+    except OperationalError:
+        return _busy()
     return jsonify(saved.as_json())
+
+
+def _busy() -> ResponseReturnValue:
+    """The database is busy (e.g. SQLite's write lock under load): nothing was stored;
+    the page's script sends the answer again after a short wait (503, Retry-After)."""
+    db.session.rollback()
+    response, status = _json_error(
+        _("Le serveur est momentanément occupé : votre réponse va être renvoyée."), 503
+    )
+    response.headers["Retry-After"] = "2"
+    return response, status
 
 
 def _finish(assignment: Assignment, instrument: Instrument) -> Response:

@@ -186,6 +186,14 @@
         send();
         return;
       }
+      if (result.status >= 500 || result.status === 429) {
+        // Server busy or failing: keep the answer and try again later, as for the network.
+        lastReport -= seconds * 1000;
+        say(msg("retry"));
+        window.setTimeout(send, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 30000);
+        return;
+      }
       lastReport -= seconds * 1000;  // not recorded: count it with the next request
       pending.shift();
       if (latest[itemId] === value) { delete latest[itemId]; } else { pending.push(itemId); }
