@@ -24,8 +24,9 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(
+def _required_email() -> EmailField:
+    """The email field of the login and new-link forms."""
+    return EmailField(
         _l("Adresse e-mail"),
         filters=[_strip],
         validators=[
@@ -33,6 +34,10 @@ class LoginForm(FlaskForm):
             Length(max=254, message=_l("Cette adresse e-mail est trop longue.")),
         ],
     )
+
+
+class LoginForm(FlaskForm):
+    email = _required_email()
     password = PasswordField(
         _l("Mot de passe"),
         validators=[DataRequired(message=_l("Saisissez votre mot de passe."))],
@@ -84,11 +89,4 @@ class SetPasswordForm(FlaskForm):
 
 
 class RequestLinkForm(FlaskForm):
-    email = EmailField(
-        _l("Adresse e-mail"),
-        filters=[_strip],
-        validators=[
-            DataRequired(message=_l("Saisissez votre adresse e-mail.")),
-            Length(max=254, message=_l("Cette adresse e-mail est trop longue.")),
-        ],
-    )
+    email = _required_email()
