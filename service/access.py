@@ -71,6 +71,38 @@ def can_view_results(principal: Any, assignment: Assignment) -> bool:
     return owns_bilan(principal, bilan) and results_released(assignment)
 
 
+def can_manage_bilan(principal: Any, bilan: Bilan) -> bool:
+    """Assign questionnaires, send links and reminders, re-open, write the report: the
+    counsellors of the bilan only (an admin manages accounts, not the content of bilans)."""
+    return is_counsellor_of(principal, bilan)
+
+
+def can_create_bilan(principal: Any) -> bool:
+    return is_staff(principal) and principal.role == "counsellor"
+
+
+def can_read_notes(principal: Any, bilan: Bilan) -> bool:
+    """Counsellor notes are private to the counsellors of the bilan (never the beneficiary)."""
+    return is_counsellor_of(principal, bilan)
+
+
+def can_view_answers(principal: Any, assignment: Assignment) -> bool:
+    """Item-level answers: the counsellors of the bilan, once the questionnaire is done."""
+    return is_counsellor_of(principal, assignment.bilan) and assignment.status == "completed"
+
+
+def can_view_report(principal: Any, bilan: Bilan) -> bool:
+    """The restitution report: its counsellors; the beneficiary once released to them."""
+    if is_counsellor_of(principal, bilan):
+        return True
+    return owns_bilan(principal, bilan) and bilan.report_released_at is not None
+
+
+def can_export_caseload(principal: Any) -> bool:
+    """A counsellor's own caseload (the export holds only the bilans they follow)."""
+    return is_staff(principal) and principal.role == "counsellor"
+
+
 def require(allowed: bool, *, hide: bool = True) -> None:
     """Stop the request unless ``allowed``: 404 by default (do not reveal that someone
     else's record exists), 403 with ``hide=False``."""

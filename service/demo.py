@@ -1,4 +1,5 @@
-"""Demo data: a centre, a counsellor, an admin and a beneficiary with three questionnaires.
+"""Demo data: a centre, a counsellor, an admin, a beneficiary with three questionnaires to
+take, and a second one whose questionnaires are done (for the counsellor's side).
 
 Used by ``boussole demo`` so that a newcomer can take a questionnaire in a minute.
 """
@@ -10,7 +11,11 @@ from dataclasses import dataclass
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from instruments.model import Instrument
+from scoring.simulate import simulate_answers
+from service import journey
 from service.extensions import db
 from service.invitations import create_invitation
 from service.models import Assignment, Beneficiary, Bilan, Centre, StaffUser
@@ -19,6 +24,40 @@ from service.security import hash_password
 COUNSELLOR_EMAIL = "conseil@demo.boussole.test"
 ADMIN_EMAIL = "admin@demo.boussole.test"
 DEMO_INSTRUMENTS = ("riasec-60", "valeurs-travail", "ipip-bfi-25")
+
+
+def _completed_demo_bilan(
+    session: Session, centre: Centre, counsellor: StaffUser, instruments: dict[str, Instrument]
+) -> None:
+    """A second, fictitious person whose three questionnaires are done (simulated answers),
+    so that the counsellor's profile review and report can be tried at once."""
+    person = Beneficiary(
+        centre_id=centre.id, first_name="Bastien", last_name="Moreau", language="fr"
+    )
+    session.add(person)
+    session.flush()
+    bilan = Bilan(centre_id=centre.id, beneficiary_id=person.id, status="investigation")
+    bilan.counsellors.append(counsellor)
+    session.add(bilan)
+    session.flush()
+    journey.record_consent(session, bilan, person, accepted=True, keep_for_followup=False)
+    for k, iid in enumerate(DEMO_INSTRUMENTS):
+        inst = instruments[iid]
+        assignment = Assignment(
+            bilan_id=bilan.id, instrument_id=inst.id, instrument_version=inst.version
+        )
+        session.add(assignment)
+        session.flush()
+        row = simulate_answers(inst, 1, seed=7 + k).iloc[0]
+        for item in inst.numeric_items:
+            value = row.get(item.id)
+            if value is not None and value == value:  # not NaN
+                v = float(value)
+                journey.upsert_answer(
+                    session, assignment.id, item.id, int(v) if v.is_integer() else v
+                )
+        journey.add_page_seconds(session, assignment.id, 1, 8.0 * len(inst.items))
+        journey.complete(session, assignment, inst, per_page=6)
 
 
 @dataclass(frozen=True)
@@ -75,8 +114,9 @@ def seed_demo(app: Flask) -> DemoAccess:
                         show_results_now=True,
                     )
                 )
+            _completed_demo_bilan(session, centre, counsellor, instruments)
         person = session.scalars(
-            select(Beneficiary).where(Beneficiary.centre_id == centre.id)
+            select(Beneficiary).where(Beneficiary.centre_id == centre.id).order_by(Beneficiary.id)
         ).first()
         if person is None:  # pragma: no cover - created above
             raise RuntimeError("demo beneficiary missing")

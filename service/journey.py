@@ -42,9 +42,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from instruments.model import Instrument, Item, ResponseFormat, Scale
+from instruments.model import Instrument, Item, ResponseFormat
+from reports.profile import ProfileView, build_profile
 from scoring.matrix import from_long
-from scoring.norms import percentile_from_normal
 from scoring.pipeline import score
 from service import access
 from service.models import (
@@ -869,6 +869,7 @@ class BilanSummary:
     consent_at: dt.datetime | None
     keep_for_followup: bool
     assignments: tuple[AssignmentSummary, ...]
+    report_available: bool = False
 
 
 def home_view(
@@ -922,202 +923,25 @@ def home_view(
                 consent_at=latest.recorded_at if latest is not None else None,
                 keep_for_followup=bool(latest is not None and latest.keep_for_followup),
                 assignments=tuple(rows),
+                report_available=access.can_view_report(principal, bilan),
             )
         )
     return out
 
 
-@dataclass(frozen=True)
-class ScaleResult:
-    id: str
-    name: str
-    description: str | None
-    missing: bool
-    score: str | None = None  # "2,6 sur une échelle de 1 à 6"
-    level_label: str | None = None
-    level_text: str | None = None
-    percentile: str | None = None
-    band_low: str | None = None
-    band_high: str | None = None
-    rank: str | None = None  # ipsative values: rank within the person
-    tied: bool = False
-
-
-@dataclass(frozen=True)
-class ResultsView:
-    instrument_name: str
-    scales: tuple[ScaleResult, ...]
-    normed: bool
-    norm_group: str | None
-    norm_version: str | None
-    riasec_code: str | None = None
-    riasec_message: str | None = None
-    value_ranks: tuple[tuple[str, str], ...] = ()  # (rank text, value name)
-    notices: tuple[str, ...] = ()
-
-
-def _meta_text(meta: object, lang: str) -> str | None:
-    if isinstance(meta, str):
-        return meta
-    if isinstance(meta, Mapping):
-        text = meta.get(lang) or meta.get("fr")
-        return str(text) if text else None
-    return None
-
-
-def _meta(instrument: Instrument, *path: str) -> object:
-    node: object = instrument.metadata
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
-
-
-def _num(scores: Mapping[str, Any], key: str) -> float | None:
-    v = scores.get(key)
-    if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v):
-        return None
-    return float(v)
-
-
-def _fmt(value: float, lang: str, digits: int = 1) -> str:
-    pattern = "0" if digits == 0 else "0." + "#" * digits
-    return format_decimal(round(value, digits), format=pattern, locale=lang)
-
-
-def _scale_range(instrument: Instrument, scale: Scale) -> tuple[float, float] | None:
-    try:
-        lo, hi = instrument.format_of(scale.members[0].item).coding_range
-    except (KeyError, ValueError, IndexError):
-        return None
-    if scale.method == "sum":
-        total = sum(m.weight for m in scale.members)
-        return lo * total, hi * total
-    return lo, hi
-
-
-def _is_ranking(instrument: Instrument, scale: Scale) -> bool:
-    """Scales read from ranks (reverse keyed) show their level, not a score."""
-    try:
-        return instrument.format_of(scale.members[0].item).type == "ranking"
-    except (KeyError, IndexError):
-        return False
-
-
-def _rank_text(rank: float, lang: str) -> tuple[str, bool]:
-    tied = not float(rank).is_integer()
-    return _fmt(rank, lang), tied
-
-
 def results_view(
     instrument: Instrument, scores: Mapping[str, Any], norm_version: str | None, lang: str
-) -> ResultsView:
-    """A neutral, simple presentation of one person's stored scores."""
-    scale_results = []
-    normed = False
-    group: str | None = None
-    for scale in instrument.scales:
-        name = scale.name.get(lang)
-        description = scale.description.get(lang) if scale.description else None
-        if scores.get(f"{scale.id}.missing"):
-            scale_results.append(ScaleResult(scale.id, name, description, missing=True))
-            continue
-        level_label = level_text = None
-        level = scores.get(f"{scale.id}.level")
-        if scale.bands is not None and isinstance(level, str):
-            for band in scale.bands.levels:
-                if band.level == level:
-                    level_label, level_text = band.label.get(lang), band.text.get(lang)
-        percentile = band_low = band_high = None
-        pct = _num(scores, f"{scale.id}.percentile")
-        if pct is not None:
-            normed = True
-            percentile = _fmt(min(99.0, max(1.0, pct)), lang, 0)
-            low, high = _num(scores, f"{scale.id}.band_low"), _num(scores, f"{scale.id}.band_high")
-            if low is not None and high is not None:
-                p_low, p_high = percentile_from_normal(
-                    np.array([(low - 50) / 10, (high - 50) / 10])
-                )
-                band_low = _fmt(min(99.0, max(1.0, float(p_low))), lang, 0)
-                band_high = _fmt(min(99.0, max(1.0, float(p_high))), lang, 0)
-            g = scores.get(f"{scale.id}.norm_group")
-            if isinstance(g, str) and group is None:
-                group = g
-        rank = None
-        tied = False
-        r = _num(scores, f"{scale.id}.rank")
-        if r is not None:
-            rank, tied = _rank_text(r, lang)
-        score_text = None
-        metric = {"sum": "raw", "ipsative": "mean"}.get(scale.method, "mean")
-        value = _num(scores, f"{scale.id}.{metric}")
-        rng = _scale_range(instrument, scale)
-        ranked = _is_ranking(instrument, scale)
-        if value is not None and scale.method != "ipsative" and not ranked:
-            if rng is not None:
-                score_text = _(
-                    "%(score)s sur une échelle de %(min)s à %(max)s",
-                    score=_fmt(value, lang),
-                    min=_fmt(rng[0], lang),
-                    max=_fmt(rng[1], lang),
-                )
-            else:
-                score_text = _fmt(value, lang)
-        scale_results.append(
-            ScaleResult(
-                scale.id,
-                name,
-                description,
-                missing=False,
-                score=score_text,
-                level_label=level_label,
-                level_text=level_text,
-                percentile=percentile,
-                band_low=band_low,
-                band_high=band_high,
-                rank=rank,
-                tied=tied,
-            )
-        )
-    code = message = None
-    ranks: list[tuple[float, str]] = []
-    notices: list[str] = []
-    profile = instrument.profile
-    if profile is not None and profile.type == "riasec":
-        flat, low = scores.get("riasec.flat") is True, scores.get("riasec.low") is True
-        raw_code = scores.get("riasec.code")
-        if low:
-            message = _meta_text(_meta(instrument, "messages", "low"), lang)
-        elif flat:
-            message = _meta_text(_meta(instrument, "messages", "flat"), lang)
-        if message is None and isinstance(raw_code, str) and raw_code:
-            code = raw_code
-            message = _meta_text(_meta(instrument, "messages", "code"), lang)
-        elif message is None:
-            message = _("Pas assez de réponses pour établir un code à trois lettres.")
-    elif profile is not None and profile.type == "values":
-        for _key, sid in profile.scales:
-            r = _num(scores, f"{sid}.rank")
-            if r is not None:
-                ranks.append((r, instrument.scale(sid).name.get(lang)))
-        ranks.sort()
-        notice = _meta_text(_meta(instrument, "ipsative_notice"), lang)
-        if notice:
-            notices.append(notice)
-    norm_group = None
-    if normed:
-        norm_group = _("ensemble du groupe de référence") if group in (None, "all") else group
-    return ResultsView(
-        instrument_name=instrument.name.get(lang),
-        scales=tuple(scale_results),
-        normed=normed,
-        norm_group=norm_group,
-        norm_version=norm_version if normed else None,
-        riasec_code=code,
-        riasec_message=message,
-        value_ranks=tuple((_rank_text(r, lang)[0], name) for r, name in ranks),
-        notices=tuple(notices),
+) -> ProfileView:
+    """A neutral, simple presentation of one person's stored scores (see
+    :func:`reports.profile.build_profile`), in the request's language."""
+    from flask_babel import get_translations
+
+    return build_profile(
+        instrument,
+        scores,
+        norm_version=norm_version,
+        lang=lang,
+        translations=get_translations(),
     )
 
 

@@ -110,6 +110,15 @@ class Bilan(Base):
     title: Mapped[str] = mapped_column(String(200), default="Bilan de compétences")
     status: Mapped[str] = mapped_column(String(20), default="preliminaire")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_interview_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    #: The counsellor's closing comment in the restitution report (shown to the beneficiary).
+    report_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: When the restitution report was released to the beneficiary (None: not yet).
+    report_released_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
     beneficiary: Mapped[Beneficiary] = relationship(back_populates="bilans")
     counsellors: Mapped[list[StaffUser]] = relationship(secondary=bilan_counsellor)
@@ -164,6 +173,10 @@ class Assignment(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reopened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The counsellor's comment on this questionnaire in the restitution report.
+    report_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     bilan: Mapped[Bilan] = relationship(back_populates="assignments")
     answers: Mapped[list[Answer]] = relationship(
@@ -212,3 +225,40 @@ class ScoreRecord(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CounsellorNote(Base):
+    """A counsellor's private note on a bilan or on one of its questionnaires.
+
+    Seen only by the counsellors of that bilan (never by the beneficiary, an admin or
+    another counsellor): see :func:`service.access.can_read_notes`.
+    """
+
+    __tablename__ = "counsellor_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignment.id", ondelete="CASCADE"), nullable=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author: Mapped[StaffUser] = relationship()
+
+
+class AuditEvent(Base):
+    """A view or export of results (professional secrecy: every access is traceable).
+
+    Administrative record: kept apart from the content of the bilan, and holds no result.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(40))  # "staff:3", "beneficiary:7"
+    action: Mapped[str] = mapped_column(String(40))  # e.g. "view_profile", "export_csv"
+    bilan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    assignment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -36,6 +39,22 @@ def _required_email() -> EmailField:
     )
 
 
+def optional_email(label: Any, normalise: Callable[[Any], Any]) -> EmailField:
+    """An email field that may stay empty but, when filled, must look like an address."""
+    return EmailField(
+        label,
+        filters=[normalise],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("Cette adresse e-mail est trop longue.")),
+            Regexp(
+                EMAIL_PATTERN,
+                message=_l("Saisissez une adresse e-mail complète, par exemple nom@exemple.fr."),
+            ),
+        ],
+    )
+
+
 class LoginForm(FlaskForm):
     email = _required_email()
     password = PasswordField(
@@ -47,18 +66,7 @@ class LoginForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     """A beneficiary chooses a password; ``email`` is only shown when none is on record."""
 
-    email = EmailField(
-        _l("Adresse e-mail"),
-        filters=[_strip],
-        validators=[
-            Optional(),
-            Length(max=254, message=_l("Cette adresse e-mail est trop longue.")),
-            Regexp(
-                EMAIL_PATTERN,
-                message=_l("Saisissez une adresse e-mail complète, par exemple nom@exemple.fr."),
-            ),
-        ],
-    )
+    email = optional_email(_l("Adresse e-mail"), _strip)
     password = PasswordField(
         _l("Nouveau mot de passe"),
         validators=[

@@ -78,7 +78,8 @@ class ItemValue:
             raise ValidationError(str(exc)) from None
 
 
-def _choices(pairs: list[tuple[str, str]]) -> list[Any]:
+def select_choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    """Choices of a select or radio field, in the form the installed WTForms expects."""
     if SelectChoice is None:  # pragma: no cover
         return pairs
     return [SelectChoice(value, label) for value, label in pairs]
@@ -87,7 +88,7 @@ def _choices(pairs: list[tuple[str, str]]) -> list[Any]:
 def _item_field(item: Item, fmt: ResponseFormat, lang: str) -> Any:
     label = item.text.get(lang)
     validators = [ItemValue(fmt)]
-    options = _choices([(code_text(o.value), o.label.get(lang)) for o in fmt.options])
+    options = select_choices([(code_text(o.value), o.label.get(lang)) for o in fmt.options])
     if fmt.type in CHOICE_TYPES:
         return RadioField(label, choices=options, validate_choice=False, validators=validators)
     if fmt.type == "multiple_choice":
@@ -101,7 +102,7 @@ def _item_field(item: Item, fmt: ResponseFormat, lang: str) -> Any:
         )
     if fmt.type == "ranking":
         size = fmt.size or 0
-        ranks = _choices([("", "—")] + [(str(k), str(k)) for k in range(1, size + 1)])
+        ranks = select_choices([("", "—")] + [(str(k), str(k)) for k in range(1, size + 1)])
         return SelectField(label, choices=ranks, validate_choice=False, validators=validators)
     if fmt.type == "free_text":
         return TextAreaField(label, validators=validators)

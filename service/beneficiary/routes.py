@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, ngettext
+from flask_babel import get_translations, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -31,7 +31,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from instruments.model import Instrument
-from service import access, journey
+from service import access, journey, restitution
 from service.beneficiary.forms import (
     ConsentForm,
     FinishForm,
@@ -43,21 +43,13 @@ from service.beneficiary.forms import (
 from service.extensions import db
 from service.models import Assignment, Bilan, ScoreRecord
 from service.pages import paginate
+from service.web import installed_instruments as _instruments
+from service.web import request_lang as _lang
 
 bp = Blueprint("beneficiary", __name__, url_prefix="/espace")
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _lang() -> str:
-    loc = get_locale()
-    return loc.language if loc is not None else "fr"
-
-
-def _instruments() -> dict[str, Instrument]:
-    instruments: dict[str, Instrument] = current_app.extensions["boussole.instruments"]
-    return instruments
 
 
 def _per_page() -> int:
@@ -452,3 +444,43 @@ def results(assignment_id: int) -> ResponseReturnValue:
     scores = cast(ScoreRecord, record)
     view = journey.results_view(instrument, scores.scores, scores.norm_version, _lang())
     return render_template("beneficiary/results.html", assignment=assignment, view=view)
+
+
+# --- restitution report -------------------------------------------------------------------
+
+
+def _released_report_bilan(bilan_id: int) -> Bilan:
+    """The person's own bilan whose report was released to them (403 before release)."""
+    _beneficiary_only()
+    found = db.session.get(Bilan, bilan_id)
+    access.require(found is not None and access.owns_bilan(current_user, found))
+    bilan = cast(Bilan, found)
+    access.require(access.can_view_report(current_user, bilan), hide=False)
+    return bilan
+
+
+@bp.get("/bilans/<int:bilan_id>/rapport")
+@login_required
+def report(bilan_id: int) -> ResponseReturnValue:
+    return _report(_released_report_bilan(bilan_id), pdf=False)
+
+
+@bp.get("/bilans/<int:bilan_id>/rapport.pdf")
+@login_required
+def report_pdf(bilan_id: int) -> ResponseReturnValue:
+    return _report(_released_report_bilan(bilan_id), pdf=True)
+
+
+def _report(bilan: Bilan, *, pdf: bool) -> ResponseReturnValue:
+    response = restitution.serve_report(
+        db.session,
+        current_user,
+        bilan,
+        _instruments(),
+        _lang(),
+        get_translations(),
+        pdf=pdf,
+        audience="beneficiary",
+    )
+    db.session.commit()
+    return response

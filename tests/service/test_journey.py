@@ -906,7 +906,7 @@ def test_riasec_results_show_the_code_or_the_flat_profile_message(
     person.post(q(flat, "/terminer"))
     html = person.get(q(flat, "/resultats")).get_data(as_text=True)
     assert "Votre code" not in html
-    assert "entre les six types d&#39;intérêts" in html  # the instrument's flat message
+    assert "entre les six types d’intérêts" in html  # the instrument's flat message, typeset
 
 
 # --- a test instrument with every other item type -----------------------------------------

@@ -1,0 +1,593 @@
+"""One person's stored scores as a profile ready to print: the model behind the result
+pages, the counsellor's profile review, the charts and the restitution report.
+
+:func:`build_profile` turns the flat score row stored at completion (``<scale>.<metric>``
+keys, see :func:`scoring.pipeline.score`) and the instrument definition into frozen
+dataclasses holding both the numbers (for charts and exports) and the sentences (for
+pages), in the reader's language. Nothing here reads Flask: the sentences go through the
+``translations`` object the caller passes (the service passes Flask-Babel's catalogue;
+without one the French source text is used).
+
+The wording is neutral and shows uncertainty: a score is "rather high", "in the average
+zone", "probably between ... and ..."; never a verdict.
+"""
+
+from __future__ import annotations
+
+import gettext
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from babel.numbers import format_decimal
+
+from instruments.model import Instrument, Scale
+from instruments.typography import french
+from scoring.norms import percentile_from_normal
+
+Translate = Callable[[str], str]
+
+#: T scores between these bounds are "in the average zone" (mean 50 +/- 1 SD).
+AVERAGE_T = (40.0, 60.0)
+
+
+@dataclass(frozen=True)
+class ScaleView:
+    """One scale of a profile: numbers and the sentences to print them."""
+
+    id: str
+    name: str
+    description: str | None
+    missing: bool
+    tier: str | None = None  # "domain" | "facet" | None (the instrument's scale level)
+    parent: str | None = None
+    method: str = "mean"
+    mean: float | None = None
+    raw: float | None = None
+    answered: int = 0
+    n_items: int = 0
+    required: int = 0
+    range: tuple[float, float] | None = None
+    t: float | None = None
+    t_low: float | None = None  # confidence band of the T score (90 %)
+    t_high: float | None = None
+    percentile_value: float | None = None
+    level: str | None = None  # level code (e.g. "low")
+    level_label: str | None = None
+    level_text: str | None = None
+    rank_value: float | None = None
+    ipsative: float | None = None
+    reliability: float | None = None
+    # Ready-to-print texts
+    score: str | None = None  # "2,6 sur une échelle de 1 à 6"
+    percentile: str | None = None
+    band_low: str | None = None  # percentile band, from the T band
+    band_high: str | None = None
+    rank: str | None = None
+    tied: bool = False
+    missing_reason: str | None = None
+
+    @property
+    def normed(self) -> bool:
+        return self.t is not None
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A validity index outside its bounds, explained in plain words."""
+
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ValueRank:
+    rank_value: float
+    rank: str  # "2" or "2,5"
+    name: str
+    scale_id: str
+    score: float | None
+    tied: bool
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """A neutral presentation of one completed questionnaire."""
+
+    instrument_id: str
+    instrument_key: str
+    instrument_name: str
+    description: str
+    construct: str
+    source: str
+    scales: tuple[ScaleView, ...]
+    normed: bool
+    norm_group: str | None
+    norm_version: str | None
+    summary: str
+    flags: tuple[Flag, ...] = ()
+    riasec_code: str | None = None
+    riasec_message: str | None = None
+    riasec_scores: tuple[tuple[str, str, float | None], ...] = ()  # (letter, name, score)
+    riasec_max: float | None = None
+    value_ranks: tuple[ValueRank, ...] = ()
+    notices: tuple[str, ...] = ()
+    limits: tuple[str, ...] = ()
+
+    @property
+    def domains(self) -> tuple[ScaleView, ...]:
+        """Top-level scales (all scales when the instrument has no levels)."""
+        top = tuple(s for s in self.scales if s.tier in (None, "domain") and s.parent is None)
+        return top or self.scales
+
+    @property
+    def facets(self) -> tuple[ScaleView, ...]:
+        return tuple(s for s in self.scales if s.tier == "facet" or s.parent is not None)
+
+    @property
+    def missing_scales(self) -> tuple[ScaleView, ...]:
+        return tuple(s for s in self.scales if s.missing)
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def fmt(value: float, lang: str = "fr", digits: int = 1) -> str:
+    """A number the reader's way, at most ``digits`` decimals.
+
+    Examples
+    --------
+    >>> fmt(2.56), fmt(2.0), fmt(61.7, "fr", 0), fmt(2.56, "en")
+    ('2,6', '2', '62', '2.6')
+    """
+    pattern = "0" if digits == 0 else "0." + "#" * digits
+    return str(format_decimal(round(value, digits), format=pattern, locale=lang))
+
+
+def _num(scores: Mapping[str, Any], key: str) -> float | None:
+    v = scores.get(key)
+    if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v):
+        return None
+    return float(v)
+
+
+def _meta_text(meta: object, lang: str) -> str | None:
+    """A text of the instrument's metadata in ``lang`` (French typography for French)."""
+    text: object = meta
+    if isinstance(meta, Mapping):
+        text = meta.get(lang) or meta.get("fr")
+    if not isinstance(text, str) or not text:
+        return None
+    return french(text) if lang == "fr" else text
+
+
+def _meta(instrument: Instrument, *path: str) -> object:
+    node: object = instrument.metadata
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def scale_range(instrument: Instrument, scale: Scale) -> tuple[float, float] | None:
+    """Lowest and highest possible score of a scale on its own metric (mean or sum).
+
+    Examples
+    --------
+    >>> from instruments import load_instrument, BUILTIN_DIR
+    >>> inst = load_instrument(BUILTIN_DIR / "ipip-bfi-25.yaml")
+    >>> scale_range(inst, inst.scale("openness"))
+    (1.0, 6.0)
+    """
+    try:
+        lo, hi = instrument.format_of(scale.members[0].item).coding_range
+    except (KeyError, ValueError, IndexError):
+        return None
+    if scale.method == "sum":
+        total = sum(m.weight for m in scale.members)
+        return float(lo * total), float(hi * total)
+    return float(lo), float(hi)
+
+
+def _is_ranking(instrument: Instrument, scale: Scale) -> bool:
+    """Scales read from ranks (reverse keyed) show their level, not a score."""
+    try:
+        return instrument.format_of(scale.members[0].item).type == "ranking"
+    except (KeyError, IndexError):
+        return False
+
+
+def _clip_pct(p: float) -> float:
+    return min(99.0, max(1.0, p))
+
+
+def translator(translations: gettext.NullTranslations | None, lang: str) -> Translate:
+    """``gettext`` of ``translations``; French text gets French typography (no-break
+    spaces before ``: ; ! ?``, typographic apostrophes).
+
+    Examples
+    --------
+    >>> translator(None, "fr")("Code : SAI !")
+    'Code\xa0: SAI\u202f!'
+    """
+    tr = translations or gettext.NullTranslations()
+    if lang == "fr":
+        return lambda message: french(tr.gettext(message))
+    return tr.gettext
+
+
+# --- building -----------------------------------------------------------------------------
+
+
+def build_profile(
+    instrument: Instrument,
+    scores: Mapping[str, Any],
+    *,
+    norm_version: str | None = None,
+    instrument_key: str | None = None,
+    lang: str = "fr",
+    translations: gettext.NullTranslations | None = None,
+) -> ProfileView:
+    """A person's stored scores as a :class:`ProfileView` in ``lang``.
+
+    Examples
+    --------
+    >>> from instruments import load_instrument, BUILTIN_DIR
+    >>> inst = load_instrument(BUILTIN_DIR / "riasec-60.yaml")
+    >>> scores = {f"{s.id}.mean": m for s, m in zip(inst.scales, [1, 3.4, 2, 3.8, 1.2, 0.4])}
+    >>> scores |= {f"{s.id}.n": 10 for s in inst.scales} | {"riasec.code": "SIA"}
+    >>> view = build_profile(inst, scores)
+    >>> view.riasec_code, [s.missing for s in view.scales].count(False)
+    ('SIA', 6)
+    >>> view.summary.startswith("Code d’intérêts\\xa0: SIA")
+    True
+    """
+    _ = translator(translations, lang)
+    scale_views = tuple(_scale_view(instrument, s, scores, lang, _) for s in instrument.scales)
+    normed = any(s.normed for s in scale_views)
+    group: str | None = None
+    for s in instrument.scales:
+        g = scores.get(f"{s.id}.norm_group")
+        if isinstance(g, str):
+            group = g
+            break
+    norm_group = None
+    if normed:
+        norm_group = _("ensemble du groupe de référence") if group in (None, "all") else group
+
+    code = message = None
+    riasec_scores: list[tuple[str, str, float | None]] = []
+    riasec_max: float | None = None
+    ranks: list[ValueRank] = []
+    notices: list[str] = []
+    profile = instrument.profile
+    by_id = {s.id: s for s in scale_views}
+    if profile is not None and profile.type == "riasec":
+        flat, low = scores.get("riasec.flat") is True, scores.get("riasec.low") is True
+        raw_code = scores.get("riasec.code")
+        if low:
+            message = _meta_text(_meta(instrument, "messages", "low"), lang)
+        elif flat:
+            message = _meta_text(_meta(instrument, "messages", "flat"), lang)
+        if message is None and isinstance(raw_code, str) and raw_code:
+            code = raw_code
+            message = _meta_text(_meta(instrument, "messages", "code"), lang)
+        elif message is None:
+            message = _("Pas assez de réponses pour établir un code à trois lettres.")
+        for letter, sid in profile.scales:
+            sv = by_id[sid]
+            value = sv.raw if sv.method == "sum" else sv.mean
+            riasec_scores.append((letter, sv.name, None if sv.missing else value))
+            if sv.range is not None:
+                riasec_max = sv.range[1]
+    elif profile is not None and profile.type == "values":
+        for _key, sid in profile.scales:
+            sv = by_id[sid]
+            if sv.rank_value is not None and sv.rank is not None:
+                ranks.append(ValueRank(sv.rank_value, sv.rank, sv.name, sid, sv.ipsative, sv.tied))
+        ranks.sort(key=lambda r: (r.rank_value, r.name))
+        notice = _meta_text(_meta(instrument, "ipsative_notice"), lang)
+        if notice:
+            notices.append(notice)
+
+    flags = _flags(instrument, scores, lang, _)
+    view = ProfileView(
+        instrument_id=instrument.id,
+        instrument_key=instrument_key or f"{instrument.id}@{instrument.version}",
+        instrument_name=instrument.name.get(lang),
+        description=instrument.description.get(lang),
+        construct=instrument.construct,
+        source=instrument.source.citation,
+        scales=scale_views,
+        normed=normed,
+        norm_group=norm_group,
+        norm_version=norm_version if normed else None,
+        summary="",
+        flags=flags,
+        riasec_code=code,
+        riasec_message=message,
+        riasec_scores=tuple(riasec_scores),
+        riasec_max=riasec_max,
+        value_ranks=tuple(ranks),
+        notices=tuple(notices),
+        limits=_limits(instrument, normed, norm_group, lang, _),
+    )
+    return _with_summary(view, lang, _)
+
+
+def _scale_view(
+    instrument: Instrument, scale: Scale, scores: Mapping[str, Any], lang: str, _: Translate
+) -> ScaleView:
+    name = scale.name.get(lang)
+    description = scale.description.get(lang) if scale.description else None
+    answered = int(_num(scores, f"{scale.id}.n") or 0)
+    common: dict[str, Any] = {
+        "tier": scale.level,
+        "parent": scale.parent,
+        "method": scale.method,
+        "answered": answered,
+        "n_items": len(scale.members),
+        "required": scale.required_answers(),
+        "range": scale_range(instrument, scale),
+        "reliability": scale.reliability,
+    }
+    if scores.get(f"{scale.id}.missing") or (
+        _num(scores, f"{scale.id}.mean") is None and _num(scores, f"{scale.id}.rank") is None
+    ):
+        reason = _(
+            "Pas assez de réponses pour calculer ce résultat : %(n)s sur %(k)s, il en faut"
+            " au moins %(min)s."
+        ) % {"n": answered, "k": len(scale.members), "min": scale.required_answers()}
+        return ScaleView(scale.id, name, description, missing=True, missing_reason=reason, **common)
+    level_label = level_text = None
+    level = scores.get(f"{scale.id}.level")
+    if scale.bands is not None and isinstance(level, str):
+        for band in scale.bands.levels:
+            if band.level == level:
+                level_label, level_text = band.label.get(lang), band.text.get(lang)
+    t = _num(scores, f"{scale.id}.t")
+    t_low, t_high = _num(scores, f"{scale.id}.band_low"), _num(scores, f"{scale.id}.band_high")
+    pct = _num(scores, f"{scale.id}.percentile")
+    percentile = band_low = band_high = None
+    if pct is not None:
+        percentile = fmt(_clip_pct(pct), lang, 0)
+        if t_low is not None and t_high is not None:
+            # The band is computed on the T metric (SEM); its percentile ends are read
+            # under the normal curve (an approximation, said in the report's limits).
+            p_low, p_high = percentile_from_normal(
+                np.array([(t_low - 50) / 10, (t_high - 50) / 10])
+            )
+            band_low = fmt(_clip_pct(float(p_low)), lang, 0)
+            band_high = fmt(_clip_pct(float(p_high)), lang, 0)
+    rank_value = _num(scores, f"{scale.id}.rank")
+    rank = None
+    tied = False
+    if rank_value is not None:
+        rank, tied = fmt(rank_value, lang), not float(rank_value).is_integer()
+    mean, raw = _num(scores, f"{scale.id}.mean"), _num(scores, f"{scale.id}.raw")
+    value = raw if scale.method == "sum" else mean
+    rng = common["range"]
+    score_text = None
+    if value is not None and scale.method != "ipsative" and not _is_ranking(instrument, scale):
+        if rng is not None:
+            score_text = _("%(score)s sur une échelle de %(min)s à %(max)s") % {
+                "score": fmt(value, lang),
+                "min": fmt(rng[0], lang),
+                "max": fmt(rng[1], lang),
+            }
+        else:
+            score_text = fmt(value, lang)
+    return ScaleView(
+        scale.id,
+        name,
+        description,
+        missing=False,
+        mean=mean,
+        raw=raw,
+        t=t,
+        t_low=t_low,
+        t_high=t_high,
+        percentile_value=pct,
+        level=level if isinstance(level, str) else None,
+        level_label=level_label,
+        level_text=level_text,
+        rank_value=rank_value,
+        ipsative=_num(scores, f"{scale.id}.ipsative"),
+        score=score_text,
+        percentile=percentile,
+        band_low=band_low,
+        band_high=band_high,
+        rank=rank,
+        tied=tied,
+        **common,
+    )
+
+
+def _flags(
+    instrument: Instrument, scores: Mapping[str, Any], lang: str, _: Translate
+) -> tuple[Flag, ...]:
+    """Validity flags raised at scoring, each explained in plain words."""
+    out: list[Flag] = []
+
+    def raised(key: str) -> bool:
+        return scores.get(f"flag.{key}") is True
+
+    if raised("longstring"):
+        n = _num(scores, "validity.longstring")
+        out.append(
+            Flag(
+                "longstring",
+                _(
+                    "%(n)s réponses identiques de suite : la personne a peut-être répondu sans"
+                    " lire chaque question. À évoquer avec elle avant d’interpréter."
+                )
+                % {"n": fmt(n or 0, lang, 0)},
+            )
+        )
+    if raised("irv"):
+        out.append(
+            Flag(
+                "irv",
+                _(
+                    "Réponses très peu variées d’une question à l’autre (écart-type de %(v)s) :"
+                    " les écarts entre échelles sont à lire avec prudence."
+                )
+                % {"v": fmt(_num(scores, "validity.irv") or 0, lang, 2)},
+            )
+        )
+    if raised("missing"):
+        share = _num(scores, "validity.missing_share") or 0
+        out.append(
+            Flag(
+                "missing",
+                _(
+                    "%(p)s\u00a0%% des questions sont restées sans réponse : certains"
+                    " résultats reposent sur peu de réponses."
+                )
+                % {"p": fmt(100 * share, lang, 0)},
+            )
+        )
+    if raised("too_fast"):
+        out.append(
+            Flag(
+                "too_fast",
+                _(
+                    "Temps de réponse très court : %(s)s secondes par question en moyenne."
+                    " Les réponses ont pu être données trop vite pour être bien pesées."
+                )
+                % {"s": fmt(_num(scores, "validity.seconds_per_item") or 0, lang, 1)},
+            )
+        )
+    if raised("inconsistent"):
+        out.append(
+            Flag(
+                "inconsistent",
+                _(
+                    "Réponses peu cohérentes entre des questions de sens proche (écart moyen"
+                    " de %(v)s points) : à vérifier avec la personne."
+                )
+                % {"v": fmt(_num(scores, "validity.inconsistency") or 0, lang, 1)},
+            )
+        )
+    if raised("flat_profile"):
+        out.append(
+            Flag(
+                "flat_profile",
+                _(
+                    "Profil plat : les scores varient très peu d’une échelle à l’autre, ce qui"
+                    " rend les comparaisons entre échelles fragiles."
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def _limits(
+    instrument: Instrument, normed: bool, norm_group: str | None, lang: str, _: Translate
+) -> tuple[str, ...]:
+    out = [
+        _(
+            "Un questionnaire décrit la manière dont une personne se voit aujourd’hui, à partir"
+            " de ses propres réponses : il ne mesure ni une compétence ni une valeur"
+            " professionnelle, et ses résultats peuvent évoluer."
+        )
+    ]
+    if normed:
+        out.append(
+            _(
+                "Les scores sont situés par rapport à un groupe de référence (%(group)s) ;"
+                " l’intervalle de confiance à 90\u00a0%% indique la marge due à la précision"
+                " limitée du questionnaire. Les bornes en rang percentile sont lues sur la"
+                " courbe normale (approximation)."
+            )
+            % {"group": norm_group or ""}
+        )
+    elif instrument.profile is not None and instrument.profile.type == "values":
+        out.append(
+            _(
+                "Les scores sont ipsatifs : chaque valeur est comparée aux autres valeurs de la"
+                " même personne, jamais à d’autres personnes."
+            )
+        )
+    else:
+        out.append(
+            _(
+                "Aucune norme n’est utilisée : les scores se lisent sur l’échelle des réponses"
+                " et les uns par rapport aux autres, sans comparaison à un groupe."
+            )
+        )
+    reliabilities = [s.reliability for s in instrument.scales if s.reliability is not None]
+    if reliabilities:
+        out.append(
+            _("Fidélité des échelles (coefficient alpha) : de %(lo)s à %(hi)s.")
+            % {"lo": fmt(min(reliabilities), lang, 2), "hi": fmt(max(reliabilities), lang, 2)}
+        )
+    return tuple(out)
+
+
+def _with_summary(view: ProfileView, lang: str, _: Translate) -> ProfileView:
+    """The few most salient results in one paragraph."""
+    parts: list[str] = []
+    if view.riasec_scores:
+        if view.riasec_code:
+            letters = {letter: name for letter, name, _m in view.riasec_scores}
+            names = [letters[c] for c in view.riasec_code if c in letters]
+            parts.append(
+                _("Code d’intérêts : %(code)s (dominantes : %(names)s).")
+                % {"code": view.riasec_code, "names": ", ".join(names)}
+            )
+        elif view.riasec_message:
+            parts.append(view.riasec_message)
+    elif view.value_ranks:
+        top = [r.name for r in view.value_ranks if r.rank_value <= 2.5]
+        bottom = [r.name for r in view.value_ranks if r.rank_value >= len(view.value_ranks) - 0.5]
+        if top:
+            parts.append(_("Valeurs prioritaires : %(names)s.") % {"names": ", ".join(top)})
+        if bottom:
+            parts.append(_("Moins prioritaire : %(names)s.") % {"names": ", ".join(bottom)})
+    elif view.normed:
+        marked = [
+            s for s in view.domains if s.t is not None and not AVERAGE_T[0] <= s.t <= AVERAGE_T[1]
+        ]
+        marked.sort(key=lambda s: -abs((s.t or 50) - 50))
+        if marked:
+            items = [
+                _("%(name)s (%(level)s, rang percentile %(p)s)")
+                % {
+                    "name": s.name,
+                    "level": (s.level_label or "").lower()
+                    or (_("élevé") if (s.t or 50) > 50 else _("bas")),
+                    "p": s.percentile or "",
+                }
+                for s in marked[:3]
+            ]
+            sep = "\u202f; " if lang == "fr" else "; "
+            parts.append(_("Résultats les plus marqués : %(items)s.") % {"items": sep.join(items)})
+        else:
+            parts.append(
+                _("Tous les résultats se situent dans la zone moyenne du groupe de référence.")
+            )
+    else:
+        present = [s for s in view.domains if s.mean is not None]
+        if present:
+            hi = max(present, key=lambda s: s.mean or 0)
+            lo = min(present, key=lambda s: s.mean or 0)
+            parts.append(
+                _("Score le plus élevé : %(hi)s ; le plus bas : %(lo)s.")
+                % {"hi": hi.name, "lo": lo.name}
+            )
+    missing = view.missing_scales
+    if missing:
+        parts.append(
+            _("Non calculé faute de réponses : %(names)s.")
+            % {"names": ", ".join(s.name for s in missing)}
+        )
+    if view.flags:
+        parts.append(
+            _("Points de vigilance sur la validité : %(n)s (détail ci-dessous).")
+            % {"n": len(view.flags)}
+        )
+    return replace(view, summary=" ".join(parts))

@@ -1,0 +1,213 @@
+"""The restitution report: one template, rendered as an HTML page and as an A4 PDF.
+
+:func:`profile_charts` draws the charts of one profile (SVG, embedded as data URIs so that
+the same markup works in a browser and in WeasyPrint) with their data tables;
+:func:`render_html` renders ``templates/restitution.html`` with Jinja2 and the caller's
+translations (the service passes Flask-Babel's catalogue: the template's strings are in
+the same catalogue as the site's); :func:`render_pdf` lays the same HTML out on A4 pages
+with WeasyPrint (page numbers, French typography, fonts embedded).
+"""
+
+from __future__ import annotations
+
+import base64
+import gettext
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import jinja2
+from matplotlib.figure import Figure
+
+from instruments.typography import french
+from reports import charts
+from reports.profile import ProfileView, fmt
+
+__all__ = [
+    "Chart",
+    "PdfUnavailable",
+    "Report",
+    "ReportSection",
+    "profile_charts",
+    "render_html",
+    "render_pdf",
+]
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint or the system libraries it needs (Pango) are missing; the message says
+    what to install."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready for a page: an image (data URI), its accessible name, its data."""
+
+    key: str
+    title: str
+    image: str  # data:image/svg+xml;base64,...
+    alt: str
+    table: charts.DataTable | None  # None: same data as the chart before it
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    profile: ProfileView
+    charts: tuple[Chart, ...]
+    completed_on: str  # date, already formatted
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    beneficiary: str
+    bilan_title: str
+    date: str  # date of the report, already formatted
+    counsellors: tuple[str, ...]
+    centre: str
+    sections: tuple[ReportSection, ...]
+    closing_comment: str | None = None
+    lang: str = "fr"
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _close(ax: Any) -> str:
+    fig: Figure = ax.get_figure()
+    svg = charts.figure_to_svg(fig)
+    fig.clear()
+    return svg
+
+
+def profile_charts(
+    view: ProfileView, *, lang: str = "fr", facets: bool = False
+) -> tuple[Chart, ...]:
+    """The charts of one profile: personality bars (domains; facets on demand), the RIASEC
+    hexagon and bars, the ranked values; none for questionnaires without a chart.
+
+    Examples
+    --------
+    >>> from instruments import load_instrument, BUILTIN_DIR
+    >>> from reports.profile import build_profile
+    >>> inst = load_instrument(BUILTIN_DIR / "riasec-60.yaml")
+    >>> scores = {f"{s.id}.mean": m for s, m in zip(inst.scales, [1, 3.4, 2, 3.8, 1.2, 0.4])}
+    >>> out = profile_charts(build_profile(inst, scores | {"riasec.code": "SIA"}))
+    >>> [c.key for c in out], out[0].image.startswith("data:image/svg+xml;base64,")
+    (['riasec_hexagon', 'riasec_bars'], True)
+    """
+    labels = charts.LABELS_EN if lang == "en" else charts.LABELS_FR
+    out: list[Chart] = []
+    if view.normed:
+        groups: list[tuple[str, Sequence[Any], str]] = [
+            ("personality", view.domains, labels["personality_caption"])
+        ]
+        if facets and view.facets:
+            facet_title = "Facets" if lang == "en" else "Facettes"
+            groups.append(
+                ("facets", view.facets, f"{labels['personality_caption']} — {facet_title}")
+            )
+        for key, scales, title in groups:
+            rows = [charts.BarDatum(s.name, s.t, s.t_low, s.t_high) for s in scales]
+            ax = charts.plot_personality(rows, metric="t", labels=labels, locale=lang)
+            table = charts.personality_table(
+                rows, metric="t", labels=labels, locale=lang, caption=title
+            )
+            out.append(Chart(key, title, _data_uri(_close(ax)), title, table))
+    if view.riasec_scores and view.riasec_max:
+        scores = {letter: mean for letter, _name, mean in view.riasec_scores}
+        caption = labels["riasec_caption"].format(max=fmt(view.riasec_max, lang))
+        table = charts.riasec_table(scores, scale_max=view.riasec_max, labels=labels, locale=lang)
+        ax = charts.plot_riasec_hexagon(
+            scores, scale_max=view.riasec_max, labels=labels, locale=lang
+        )
+        hex_title = "RIASEC hexagon" if lang == "en" else "Hexagone RIASEC"
+        out.append(Chart("riasec_hexagon", hex_title, _data_uri(_close(ax)), caption, table))
+        ax = charts.plot_riasec_bars(scores, scale_max=view.riasec_max, labels=labels, locale=lang)
+        bars_title = "The six interest scores" if lang == "en" else "Les six scores d’intérêts"
+        out.append(Chart("riasec_bars", bars_title, _data_uri(_close(ax)), caption, None))
+    if view.value_ranks:
+        values = [(r.rank_value, r.name, r.score) for r in view.value_ranks]
+        title = labels["values_caption"]
+        ax = charts.plot_values_ranking(values, labels=labels, locale=lang)
+        table = charts.values_table(values, labels=labels, locale=lang, caption=title)
+        out.append(Chart("values", title, _data_uri(_close(ax)), title, table))
+    return tuple(out)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+class _French(gettext.NullTranslations):
+    """The caller's translations, with French typography applied to French text."""
+
+    def __init__(self, inner: gettext.NullTranslations, lang: str):
+        super().__init__()
+        self._inner, self._lang = inner, lang
+
+    def gettext(self, message: str) -> str:
+        text = self._inner.gettext(message)
+        return french(text) if self._lang == "fr" else text
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        text = self._inner.ngettext(msgid1, msgid2, n)
+        return french(text) if self._lang == "fr" else text
+
+
+def render_html(
+    report: Report,
+    *,
+    translations: gettext.NullTranslations | None = None,
+    links: Mapping[str, str] | None = None,
+) -> str:
+    """The report as a complete HTML document (A4 print styles included).
+
+    ``links`` (``{"back": url, "pdf": url}``) adds a navigation bar for the web page; the
+    PDF is rendered without it.
+    """
+    tr = _French(translations or gettext.NullTranslations(), report.lang)
+    # A fresh environment per call would recompile the template: install the
+    # translations on a child environment sharing the compiled cache instead.
+    env = _environment().overlay()
+    env.install_gettext_translations(tr, newstyle=True)  # type: ignore[attr-defined]
+    template = env.get_template("restitution.html")
+    return template.render(report=report, links=links or {}, fr=_typo(report.lang))
+
+
+def _typo(lang: str) -> Any:
+    return french if lang == "fr" else (lambda s: s)
+
+
+# --- PDF ----------------------------------------------------------------------------------
+
+
+def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
+    """Lay the report's HTML out as an A4 PDF with WeasyPrint.
+
+    Raises :class:`PdfUnavailable` when WeasyPrint cannot load (Pango missing).
+    """
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: a system library is missing
+        raise PdfUnavailable(
+            "La génération PDF demande WeasyPrint et la bibliothèque Pango"
+            " (Debian/Ubuntu : apt install libpango-1.0-0 libpangoft2-1.0-0)."
+            f" Détail : {exc}"
+        ) from exc
+    document = weasyprint.HTML(string=html, base_url=base_url)
+    pdf: bytes = document.write_pdf()
+    return pdf
