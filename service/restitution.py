@@ -218,5 +218,6 @@ def export_caseload(
     records = _scored(session, bilans, instruments)
     table = exports.caseload_wide(records, lang=lang, tz=PARIS)
     if fmt == "xlsx":
-        return exports.to_xlsx(table, sheet_name="Portefeuille")
+        legend = exports.caseload_legend(records, lang=lang)
+        return exports.to_xlsx(table, sheet_name="Portefeuille", extra_sheets={"Légende": legend})
     return exports.to_csv(table)

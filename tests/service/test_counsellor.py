@@ -629,7 +629,8 @@ def test_caseload_export_holds_only_my_beneficiaries(
     assert len(rows) == 1 + 3  # one row per beneficiary x instrument
     assert "Dominique" not in text and text.count("Camille Martin") == 3
     book = load_workbook(io.BytesIO(claire.get("/conseil/portefeuille.xlsx").data))
-    assert book.active is not None and book.active.max_row == 4
+    assert book.sheetnames == ["Portefeuille", "Légende"]
+    assert book["Portefeuille"].max_row == 4
     assert claire.get("/conseil/portefeuille.json").status_code == 404
     admin = db_app.test_client()
     sign_in_staff(admin, "admin@test.fr")
