@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -119,6 +120,20 @@ class Bilan(Base):
     report_released_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    # --- the record (administrative: kept apart from the content, see module docstring) ---
+    funding: Mapped[str | None] = mapped_column(String(100), nullable=True)  # e.g. "CPF"
+    commanditaire: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    convention_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    convention_signatories: Mapped[str | None] = mapped_column(Text, nullable=True)
+    convention_signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    planned_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: Follow-up interview and questionnaires: 6 months after the end by default.
+    followup_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # --- content of the bilan (destroyed at the end unless kept for the follow-up) ---
+    #: Personalised objectives written in the preliminary phase.
+    objectives: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     beneficiary: Mapped[Beneficiary] = relationship(back_populates="bilans")
     counsellors: Mapped[list[StaffUser]] = relationship(secondary=bilan_counsellor)
@@ -177,6 +192,10 @@ class Assignment(Base):
     reopened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     #: The counsellor's comment on this questionnaire in the restitution report.
     report_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    #: Why it was assigned: None (by the counsellor), "end" (satisfaction at the end of the
+    #: bilan) or "followup" (questionnaires of the 6-month follow-up), assigned automatically.
+    purpose: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     bilan: Mapped[Bilan] = relationship(back_populates="assignments")
     answers: Mapped[list[Answer]] = relationship(
@@ -262,3 +281,139 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))  # e.g. "view_profile", "export_csv"
     bilan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     assignment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+# --- the bilan record: steps, hours, interviews, personal work --------------------------
+
+
+class CentreStep(Base):
+    """A step of the centre's default bilan template (the seed's table by default)."""
+
+    __tablename__ = "centre_step"
+    __table_args__ = (UniqueConstraint("centre_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(
+        String(20)
+    )  # preliminaire | investigation | conclusions | suivi
+    name: Mapped[str] = mapped_column(String(200))
+    objectives: Mapped[str | None] = mapped_column(Text, nullable=True)
+    interview_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    personal_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    #: Instrument ids linked to the step, comma-separated (e.g. the questionnaires of
+    #: "Capital personnel").
+    instruments: Mapped[str] = mapped_column(String(500), default="")
+
+
+class BilanStep(Base):
+    """A step of one bilan's plan (copied from the centre's template, then editable)."""
+
+    __tablename__ = "bilan_step"
+    __table_args__ = (UniqueConstraint("bilan_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    objectives: Mapped[str | None] = mapped_column(Text, nullable=True)
+    interview_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    personal_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    instruments: Mapped[str] = mapped_column(String(500), default="")
+    #: Proposed interview date and time (about every 15 days from the start), adjustable.
+    planned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Interview(Base):
+    """An interview held (administrative proof of attendance: date, duration, mode)."""
+
+    __tablename__ = "interview"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    step_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bilan_step.id", ondelete="SET NULL"), nullable=True
+    )
+    held_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    minutes: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(20))  # presentiel | distanciel | hybride
+    topic: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PersonalWork(Base):
+    """Personal work logged (tests, research, field enquiries); questionnaire time is
+    counted from the page timings, not logged here."""
+
+    __tablename__ = "personal_work"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    step_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bilan_step.id", ondelete="SET NULL"), nullable=True
+    )
+    done_on: Mapped[dt.date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))  # recherches | enquete | redaction | autre
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- synthesis document and action plan ---------------------------------------------------
+
+
+class SynthesisVersion(Base):
+    """A version of the document de synthèse (three legal sections). Versions are kept
+    until the beneficiary approves one; the approved version is locked."""
+
+    __tablename__ = "synthesis_version"
+    __table_args__ = (UniqueConstraint("bilan_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    circumstances: Mapped[str] = mapped_column(Text, default="")
+    competences: Mapped[str] = mapped_column(Text, default="")
+    project: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Sent to the beneficiary for reading (None: still a draft only counsellors see).
+    shared_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    observations: Mapped[str | None] = mapped_column(Text, nullable=True)  # the beneficiary's
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SynthesisItem(Base):
+    """A questionnaire result proposed for the synthesis ("export to synthesis"); it enters
+    the document only once the beneficiary approves it."""
+
+    __tablename__ = "synthesis_item"
+    __table_args__ = (UniqueConstraint("bilan_id", "assignment_id", "element"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    #: "summary", "scales" or "chart:<key>" (e.g. "chart:riasec_hexagon").
+    element: Mapped[str] = mapped_column(String(60))
+    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decision: Mapped[str] = mapped_column(String(20), default="pending")  # approved | refused
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ActionItem(Base):
+    """An action of the action plan (owner: the beneficiary by default)."""
+
+    __tablename__ = "action_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(100), default="bénéficiaire")
+    due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(20), default="a_faire"
+    )  # en_cours | fait | abandonne
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
