@@ -335,6 +335,32 @@ def create_person(
         )
 
 
+def create_counsellor(server: LiveServer, name: str = "Hélène Garnier") -> str:
+    """A counsellor alone in a new centre (no bilan yet), password ``PASSWORD``; returns
+    the email, to sign in at /connexion."""
+    from service.models import Centre, StaffUser
+    from service.security import hash_password
+
+    if PASSWORD not in _PASSWORD_HASH:
+        _PASSWORD_HASH[PASSWORD] = hash_password(PASSWORD)
+    n = next(_serial)
+    with server.session() as s:
+        centre = Centre(name=f"Centre {n}")
+        s.add(centre)
+        s.flush()
+        email = f"conseil{n}@test.fr"
+        s.add(
+            StaffUser(
+                centre_id=centre.id,
+                email=email,
+                name=name,
+                role="counsellor",
+                password_hash=_PASSWORD_HASH[PASSWORD],
+            )
+        )
+    return email
+
+
 @pytest.fixture
 def make_person(live_server: LiveServer) -> Callable[..., Person]:
     """``make_person("ipip-bfi-25", ..., show_results_now=False)``: see :func:`create_person`."""
