@@ -108,3 +108,23 @@ def require(allowed: bool, *, hide: bool = True) -> None:
     else's record exists), 403 with ``hide=False``."""
     if not allowed:
         abort(404 if hide else 403)
+
+
+# --- the bilan record: steps, hours, calendar (issue 6) -----------------------------------
+
+
+def can_edit_record(principal: Any, bilan: Bilan) -> bool:
+    """The record of a bilan (convention, objectives, status, plan, interviews, personal
+    work, hours): its counsellors only (an admin manages accounts, not bilans)."""
+    return is_counsellor_of(principal, bilan)
+
+
+def can_edit_centre_template(principal: Any, centre_id: int) -> bool:
+    """The centre's default plan of a bilan (steps and hours): the admins of that centre."""
+    return is_staff(principal) and principal.role == "admin" and principal.centre_id == centre_id
+
+
+def can_download_calendar(principal: Any, bilan: Bilan) -> bool:
+    """The planned interviews as an .ics file: the counsellors of the bilan, and the
+    beneficiary (whose calendar has dates and generic titles only)."""
+    return is_counsellor_of(principal, bilan) or owns_bilan(principal, bilan)

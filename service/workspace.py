@@ -273,8 +273,12 @@ def create_bilan(
     language: str,
     title: str,
     next_interview_at: dt.datetime | None,
+    start_date: dt.date | None = None,
 ) -> Bilan:
-    """A new beneficiary and their bilan, followed by ``counsellor``; the caller commits."""
+    """A new beneficiary and their bilan, followed by ``counsellor``; the caller commits.
+
+    With a ``start_date``, the bilan is planned from the centre's template (steps, hours,
+    interview dates about every 15 days): see :func:`service.record.plan_bilan`."""
     if email:
         taken = session.scalar(
             select(func.count()).select_from(Beneficiary).where(Beneficiary.email == email)
@@ -303,6 +307,10 @@ def create_bilan(
     bilan.counsellors.append(counsellor)
     session.add(bilan)
     session.flush()
+    if start_date is not None:
+        from service import record  # record imports this module
+
+        record.plan_bilan(session, bilan, start_date)
     return bilan
 
 

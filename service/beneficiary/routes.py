@@ -484,3 +484,6 @@ def _report(bilan: Bilan, *, pdf: bool) -> ResponseReturnValue:
     )
     db.session.commit()
     return response
+
+
+from service.beneficiary import record_routes  # noqa: E402,F401

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     SelectField,
     StringField,
@@ -16,11 +21,24 @@ from wtforms.validators import DataRequired, Length, Optional
 from service.auth.forms import normalise_email, optional_email
 from service.beneficiary.forms import select_choices
 
+PARIS = ZoneInfo("Europe/Paris")
+
 LANGUAGE_CHOICES = select_choices([("fr", "Français"), ("en", "English")])
 
 
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+class BlankDefaultDateField(DateField):
+    """A date whose default is shown on the blank form only: a form submitted without the
+    field has no date (a missing field must not mean "today")."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            self.data = None
+            return
+        super().process_formdata(valuelist)
 
 
 class NewBilanForm(FlaskForm):
@@ -54,6 +72,12 @@ class NewBilanForm(FlaskForm):
     next_interview_at = DateTimeLocalField(
         _l("Prochain entretien (facultatif)"),
         format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
+    #: With a start date the bilan is planned (steps, hours, interviews every 15 days).
+    start_date = BlankDefaultDateField(
+        _l("Début du bilan"),
+        default=lambda: dt.datetime.now(PARIS).date(),
         validators=[Optional()],
     )
 

@@ -191,6 +191,7 @@ def new_bilan() -> ResponseReturnValue:
                 language=form.language.data or "fr",
                 title=form.title.data or "",
                 next_interview_at=_to_utc(form.next_interview_at.data),
+                start_date=form.start_date.data,
             )
         except workspace.WorkspaceError as exc:
             db.session.rollback()
@@ -567,3 +568,6 @@ def export_caseload(fmt: str) -> ResponseReturnValue:
     workspace.audit(db.session, current_user, f"export_caseload_{fmt}")
     db.session.commit()
     return _download(data, fmt, "portefeuille")
+
+
+from service.counsellor import record_routes  # noqa: E402,F401
