@@ -110,6 +110,30 @@ def require(allowed: bool, *, hide: bool = True) -> None:
         abort(404 if hide else 403)
 
 
+# --- end of the bilan, attendance, centre statistics (issue 6) ----------------------------
+
+
+def can_end_bilan(principal: Any, bilan: Bilan) -> bool:
+    """End the bilan (which assigns the satisfaction questionnaire): its counsellors."""
+    return is_counsellor_of(principal, bilan)
+
+
+def can_issue_attendance(principal: Any, bilan: Bilan) -> bool:
+    """The attestation of attendance for the funder (dates and hours, no content): the
+    counsellors of the bilan, who hand it over."""
+    return is_counsellor_of(principal, bilan)
+
+
+def is_centre_admin(principal: Any) -> bool:
+    return is_staff(principal) and principal.role == "admin"
+
+
+def can_view_centre_statistics(principal: Any, centre_id: int) -> bool:
+    """Satisfaction statistics of a centre (aggregates and anonymous free texts, never
+    linked to a person or to their results): the admins of that centre only."""
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
 # --- the bilan record: steps, hours, calendar (issue 6) -----------------------------------
 
 

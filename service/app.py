@@ -155,6 +155,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         model = {"staff": StaffUser, "beneficiary": Beneficiary}.get(kind)
         return db.session.get(model, int(raw)) if model else None
 
+    from service.admin.routes import bp as admin_bp
     from service.auth.routes import bp as auth_bp
     from service.beneficiary.routes import bp as beneficiary_bp
     from service.counsellor.routes import bp as counsellor_bp
@@ -164,6 +165,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(beneficiary_bp)
     app.register_blueprint(counsellor_bp)
+    app.register_blueprint(admin_bp)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -291,5 +291,72 @@ def _serve(app: Flask, host: str, port: int) -> None:
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
+@main.command("suivi")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Jour traité (AAAA-MM-JJ) ; par défaut aujourd'hui, heure de Paris.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="Adresse publique du site pour les liens envoyés (défaut : BOUSSOLE_PUBLIC_URL).",
+)
+def suivi(day: object, base_url: str | None) -> None:
+    """Suivi à 6 mois et relances des questionnaires de satisfaction (à lancer chaque jour)."""
+    import datetime as dt
+
+    from service.extensions import db as database
+    from service.followup import MAX_REMINDERS, paris_today, run_followups
+    from service.mail import MailError, MailSender, mail_sender
+
+    app = _app()
+    base = base_url or app.config.get("PUBLIC_URL")
+    if not base:
+        _fail("indiquez --base-url ou BOUSSOLE_PUBLIC_URL : les liens envoyés en ont besoin.")
+    today = day.date() if isinstance(day, dt.datetime) else paris_today()
+    installed = app.extensions.get("boussole.mail")
+    try:
+        mailer: MailSender = installed or mail_sender(app.config)
+    except MailError as exc:
+        _fail(f"envoi des e-mails impossible : {exc}")
+    with app.app_context(), database.standalone() as session:
+        summary = run_followups(
+            session,
+            app.extensions["boussole.instruments"],
+            mailer,
+            today=today,
+            base_url=str(base),
+            invitation_days=int(app.config["INVITATION_DAYS"]),
+        )
+    click.echo(f"Suivi du {today:%d/%m/%Y}")
+    click.echo(f"  bilans passés en suivi à 6 mois : {summary.followups_started}")
+    click.echo(f"  questionnaires assignés : {summary.questionnaires_assigned}")
+    click.echo(f"  liens de suivi envoyés par e-mail : {summary.links_sent}")
+    click.echo(
+        f"  relances envoyées : {summary.reminders_sent}"
+        f" ({summary.questionnaires_reminded} questionnaire(s))"
+    )
+    exhausted = summary.reminders_exhausted
+    click.echo(f"  questionnaires non remplis après {MAX_REMINDERS} relances : {exhausted}")
+    click.echo(f"  personnes sans adresse e-mail : {summary.without_email}")
+    problems = []
+    if summary.missing_instruments:
+        names = ", ".join(summary.missing_instruments)
+        problems.append(
+            f"questionnaire(s) non installé(s) : {names} ; les suivis concernés attendent"
+            " leur installation."
+        )
+    if summary.mail_failures:
+        problems.append(
+            f"{summary.mail_failures} e-mail(s) n'ont pas pu être envoyés (voir le journal) ;"
+            " le reste est enregistré."
+        )
+    if problems:
+        _fail("\n".join(problems))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

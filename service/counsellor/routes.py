@@ -570,4 +570,7 @@ def export_caseload(fmt: str) -> ResponseReturnValue:
     return _download(data, fmt, "portefeuille")
 
 
-from service.counsellor import record_routes  # noqa: E402,F401
+from service.counsellor import (  # noqa: E402
+    followup_routes,  # noqa: F401
+    record_routes,  # noqa: F401
+)

@@ -1,0 +1,1 @@
+"""The centre admin's blueprint (``/admin``): centre-level satisfaction statistics."""
