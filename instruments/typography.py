@@ -1,8 +1,8 @@
 """French typography applied to every French text when an instrument is loaded.
 
 Authors may type plain text; what a beneficiary reads follows French rules: typographic
-apostrophe, a narrow no-break space before ``; ! ?``, a no-break space before ``:`` and
-inside guillemets. The function is idempotent.
+apostrophe, a narrow no-break space before ``; ! ?``, a no-break space before ``:``, inside
+guillemets and between a number and ``%``. The function is idempotent.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ _BEFORE_TIGHT = re.compile(r"[ \u00a0\u202f]+([;!?])")
 _BEFORE_COLON = re.compile(r"[ \u00a0\u202f]+:")
 _OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]*")
 _CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]*»")
+_PERCENT = re.compile(r"(?<=\d) (?=%)")
 
 
 def french(text: str) -> str:
@@ -29,6 +30,8 @@ def french(text: str) -> str:
     True
     >>> french(french("C'est : « ok » ?")) == french("C'est : « ok » ?")
     True
+    >>> french("à 90 % près") == "à 90\\u00a0% près"
+    True
     >>> french("https://example.org et 10:30")
     'https://example.org et 10:30'
     """
@@ -36,4 +39,5 @@ def french(text: str) -> str:
     text = _BEFORE_TIGHT.sub(NNBSP + r"\1", text)
     text = _BEFORE_COLON.sub(NBSP + ":", text)
     text = _OPEN_QUOTE.sub("«" + NBSP, text)
+    text = _PERCENT.sub(NBSP, text)
     return _CLOSE_QUOTE.sub(NBSP + "»", text)

@@ -57,6 +57,9 @@ class ScaleView:
     level: str | None = None  # level code (e.g. "low")
     level_label: str | None = None
     level_text: str | None = None
+    #: "low", "middle" or "high": where the level stands among the scale's levels (three
+    #: or more), None without levels.
+    level_position: str | None = None
     rank_value: float | None = None
     ipsative: float | None = None
     reliability: float | None = None
@@ -342,12 +345,15 @@ def _scale_view(
             " au moins %(min)s."
         ) % {"n": answered, "k": len(scale.members), "min": scale.required_answers()}
         return ScaleView(scale.id, name, description, missing=True, missing_reason=reason, **common)
-    level_label = level_text = None
+    level_label = level_text = position = None
     level = scores.get(f"{scale.id}.level")
     if scale.bands is not None and isinstance(level, str):
-        for band in scale.bands.levels:
+        levels = scale.bands.levels
+        for k, band in enumerate(levels):
             if band.level == level:
                 level_label, level_text = band.label.get(lang), band.text.get(lang)
+                if len(levels) >= 3:
+                    position = "low" if k == 0 else "high" if k == len(levels) - 1 else "middle"
     t = _num(scores, f"{scale.id}.t")
     t_low, t_high = _num(scores, f"{scale.id}.band_low"), _num(scores, f"{scale.id}.band_high")
     pct = _num(scores, f"{scale.id}.percentile")
@@ -394,6 +400,7 @@ def _scale_view(
         level=level if isinstance(level, str) else None,
         level_label=level_label,
         level_text=level_text,
+        level_position=position,
         rank_value=rank_value,
         ipsative=_num(scores, f"{scale.id}.ipsative"),
         score=score_text,
@@ -528,6 +535,18 @@ def _limits(
     return tuple(out)
 
 
+def _is_marked(scale: ScaleView) -> bool:
+    """Outside the middle: in the lowest or highest of the scale's (three or more) levels,
+    or, without levels, a T score outside the average zone (T 40-60).
+
+    The printed level and the summary must agree: the bands of an instrument may be cut on
+    percentiles (e.g. 30 and 70) rather than on T 40 and 60.
+    """
+    if scale.level_position is not None:
+        return scale.level_position != "middle"
+    return scale.t is not None and not AVERAGE_T[0] <= scale.t <= AVERAGE_T[1]
+
+
 def _with_summary(view: ProfileView, lang: str, _: Translate) -> ProfileView:
     """The few most salient results in one paragraph."""
     parts: list[str] = []
@@ -549,9 +568,7 @@ def _with_summary(view: ProfileView, lang: str, _: Translate) -> ProfileView:
         if bottom:
             parts.append(_("Moins prioritaire : %(names)s.") % {"names": ", ".join(bottom)})
     elif view.normed:
-        marked = [
-            s for s in view.domains if s.t is not None and not AVERAGE_T[0] <= s.t <= AVERAGE_T[1]
-        ]
+        marked = [s for s in view.domains if s.t is not None and _is_marked(s)]
         marked.sort(key=lambda s: -abs((s.t or 50) - 50))
         if marked:
             items = [

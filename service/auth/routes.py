@@ -74,7 +74,8 @@ def login() -> ResponseReturnValue:
                 return render_template("auth/login.html", form=form, error=error), 403
             login_user(staff)
             target = _safe_next(request.args.get("next"))
-            return redirect(target or url_for("counsellor.dashboard"))
+            home = "admin.index" if staff.role == "admin" else "counsellor.dashboard"
+            return redirect(target or url_for(home))
         if person is not None and password_matches(person.password_hash, password):
             login_user(person)
             target = _safe_next(request.args.get("next"))

@@ -79,6 +79,14 @@ def test_staff_login_opens_the_dashboard(db_app: Flask, world: World) -> None:
     assert client.get("/conseil/").status_code == 200
 
 
+def test_admin_login_opens_the_centre_administration(db_app: Flask, world: World) -> None:
+    client = db_app.test_client()
+    response = client.post("/connexion", data={"email": "admin@test.fr", "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/"
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "/admin/satisfaction" in page and "/conseil/centre/modele" in page
+
+
 def test_wrong_password_and_unknown_address_get_the_same_401(db_app: Flask, world: World) -> None:
     client = db_app.test_client()
     wrong = client.post("/connexion", data={"email": "claire@test.fr", "password": "devine"})
