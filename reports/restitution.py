@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import gettext
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -32,6 +32,8 @@ __all__ = [
     "profile_charts",
     "render_html",
     "render_pdf",
+    "template_environment",
+    "typography",
 ]
 
 
@@ -49,6 +51,7 @@ class Chart:
     image: str  # data:image/svg+xml;base64,...
     alt: str
     table: charts.DataTable | None  # None: same data as the chart before it
+    png: bytes | None = None  # the same chart as PNG, when asked for (DOCX pictures)
 
 
 @dataclass(frozen=True)
@@ -75,18 +78,22 @@ def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _close(ax: Any) -> str:
+def _close(ax: Any, png: bool = False) -> tuple[str, bytes | None]:
     fig: Figure = ax.get_figure()
     svg = charts.figure_to_svg(fig)
+    image = charts.figure_to_png(fig) if png else None
     fig.clear()
-    return svg
+    return svg, image
 
 
 def profile_charts(
-    view: ProfileView, *, lang: str = "fr", facets: bool = False
+    view: ProfileView, *, lang: str = "fr", facets: bool = False, png: bool = False
 ) -> tuple[Chart, ...]:
     """The charts of one profile: personality bars (domains; facets on demand), the RIASEC
     hexagon and bars, the ranked values; none for questionnaires without a chart.
+
+    ``png=True`` also draws each chart as PNG (:attr:`Chart.png`), for documents that do
+    not take SVG (DOCX).
 
     Examples
     --------
@@ -100,6 +107,11 @@ def profile_charts(
     """
     labels = charts.LABELS_EN if lang == "en" else charts.LABELS_FR
     out: list[Chart] = []
+
+    def chart(key: str, title: str, ax: Any, alt: str, table: charts.DataTable | None) -> None:
+        svg, image = _close(ax, png)
+        out.append(Chart(key, title, _data_uri(svg), alt, table, image))
+
     if view.normed:
         groups: list[tuple[str, Sequence[Any], str]] = [
             ("personality", view.domains, labels["personality_caption"])
@@ -115,7 +127,7 @@ def profile_charts(
             table = charts.personality_table(
                 rows, metric="t", labels=labels, locale=lang, caption=title
             )
-            out.append(Chart(key, title, _data_uri(_close(ax)), title, table))
+            chart(key, title, ax, title, table)
     if view.riasec_scores and view.riasec_max:
         scores = {letter: mean for letter, _name, mean in view.riasec_scores}
         caption = labels["riasec_caption"].format(max=fmt(view.riasec_max, lang))
@@ -124,16 +136,16 @@ def profile_charts(
             scores, scale_max=view.riasec_max, labels=labels, locale=lang
         )
         hex_title = "RIASEC hexagon" if lang == "en" else "Hexagone RIASEC"
-        out.append(Chart("riasec_hexagon", hex_title, _data_uri(_close(ax)), caption, table))
+        chart("riasec_hexagon", hex_title, ax, caption, table)
         ax = charts.plot_riasec_bars(scores, scale_max=view.riasec_max, labels=labels, locale=lang)
         bars_title = "The six interest scores" if lang == "en" else "Les six scores d’intérêts"
-        out.append(Chart("riasec_bars", bars_title, _data_uri(_close(ax)), caption, None))
+        chart("riasec_bars", bars_title, ax, caption, None)
     if view.value_ranks:
         values = [(r.rank_value, r.name, r.score) for r in view.value_ranks]
         title = labels["values_caption"]
         ax = charts.plot_values_ranking(values, labels=labels, locale=lang)
         table = charts.values_table(values, labels=labels, locale=lang, caption=title)
-        out.append(Chart("values", title, _data_uri(_close(ax)), title, table))
+        chart("values", title, ax, title, table)
     return tuple(out)
 
 
@@ -179,16 +191,26 @@ def render_html(
     ``links`` (``{"back": url, "pdf": url}``) adds a navigation bar for the web page; the
     PDF is rendered without it.
     """
-    tr = _French(translations or gettext.NullTranslations(), report.lang)
+    template = template_environment(translations, report.lang).get_template("restitution.html")
+    return template.render(report=report, links=links or {}, fr=typography(report.lang))
+
+
+def template_environment(
+    translations: gettext.NullTranslations | None, lang: str
+) -> jinja2.Environment:
+    """The Jinja2 environment of ``reports/templates`` with the caller's translations
+    (French typography applied to French strings); shared by the report templates."""
+    tr = _French(translations or gettext.NullTranslations(), lang)
     # A fresh environment per call would recompile the template: install the
     # translations on a child environment sharing the compiled cache instead.
     env = _environment().overlay()
     env.install_gettext_translations(tr, newstyle=True)  # type: ignore[attr-defined]
-    template = env.get_template("restitution.html")
-    return template.render(report=report, links=links or {}, fr=_typo(report.lang))
+    return env
 
 
-def _typo(lang: str) -> Any:
+def typography(lang: str) -> Callable[[str], str]:
+    """French typography for French text (no-break spaces, apostrophes); other
+    languages unchanged. Templates apply it to text typed by people (``fr(...)``)."""
     return french if lang == "fr" else (lambda s: s)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import abort
 
-from service.models import Assignment, Beneficiary, Bilan, Consent, StaffUser
+from service.models import Assignment, Beneficiary, Bilan, Consent, StaffUser, SynthesisVersion
 
 
 def is_beneficiary(principal: Any) -> bool:
@@ -152,3 +152,36 @@ def can_download_calendar(principal: Any, bilan: Bilan) -> bool:
     """The planned interviews as an .ics file: the counsellors of the bilan, and the
     beneficiary (whose calendar has dates and generic titles only)."""
     return is_counsellor_of(principal, bilan) or owns_bilan(principal, bilan)
+
+
+# --- document de synthèse ------------------------------------------------------------------
+
+
+def can_edit_synthesis(principal: Any, bilan: Bilan) -> bool:
+    """Write the synthesis, propose results for it, edit the action plan: the counsellors
+    of the bilan only."""
+    return is_counsellor_of(principal, bilan)
+
+
+def can_read_synthesis(principal: Any, bilan: Bilan, version: SynthesisVersion | None) -> bool:
+    """A version of the synthesis: its counsellors (drafts included); the person only once
+    it has been shared with them."""
+    if is_counsellor_of(principal, bilan):
+        return True
+    return (
+        owns_bilan(principal, bilan)
+        and version is not None
+        and version.bilan_id == bilan.id
+        and version.shared_at is not None
+    )
+
+
+def can_decide_synthesis_items(principal: Any, bilan: Bilan) -> bool:
+    """Approve or refuse the results proposed for the synthesis: the person alone (never
+    the counsellor on their behalf)."""
+    return owns_bilan(principal, bilan)
+
+
+def can_approve_synthesis(principal: Any, bilan: Bilan) -> bool:
+    """Write observations on the synthesis and approve it: the person alone."""
+    return owns_bilan(principal, bilan)

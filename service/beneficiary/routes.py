@@ -487,3 +487,4 @@ def _report(bilan: Bilan, *, pdf: bool) -> ResponseReturnValue:
 
 
 from service.beneficiary import record_routes  # noqa: E402,F401
+from service.beneficiary import synthesis_routes as _synthesis_routes  # noqa: E402,F401

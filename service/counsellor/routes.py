@@ -574,3 +574,4 @@ from service.counsellor import (  # noqa: E402
     followup_routes,  # noqa: F401
     record_routes,  # noqa: F401
 )
+from service.counsellor import synthesis_routes as _synthesis_routes  # noqa: E402,F401

@@ -519,8 +519,11 @@ def test_xlsx_stores_formulas_as_neutralised_text(injected):
     table["écart"] = -2.5
     ws = openpyxl.load_workbook(io.BytesIO(to_xlsx(table))).active
     names = [ws.cell(row=i, column=1) for i in range(2, len(DANGEROUS) + 2)]
-    # XML turns a carriage return into a line feed: compare after the same normalisation
-    assert [c.value for c in names] == ["'" + name.replace("\r", "\n") for name in DANGEROUS]
+    # A carriage return comes back as a line feed when openpyxl writes with the standard
+    # library, as itself when it writes with lxml (installed with python-docx): compare
+    # after the same normalisation
+    values = [c.value.replace("\r", "\n") for c in names]
+    assert values == ["'" + name.replace("\r", "\n") for name in DANGEROUS]
     assert all(c.data_type == "s" for c in names)
     formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
