@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check results, not speed (speed is measured in bench/): no per-example
+# deadline, which a loaded CI machine would turn into random failures.
+settings.register_profile("boussole", deadline=None)
+settings.load_profile("boussole")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
