@@ -24,7 +24,8 @@ What it does (all traffic stays on 127.0.0.1, every loop is bounded in time):
    (``BOUSSOLE_ENV_NAME=production``: the variable ``create_app`` reads, it makes
    the 32+-character secret mandatory and the session cookie Secure; a generated
    64-character secret; the database above; the caller's other ``BOUSSOLE_*`` removed),
-   ``-k gthread`` with ``--workers`` (default 3) and ``--threads`` (default 8). The app it
+   ``-k gthread`` with ``--workers`` and ``--threads`` (default 4 and 4: the command line of
+   docs/deployment.md, 2 workers per core on the 2-core machine it targets). The app it
    serves is ``bench.bench_web:make_wsgi_app()``: ``service.app.create_app()`` plus two
    routes of the bench itself, ``/bench/bare`` (returns ``ok``, no database, CSRF-exempt)
    and ``/bench/config`` (what configuration the worker really runs), and a response
@@ -1178,8 +1179,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--think-ms", type=float, default=0.0, help="pause between answers, ms (0: maximal load)"
     )
-    p.add_argument("--workers", "-w", type=int, default=3, help="gunicorn workers (3 for 2 cores)")
-    p.add_argument("--threads", type=int, default=8, help="threads per gthread worker (8)")
+    # The defaults are the production command line of docs/deployment.md: keep them equal.
+    p.add_argument(
+        "--workers", "-w", type=int, default=4, help="gunicorn workers (4, as docs/deployment.md)"
+    )
+    p.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (4, as docs/deployment.md)"
+    )
     p.add_argument("--keep-alive", type=int, default=5, help="gunicorn keep-alive seconds (5)")
     p.add_argument(
         "--database-url", help="PostgreSQL URL on this machine (its public schema is emptied)"

@@ -12,7 +12,7 @@ or ownership themselves. Rules (see docs/BRIEF in shared/ and docs/security.md):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import abort
 
@@ -49,13 +49,66 @@ def can_view_bilan(principal: Any, bilan: Bilan) -> bool:
     return owns_bilan(principal, bilan) or is_counsellor_of(principal, bilan)
 
 
+#: Why someone may not answer a questionnaire, in the order the rule checks it: not a
+#: beneficiary (403), not theirs or unknown (404: do not reveal that it exists), no consent
+#: given for its bilan (403), completed (409).
+AnswerRefusal = Literal["not_beneficiary", "not_found", "no_consent", "completed"]
+
+
+def answer_refusal(
+    principal_kind: str | None,
+    principal_id: int | None,
+    *,
+    owner_id: int | None,
+    consented: bool,
+    status: str | None,
+) -> AnswerRefusal | None:
+    """The rule for answering a questionnaire, on plain values; None when allowed.
+
+    ``principal_kind`` is ``"beneficiary"``, ``"staff"`` or None (anonymous);
+    ``owner_id`` the beneficiary of the questionnaire's bilan (None: no such
+    questionnaire); ``consented`` whether the latest consent decision recorded for that
+    bilan is an acceptance; ``status`` the questionnaire's status. :func:`can_answer`
+    applies the same rule to loaded records; the autosave reads these values in one query.
+
+    Examples
+    --------
+    >>> rule = dict(owner_id=7, consented=True, status="in_progress")
+    >>> answer_refusal("beneficiary", 7, **rule) is None
+    True
+    >>> answer_refusal("beneficiary", 8, **rule), answer_refusal("staff", 7, **rule)
+    ('not_found', 'not_beneficiary')
+    >>> answer_refusal("beneficiary", 7, owner_id=7, consented=False, status="completed")
+    'no_consent'
+    """
+    if principal_kind != "beneficiary":
+        return "not_beneficiary"
+    if owner_id is None or principal_id != owner_id:
+        return "not_found"
+    if not consented:
+        return "no_consent"
+    if status == "completed":
+        return "completed"
+    return None
+
+
+def kind_of(principal: Any) -> str | None:
+    """``"beneficiary"``, ``"staff"`` or None (anonymous), as :func:`answer_refusal` takes it."""
+    if is_beneficiary(principal):
+        return "beneficiary"
+    return "staff" if isinstance(principal, StaffUser) else None
+
+
 def can_answer(principal: Any, assignment: Assignment, consents: list[Consent]) -> bool:
     bilan = assignment.bilan
-    return (
-        owns_bilan(principal, bilan)
-        and has_consented(bilan, consents)
-        and assignment.status != "completed"
+    refusal = answer_refusal(
+        kind_of(principal),
+        getattr(principal, "id", None),
+        owner_id=bilan.beneficiary_id,
+        consented=has_consented(bilan, consents),
+        status=assignment.status,
     )
+    return refusal is None
 
 
 def results_released(assignment: Assignment) -> bool:

@@ -18,6 +18,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -40,7 +41,7 @@ from service.beneficiary.forms import (
     page_form,
     submitted_values,
 )
-from service.extensions import db
+from service.extensions import db, login_manager
 from service.models import Assignment, Bilan, ScoreRecord
 from service.pages import paginate
 from service.web import installed_instruments as _instruments
@@ -329,18 +330,69 @@ def page(assignment_id: int, page: int) -> ResponseReturnValue:
     return redirect(url_for("beneficiary.page", assignment_id=assignment.id, page=outcome.target))
 
 
+def _session_beneficiary_id() -> int | None:
+    """The signed-in beneficiary's id, read from the session without loading the person.
+
+    The autosave runs on every answer: it does not load the ``Beneficiary`` record (what
+    ``current_user`` does through the user loader). Flask-Login stores the principal's id
+    (``Beneficiary.get_id()``: ``"beneficiary:12"``) in the signed session cookie at
+    sign-in and removes it at sign-out; with the session protection this app uses
+    (Flask-Login's default, ``"basic"``), a change of address or browser only marks the
+    session "not fresh" (nothing here needs a fresh sign-in), it never signs the person
+    out, so the id read here is the one Flask-Login would load. The person's record is not
+    needed either: the query of :func:`journey.answering_state` matches the id with the
+    bilan's beneficiary, a foreign key, so a match means that the person exists.
+
+    None when the id cannot be taken from the session this way: nobody signed in, a staff
+    member, or a ``"strong"`` session protection (which signs out on a change of address:
+    Flask-Login must check it). ``current_user`` then decides, as on every other page.
+    """
+    mode = current_app.config.get("SESSION_PROTECTION", login_manager.session_protection)
+    if mode == "strong":
+        return None
+    kind, _sep, raw = str(session.get("_user_id") or "").partition(":")
+    if kind != "beneficiary" or not raw.isdigit():
+        return None
+    return int(raw)
+
+
 @bp.post("/questionnaires/<int:assignment_id>/reponses")
 def autosave(assignment_id: int) -> ResponseReturnValue:
-    """Save one answer (JSON), as soon as it is given; CSRF token in ``X-CSRFToken``."""
-    if not current_user.is_authenticated:
+    """Save one answer (JSON), as soon as it is given; CSRF token in ``X-CSRFToken``.
+
+    The hot path of the service: one SELECT reads what the decision needs (no records
+    loaded), :func:`access.answer_refusal` decides, then the writes and one commit.
+    """
+    beneficiary_id = _session_beneficiary_id()
+    if beneficiary_id is None:
+        if not current_user.is_authenticated:
+            return _json_error(_("Votre session a expiré : reconnectez-vous pour continuer."), 401)
+        kind, principal_id = access.kind_of(current_user), current_user.id
+    else:
+        kind, principal_id = "beneficiary", beneficiary_id
+    found = journey.answering_state(db.session, assignment_id)
+    refusal = access.answer_refusal(
+        kind,
+        principal_id,
+        owner_id=None if found is None else found.owner_id,
+        consented=found is not None and found.consented,
+        status=None if found is None else found.status,
+    )
+    access.require(refusal != "not_beneficiary", hide=False)
+    if refusal == "not_found" and beneficiary_id is not None and not current_user.is_authenticated:
+        # the id in the session is no longer anyone's (the person was deleted): as before
         return _json_error(_("Votre session a expiré : reconnectez-vous pour continuer."), 401)
-    assignment, instrument = _load(assignment_id)
-    consents = journey.consents_of(db.session, current_user.id)
-    if not access.can_answer(current_user, assignment, consents):
-        if not access.has_consented(assignment.bilan, consents):
-            return _json_error(
-                _("Votre accord est nécessaire avant de répondre aux questionnaires."), 403
-            )
+    access.require(refusal != "not_found")
+    state = cast(journey.AnsweringState, found)  # not None: "not_found" otherwise
+    instrument = journey.loaded_instrument(
+        _instruments(), state.instrument_id, state.instrument_version
+    )
+    access.require(instrument is not None)  # a version no longer installed
+    if refusal == "no_consent":
+        return _json_error(
+            _("Votre accord est nécessaire avant de répondre aux questionnaires."), 403
+        )
+    if refusal == "completed":
         return _json_error(
             _("Ce questionnaire est terminé : les réponses ne peuvent plus être modifiées."), 409
         )
@@ -352,8 +404,8 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
     try:
         saved = journey.save_answer(
             db.session,
-            assignment,
-            instrument,
+            state.assignment_id,
+            cast(Instrument, instrument),
             payload.get("item"),
             payload.get("value"),
             page=payload.get("page"),

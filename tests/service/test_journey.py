@@ -653,7 +653,7 @@ def test_an_answer_racing_the_completion_is_rolled_back(
         row = db.session.get(Assignment, aid)
         assert row is not None
         with pytest.raises(journey.AssignmentClosed):
-            journey.save_answer(db.session, row, inst, "A1", 5, page=1, per_page=6)
+            journey.save_answer(db.session, row.id, inst, "A1", 5, page=1, per_page=6)
         db.session.rollback()
         with pytest.raises(journey.AssignmentClosed):
             journey.complete(db.session, row, inst, per_page=6)
