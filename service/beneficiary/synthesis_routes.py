@@ -150,7 +150,7 @@ def synthesis_observations(bilan_id: int) -> ResponseReturnValue:
         _("Vos observations sont enregistrées ; votre conseiller ou conseillère les lira."),
         "info",
     )
-    return redirect(url_for("beneficiary.synthesis", bilan_id=bilan.id) + "#observations")
+    return redirect(url_for("beneficiary.synthesis", bilan_id=bilan.id) + "#mes-observations")
 
 
 @bp.post("/bilans/<int:bilan_id>/synthese/approbation")

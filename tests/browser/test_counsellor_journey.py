@@ -21,6 +21,7 @@ import io
 import os
 import random
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pypdf import PdfReader
@@ -95,9 +96,12 @@ def answer_page(page: Any, rng: random.Random) -> int:
     return given
 
 
-def complete_questionnaire(page: Any, name: str, total: int, seed: int) -> None:
+def complete_questionnaire(
+    page: Any, name: str, total: int, seed: int, on_page: Callable[[Any], None] | None = None
+) -> None:
     """From the beneficiary's home: open the questionnaire, answer each page, "Suivant",
-    and "Terminer" on the last one."""
+    and "Terminer" on the last one. ``on_page(page)`` runs on each questionnaire page
+    before its answers (e.g. to let the page's clock run)."""
     click_and_wait(page, page.get_by_role("link", name=f"Commencer : {name}"))
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     click_and_wait(page, page.get_by_role("link", name="Commencer", exact=True))
@@ -105,6 +109,8 @@ def complete_questionnaire(page: Any, name: str, total: int, seed: int) -> None:
     answered = 0
     while True:
         expect(page).to_have_url(re.compile(r"/page/\d+$"))
+        if on_page is not None:
+            on_page(page)
         answered += answer_page(page, rng)
         # The autosave script has stored every answer of the page: no request pending.
         expect(page.locator("#progress-text")).to_contain_text(f"{answered} réponses sur {total}")

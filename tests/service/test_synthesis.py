@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -514,6 +515,45 @@ def test_the_home_page_links_to_the_synthesis_once_there_is_something_to_read(
     assert link not in camille.get("/espace/").get_data(as_text=True)
     share(claire, world.bilan)
     assert link in camille.get("/espace/").get_data(as_text=True)
+
+
+class _Ids(HTMLParser):
+    """The ids of a page (tag of each, in order; hidden fields left out) and the targets
+    of its ``<label for>``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[tuple[str, str]] = []
+        self.label_for: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id") and found.get("type") != "hidden":  # CSRF fields share one id
+            self.ids.append((str(found["id"]), tag))
+        if tag == "label" and found.get("for"):
+            self.label_for.append(str(found["for"]))
+
+
+def test_the_persons_page_ties_each_label_to_its_field(
+    db_app: Flask, world: World, claire: FlaskClient, camille: FlaskClient
+) -> None:
+    """The heading of "Mes observations" had the id of the observations field: the label
+    named the heading (``getElementById`` finds it first), and the field had no name."""
+    save(claire, world.bilan)
+    share(claire, world.bilan)
+    page = _Ids()
+    page.feed(camille.get(f"/espace/bilans/{world.bilan}/synthese").get_data(as_text=True))
+    ids = [i for i, _tag in page.ids]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    tags = dict(page.ids)
+    assert page.label_for and all(
+        tags.get(i) in ("input", "textarea", "select") for i in page.label_for
+    ), [(i, tags.get(i)) for i in page.label_for]
+    r = camille.post(
+        f"/espace/bilans/{world.bilan}/synthese/observations", data={"observations": "Oui."}
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith("#mes-observations")
+    assert 'id="mes-observations"' in camille.get(r.headers["Location"]).get_data(as_text=True)
 
 
 # --- who may not --------------------------------------------------------------------------
