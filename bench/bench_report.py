@@ -167,7 +167,9 @@ def generate(work: Workload) -> Run:
         for s in work.stored
     ]
     t1 = time.perf_counter()
-    drawn = [profile_charts(v, lang=work.lang, facets=work.facets) for v in views]
+    drawn = [
+        profile_charts(v, lang=work.lang, facets=work.facets, text_as_paths=False) for v in views
+    ]
     t2 = time.perf_counter()
     comment = "Bravo pour ce travail : on en reparle lors du prochain entretien ?"
     report = Report(

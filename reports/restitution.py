@@ -11,6 +11,7 @@ with WeasyPrint (page numbers, French typography, fonts embedded).
 from __future__ import annotations
 
 import base64
+import contextlib
 import gettext
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,22 +79,30 @@ def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _close(ax: Any, png: bool = False) -> tuple[str, bytes | None]:
+def _close(ax: Any, png: bool = False, text_as_paths: bool = True) -> tuple[str, bytes | None]:
     fig: Figure = ax.get_figure()
-    svg = charts.figure_to_svg(fig)
+    svg = charts.figure_to_svg(fig, text_as_paths=text_as_paths)
     image = charts.figure_to_png(fig) if png else None
     fig.clear()
     return svg, image
 
 
 def profile_charts(
-    view: ProfileView, *, lang: str = "fr", facets: bool = False, png: bool = False
+    view: ProfileView,
+    *,
+    lang: str = "fr",
+    facets: bool = False,
+    png: bool = False,
+    text_as_paths: bool = True,
 ) -> tuple[Chart, ...]:
     """The charts of one profile: personality bars (domains; facets on demand), the RIASEC
     hexagon and bars, the ranked values; none for questionnaires without a chart.
 
     ``png=True`` also draws each chart as PNG (:attr:`Chart.png`), for documents that do
-    not take SVG (DOCX).
+    not take SVG (DOCX). ``text_as_paths=False`` keeps the SVG's text as ``<text>`` in
+    DejaVu Sans: for the PDF, where WeasyPrint embeds the font and lays a text run out
+    much faster than hundreds of glyph outlines (pages look the same in every browser
+    only with outlines, hence the default).
 
     Examples
     --------
@@ -109,7 +118,7 @@ def profile_charts(
     out: list[Chart] = []
 
     def chart(key: str, title: str, ax: Any, alt: str, table: charts.DataTable | None) -> None:
-        svg, image = _close(ax, png)
+        svg, image = _close(ax, png, text_as_paths)
         out.append(Chart(key, title, _data_uri(svg), alt, table, image))
 
     if view.normed:
@@ -215,6 +224,13 @@ def typography(lang: str) -> Callable[[str], str]:
 
 
 # --- PDF ----------------------------------------------------------------------------------
+
+
+def warm_up() -> None:
+    """Load WeasyPrint and its fonts once (about half a second), so that the first report a
+    server process makes is not slower than the next ones. Does nothing without Pango."""
+    with contextlib.suppress(PdfUnavailable):
+        render_pdf("<p>Boussole</p>")
 
 
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:

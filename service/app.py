@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -205,4 +206,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return {"error": message, "status": 500}, 500
         return render_template("error.html", code=500, message=message), 500
 
+    if app.config.get("ENV_NAME") == "production" and not app.testing:
+        # Reports: pay WeasyPrint's loading now, in the background, not on a first PDF.
+        from reports.restitution import warm_up
+
+        threading.Thread(target=warm_up, name="weasyprint-warm-up", daemon=True).start()
     return app

@@ -322,15 +322,19 @@ def suivi(day: object, base_url: str | None) -> None:
         mailer: MailSender = installed or mail_sender(app.config)
     except MailError as exc:
         _fail(f"envoi des e-mails impossible : {exc}")
-    with app.app_context(), database.standalone() as session:
-        summary = run_followups(
-            session,
-            app.extensions["boussole.instruments"],
-            mailer,
-            today=today,
-            base_url=str(base),
-            invitation_days=int(app.config["INVITATION_DAYS"]),
-        )
+    try:
+        with app.app_context(), database.standalone() as session:
+            summary = run_followups(
+                session,
+                app.extensions["boussole.instruments"],
+                mailer,
+                today=today,
+                base_url=str(base),
+                invitation_days=int(app.config["INVITATION_DAYS"]),
+            )
+    finally:
+        if database.engine is not None:
+            database.engine.dispose()  # close pooled connections before the process ends
     click.echo(f"Suivi du {today:%d/%m/%Y}")
     click.echo(f"  bilans passés en suivi à 6 mois : {summary.followups_started}")
     click.echo(f"  questionnaires assignés : {summary.questionnaires_assigned}")

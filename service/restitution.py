@@ -84,13 +84,15 @@ def build_report(
     instruments: Mapping[str, Instrument],
     lang: str,
     translations: gettext.NullTranslations | None,
+    *,
+    for_pdf: bool = False,
 ) -> Report:
     sections = []
     for a, view in completed_profiles(session, bilan, instruments, lang, translations):
         sections.append(
             ReportSection(
                 profile=view,
-                charts=profile_charts(view, lang=lang),
+                charts=profile_charts(view, lang=lang, text_as_paths=not for_pdf),
                 completed_on=_date(a.completed_at, lang),
                 comment=a.report_comment,
             )
@@ -161,7 +163,7 @@ def report_pdf_response(
     translations: gettext.NullTranslations | None,
 ) -> Response:
     """The PDF as a download; 503 with an explanation when PDF support is not installed."""
-    report = build_report(session, bilan, instruments, lang, translations)
+    report = build_report(session, bilan, instruments, lang, translations, for_pdf=True)
     try:
         pdf = render_pdf(render_html(report, translations=translations))
     except PdfUnavailable as exc:

@@ -152,6 +152,10 @@ def csrf_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
         }
     )
     yield app
+    from service.extensions import db
+
+    if db.engine is not None:
+        db.engine.dispose()
 
 
 @dataclass
