@@ -25,6 +25,19 @@ def _no_boussole_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+@pytest.fixture(autouse=True)
+def _close_new_engines() -> Iterator[None]:
+    """Close the pooled connections of every engine a test made (apps, CLI commands):
+    PostgreSQL connections left to the garbage collector raise ResourceWarnings later,
+    in another test."""
+    from service.db import ENGINES
+
+    before = set(ENGINES)
+    yield
+    for engine in set(ENGINES) - before:
+        engine.dispose()
+
+
 @pytest.fixture
 def app() -> Iterator[Flask]:
     app = create_app({"TESTING": True})
