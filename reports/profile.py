@@ -18,6 +18,7 @@ import gettext
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -138,15 +139,20 @@ class ProfileView:
 
 
 def fmt(value: float, lang: str = "fr", digits: int = 1) -> str:
-    """A number the reader's way, at most ``digits`` decimals.
+    """A number the reader's way, at most ``digits`` decimals, halves rounded up (as a
+    reader rounds: 12,5 gives 13, not the banker's 12).
 
     Examples
     --------
     >>> fmt(2.56), fmt(2.0), fmt(61.7, "fr", 0), fmt(2.56, "en")
     ('2,6', '2', '62', '2.6')
+    >>> fmt(12.5, "fr", 0), fmt(3.25), fmt(-0.25)
+    ('13', '3,3', '-0,3')
     """
+    quantum = Decimal(1).scaleb(-digits)
+    rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
     pattern = "0" if digits == 0 else "0." + "#" * digits
-    return str(format_decimal(round(value, digits), format=pattern, locale=lang))
+    return str(format_decimal(rounded, format=pattern, locale=lang))
 
 
 def _num(scores: Mapping[str, Any], key: str) -> float | None:
@@ -458,16 +464,20 @@ def _flags(
             )
         )
     if raised("too_fast"):
-        out.append(
-            Flag(
-                "too_fast",
-                _(
-                    "Temps de réponse très court : %(s)s secondes par question en moyenne."
-                    " Les réponses ont pu être données trop vite pour être bien pesées."
-                )
-                % {"s": fmt(_num(scores, "validity.seconds_per_item") or 0, lang, 1)},
+        seconds = _num(scores, "validity.seconds_per_item") or 0
+        # French takes the singular below 2 ("0,8 seconde", "1,5 seconde").
+        text = (
+            _(
+                "Temps de réponse très court : %(s)s seconde par question en moyenne."
+                " Les réponses ont pu être données trop vite pour être bien pesées."
+            )
+            if round(seconds, 1) < 2
+            else _(
+                "Temps de réponse très court : %(s)s secondes par question en moyenne."
+                " Les réponses ont pu être données trop vite pour être bien pesées."
             )
         )
+        out.append(Flag("too_fast", text % {"s": fmt(seconds, lang, 1)}))
     if raised("inconsistent"):
         out.append(
             Flag(

@@ -482,9 +482,19 @@ def test_each_raised_flag_has_its_plain_words_message_with_the_number(bfi):
     assert messages["longstring"].startswith(f"12 réponses identiques de suite{NBSP}: ")
     assert f"(écart-type de 0,42){NBSP}:" in messages["irv"]
     assert messages["missing"].startswith(f"33{NBSP}% des questions sont restées sans réponse")
-    assert f"{NBSP}: 0,8 secondes par question en moyenne." in messages["too_fast"]
+    assert f"{NBSP}: 0,8 seconde par question en moyenne." in messages["too_fast"]  # singular < 2
     assert "(écart moyen de 3,4 points)" in messages["inconsistent"]
     assert messages["flat_profile"].startswith(f"Profil plat{NBSP}: ")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(1.94, "1,9 seconde par"), (1.96, "2 secondes par"), (3.25, "3,3 secondes par")],
+)
+def test_seconds_take_the_french_plural_from_two(bfi, seconds, text):
+    row = normed_row(**{"flag.too_fast": True, "validity.seconds_per_item": seconds})
+    (flag,) = build_profile(bfi, row).flags
+    assert text in flag.message
 
 
 def test_flags_in_english_have_english_numbers_and_no_french_spaces(bfi, english):
