@@ -163,7 +163,8 @@ class Consent(Base):
     __tablename__ = "consent"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id"))
+    # Indexed: every autosave reads the latest decision for its bilan.
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id"), index=True)
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"))
     text_version: Mapped[str] = mapped_column(String(40))
     accepted: Mapped[bool] = mapped_column(Boolean)
