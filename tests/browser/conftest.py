@@ -335,9 +335,11 @@ def create_person(
         )
 
 
-def create_counsellor(server: LiveServer, name: str = "Hélène Garnier") -> str:
-    """A counsellor alone in a new centre (no bilan yet), password ``PASSWORD``; returns
-    the email, to sign in at /connexion."""
+def create_counsellor(
+    server: LiveServer, name: str = "Hélène Garnier", *, role: str = "counsellor"
+) -> str:
+    """A counsellor (or, with ``role="admin"``, a centre admin) alone in a new centre (no
+    bilan yet), password ``PASSWORD``; returns the email, to sign in at /connexion."""
     from service.models import Centre, StaffUser
     from service.security import hash_password
 
@@ -354,7 +356,7 @@ def create_counsellor(server: LiveServer, name: str = "Hélène Garnier") -> str
                 centre_id=centre.id,
                 email=email,
                 name=name,
-                role="counsellor",
+                role=role,
                 password_hash=_PASSWORD_HASH[PASSWORD],
             )
         )
