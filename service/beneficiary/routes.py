@@ -495,7 +495,10 @@ def results(assignment_id: int) -> ResponseReturnValue:
     access.require(record is not None)
     scores = cast(ScoreRecord, record)
     view = journey.results_view(instrument, scores.scores, scores.norm_version, _lang())
-    return render_template("beneficiary/results.html", assignment=assignment, view=view)
+    charts = restitution.charts_for(view, _lang())
+    return render_template(
+        "beneficiary/results.html", assignment=assignment, view=view, charts=charts
+    )
 
 
 # --- restitution report -------------------------------------------------------------------

@@ -372,7 +372,11 @@ def test_results_visibility_is_the_counsellors_choice(
         claire.post(f"/conseil/questionnaires/{aid}/diffusion", data={"show": "1"}).status_code
         == 302
     )
-    assert person.get(f"/espace/questionnaires/{aid}/resultats").status_code == 200
+    shown = person.get(f"/espace/questionnaires/{aid}/resultats")
+    assert shown.status_code == 200
+    page = shown.get_data(as_text=True)  # the person sees the chart and its data table
+    assert page.count('<img src="data:image/svg+xml;base64,') == 1
+    assert "Données du graphique (tableau)" in page and "Note T" in page
     assert (
         claire.post(f"/conseil/questionnaires/{aid}/diffusion", data={"show": "0"}).status_code
         == 302
