@@ -13,6 +13,8 @@ message next to the field and nothing saved; a change the state of the bilan for
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -502,7 +504,28 @@ def assign_step_questionnaires(bilan_id: int, step_id: int) -> ResponseReturnVal
     return _back(bilan, "etapes")
 
 
-# --- interviews ---------------------------------------------------------------------------
+# --- interviews and personal work -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Log:
+    """What differs between the two logs of the record (interviews, personal work): the
+    routes below are the same for both."""
+
+    model: type[Interview] | type[PersonalWork]
+    anchor: str  # section of the record page
+    edit_endpoint: str
+    row_arg: str  # the row id's name in the edit endpoint's URL
+    form: Callable[..., Any]  # (steps, formdata=None, data=...) -> the form
+    values: Callable[[Any], Any]  # form -> record.InterviewValues | record.WorkValues
+    data: Callable[[Any], dict[str, Any]]  # row -> the edit form's data
+    add: Callable[[Session, Bilan, Any], Any]
+    update: Callable[[Session, Any, Bilan, Any], Any]
+    form_name: str  # keyword of _render_record for a refused form
+    saved: Callable[[], str]
+    deleted: Callable[[], str]
+    title: Callable[[], str]
+    hints: Callable[[], dict[str, str]]
 
 
 def _interview_values(form: InterviewForm) -> record.InterviewValues:
@@ -515,91 +538,6 @@ def _interview_values(form: InterviewForm) -> record.InterviewValues:
     )
 
 
-@bp.post("/bilans/<int:bilan_id>/dossier/entretiens")
-@login_required
-def add_interview(bilan_id: int) -> ResponseReturnValue:
-    bilan = _record_bilan(bilan_id)
-    form = _interview_form(record.bilan_steps(_session(), bilan), request.form)
-    if not form.validate():
-        return _render_record(bilan, interview_form=form, status=422)
-    try:
-        record.add_interview(_session(), bilan, _interview_values(form))
-    except record.RecordError as exc:
-        return _refused(bilan, exc, interview_form=form)
-    db.session.commit()
-    flash(_("Entretien enregistré."), "info")
-    return _back(bilan, "entretiens")
-
-
-def _interview(bilan: Bilan, interview_id: int) -> Interview:
-    row = db.session.get(Interview, interview_id)
-    access.require(row is not None and row.bilan_id == bilan.id)
-    return cast(Interview, row)
-
-
-@bp.route("/bilans/<int:bilan_id>/dossier/entretiens/<int:interview_id>", methods=["GET", "POST"])
-@login_required
-def edit_interview(bilan_id: int, interview_id: int) -> ResponseReturnValue:
-    bilan = _record_bilan(bilan_id)
-    row = _interview(bilan, interview_id)
-    steps = record.bilan_steps(_session(), bilan)
-    back = url_for("counsellor.view_record", bilan_id=bilan.id) + "#entretiens"
-    action = url_for("counsellor.edit_interview", bilan_id=bilan.id, interview_id=row.id)
-    title = _("Modifier l’entretien")
-    hints = {"held_at": _("Heure de Paris.")}
-    if request.method == "GET":
-        form = _interview_form(
-            steps,
-            data={
-                "held_at": _to_local(row.held_at),
-                "minutes": row.minutes,
-                "mode": row.mode,
-                "topic": row.topic or "",
-                "step_id": str(row.step_id or ""),
-            },
-        )
-        return _render_step_page(title=title, form=form, action=action, back=back, hints=hints)
-    form = _interview_form(steps, request.form)
-    if not form.validate():
-        return _render_step_page(
-            title=title, form=form, action=action, back=back, status=422, hints=hints
-        )
-    try:
-        record.update_interview(_session(), row, bilan, _interview_values(form))
-    except record.RecordError as exc:
-        db.session.rollback()
-        _attach(form, exc)
-        return _render_step_page(
-            title=title,
-            form=form,
-            action=action,
-            back=back,
-            status=422 if exc.field else 409,
-            hints=hints,
-        )
-    db.session.commit()
-    flash(_("Entretien enregistré."), "info")
-    return _back(bilan, "entretiens")
-
-
-@bp.post("/bilans/<int:bilan_id>/dossier/entretiens/<int:interview_id>/supprimer")
-@login_required
-def delete_interview(bilan_id: int, interview_id: int) -> ResponseReturnValue:
-    bilan = _record_bilan(bilan_id)
-    row = _interview(bilan, interview_id)
-    ActionForm().validate()
-    try:
-        record.delete_row(_session(), bilan, row)
-    except record.RecordError as exc:
-        return _refused(bilan, exc)
-    db.session.commit()
-    flash(_("Entretien supprimé."), "info")
-    return _back(bilan, "entretiens")
-
-
-# --- personal work ------------------------------------------------------------------------
-
-
 def _work_values(form: WorkForm) -> record.WorkValues:
     return record.WorkValues(
         done_on=cast(dt.date, form.done_on.data),
@@ -610,78 +548,147 @@ def _work_values(form: WorkForm) -> record.WorkValues:
     )
 
 
-@bp.post("/bilans/<int:bilan_id>/dossier/travail")
-@login_required
-def add_work(bilan_id: int) -> ResponseReturnValue:
-    bilan = _record_bilan(bilan_id)
-    form = _work_form(record.bilan_steps(_session(), bilan), request.form)
-    if not form.validate():
-        return _render_record(bilan, work_form=form, status=422)
-    try:
-        record.add_work(_session(), bilan, _work_values(form))
-    except record.RecordError as exc:
-        return _refused(bilan, exc, work_form=form)
-    db.session.commit()
-    flash(_("Travail personnel enregistré."), "info")
-    return _back(bilan, "travail")
+_INTERVIEWS = _Log(
+    model=Interview,
+    anchor="entretiens",
+    edit_endpoint="counsellor.edit_interview",
+    row_arg="interview_id",
+    form=_interview_form,
+    values=_interview_values,
+    data=lambda row: {
+        "held_at": _to_local(row.held_at),
+        "minutes": row.minutes,
+        "mode": row.mode,
+        "topic": row.topic or "",
+        "step_id": str(row.step_id or ""),
+    },
+    add=record.add_interview,
+    update=record.update_interview,
+    form_name="interview_form",
+    saved=lambda: _("Entretien enregistré."),
+    deleted=lambda: _("Entretien supprimé."),
+    title=lambda: _("Modifier l’entretien"),
+    hints=lambda: {"held_at": _("Heure de Paris.")},
+)
+
+_WORK = _Log(
+    model=PersonalWork,
+    anchor="travail",
+    edit_endpoint="counsellor.edit_work",
+    row_arg="work_id",
+    form=_work_form,
+    values=_work_values,
+    data=lambda row: {
+        "done_on": row.done_on,
+        "minutes": row.minutes,
+        "kind": row.kind,
+        "description": row.description or "",
+        "step_id": str(row.step_id or ""),
+    },
+    add=record.add_work,
+    update=record.update_work,
+    form_name="work_form",
+    saved=lambda: _("Travail personnel enregistré."),
+    deleted=lambda: _("Travail personnel supprimé."),
+    title=lambda: _("Modifier le travail personnel"),
+    hints=dict,
+)
 
 
-def _work(bilan: Bilan, work_id: int) -> PersonalWork:
-    row = db.session.get(PersonalWork, work_id)
+def _log_row(log: _Log, bilan: Bilan, row_id: int) -> Any:
+    """A row of that log, of this bilan, or 404."""
+    row = cast("Interview | PersonalWork | None", db.session.get(log.model, row_id))
     access.require(row is not None and row.bilan_id == bilan.id)
-    return cast(PersonalWork, row)
+    return row
 
 
-@bp.route("/bilans/<int:bilan_id>/dossier/travail/<int:work_id>", methods=["GET", "POST"])
-@login_required
-def edit_work(bilan_id: int, work_id: int) -> ResponseReturnValue:
+def _add_to_log(log: _Log, bilan_id: int) -> ResponseReturnValue:
     bilan = _record_bilan(bilan_id)
-    row = _work(bilan, work_id)
-    steps = record.bilan_steps(_session(), bilan)
-    back = url_for("counsellor.view_record", bilan_id=bilan.id) + "#travail"
-    action = url_for("counsellor.edit_work", bilan_id=bilan.id, work_id=row.id)
-    title = _("Modifier le travail personnel")
-    if request.method == "GET":
-        form = _work_form(
-            steps,
-            data={
-                "done_on": row.done_on,
-                "minutes": row.minutes,
-                "kind": row.kind,
-                "description": row.description or "",
-                "step_id": str(row.step_id or ""),
-            },
-        )
-        return _render_step_page(title=title, form=form, action=action, back=back)
-    form = _work_form(steps, request.form)
+    form = log.form(record.bilan_steps(_session(), bilan), request.form)
     if not form.validate():
-        return _render_step_page(title=title, form=form, action=action, back=back, status=422)
+        return _render_record(bilan, status=422, **{log.form_name: form})
     try:
-        record.update_work(_session(), row, bilan, _work_values(form))
+        log.add(_session(), bilan, log.values(form))
+    except record.RecordError as exc:
+        return _refused(bilan, exc, **{log.form_name: form})
+    db.session.commit()
+    flash(log.saved(), "info")
+    return _back(bilan, log.anchor)
+
+
+def _edit_in_log(log: _Log, bilan_id: int, row_id: int) -> ResponseReturnValue:
+    bilan = _record_bilan(bilan_id)
+    row = _log_row(log, bilan, row_id)
+    steps = record.bilan_steps(_session(), bilan)
+    page: dict[str, Any] = {
+        "title": log.title(),
+        "action": url_for(log.edit_endpoint, bilan_id=bilan.id, **{log.row_arg: row.id}),
+        "back": url_for("counsellor.view_record", bilan_id=bilan.id) + f"#{log.anchor}",
+        "hints": log.hints(),
+    }
+    if request.method == "GET":
+        return _render_step_page(form=log.form(steps, data=log.data(row)), **page)
+    form = log.form(steps, request.form)
+    if not form.validate():
+        return _render_step_page(form=form, status=422, **page)
+    try:
+        log.update(_session(), row, bilan, log.values(form))
     except record.RecordError as exc:
         db.session.rollback()
         _attach(form, exc)
-        return _render_step_page(
-            title=title, form=form, action=action, back=back, status=422 if exc.field else 409
-        )
+        return _render_step_page(form=form, status=422 if exc.field else 409, **page)
     db.session.commit()
-    flash(_("Travail personnel enregistré."), "info")
-    return _back(bilan, "travail")
+    flash(log.saved(), "info")
+    return _back(bilan, log.anchor)
 
 
-@bp.post("/bilans/<int:bilan_id>/dossier/travail/<int:work_id>/supprimer")
-@login_required
-def delete_work(bilan_id: int, work_id: int) -> ResponseReturnValue:
+def _delete_from_log(log: _Log, bilan_id: int, row_id: int) -> ResponseReturnValue:
     bilan = _record_bilan(bilan_id)
-    row = _work(bilan, work_id)
+    row = _log_row(log, bilan, row_id)
     ActionForm().validate()
     try:
         record.delete_row(_session(), bilan, row)
     except record.RecordError as exc:
         return _refused(bilan, exc)
     db.session.commit()
-    flash(_("Travail personnel supprimé."), "info")
-    return _back(bilan, "travail")
+    flash(log.deleted(), "info")
+    return _back(bilan, log.anchor)
+
+
+@bp.post("/bilans/<int:bilan_id>/dossier/entretiens")
+@login_required
+def add_interview(bilan_id: int) -> ResponseReturnValue:
+    return _add_to_log(_INTERVIEWS, bilan_id)
+
+
+@bp.route("/bilans/<int:bilan_id>/dossier/entretiens/<int:interview_id>", methods=["GET", "POST"])
+@login_required
+def edit_interview(bilan_id: int, interview_id: int) -> ResponseReturnValue:
+    return _edit_in_log(_INTERVIEWS, bilan_id, interview_id)
+
+
+@bp.post("/bilans/<int:bilan_id>/dossier/entretiens/<int:interview_id>/supprimer")
+@login_required
+def delete_interview(bilan_id: int, interview_id: int) -> ResponseReturnValue:
+    return _delete_from_log(_INTERVIEWS, bilan_id, interview_id)
+
+
+@bp.post("/bilans/<int:bilan_id>/dossier/travail")
+@login_required
+def add_work(bilan_id: int) -> ResponseReturnValue:
+    return _add_to_log(_WORK, bilan_id)
+
+
+@bp.route("/bilans/<int:bilan_id>/dossier/travail/<int:work_id>", methods=["GET", "POST"])
+@login_required
+def edit_work(bilan_id: int, work_id: int) -> ResponseReturnValue:
+    return _edit_in_log(_WORK, bilan_id, work_id)
+
+
+@bp.post("/bilans/<int:bilan_id>/dossier/travail/<int:work_id>/supprimer")
+@login_required
+def delete_work(bilan_id: int, work_id: int) -> ResponseReturnValue:
+    return _delete_from_log(_WORK, bilan_id, work_id)
 
 
 # --- calendar -----------------------------------------------------------------------------
