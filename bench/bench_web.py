@@ -296,7 +296,7 @@ def seed(
     """Create centre, counsellor, beneficiaries, bilans, assignments, consents, invitations."""
     from service.app import create_app
     from service.extensions import db
-    from service.invitations import create_invitation
+    from service.features.accounts.invitations import create_invitation
     from service.models import Assignment, Beneficiary, Bilan, Centre, Consent, StaffUser
     from service.security import hash_password
 
@@ -311,13 +311,13 @@ def seed(
     items = [it.id for it in inst.items]
     per_page = int(app.config["ITEMS_PER_PAGE"])
     try:  # the page each item is on, numbered from 1 as in the URLs
-        from service.pages import paginate
+        from service.features.journey.pages import paginate
 
         page_of = {it.id: page.number for page in paginate(inst, per_page) for it in page.items}
     except ImportError:
         page_of = {item: i // per_page + 1 for i, item in enumerate(items)}
     try:  # the consent text version the app currently shows
-        from service.journey import CONSENT_VERSION as consent_version
+        from service.features.journey.service import CONSENT_VERSION as consent_version
     except ImportError:
         consent_version = "bench"
     users: list[SimUser] = []

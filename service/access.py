@@ -12,26 +12,31 @@ or ownership themselves. Rules (see docs/BRIEF in shared/ and docs/security.md):
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal, TypeAlias, TypeGuard
 
 from flask import abort
+from flask_login import AnonymousUserMixin
 
 from service.models import Assignment, Beneficiary, Bilan, Consent, StaffUser, SynthesisVersion
 
+#: Who is asking: a staff member, a beneficiary, or an anonymous visitor (Flask-Login's
+#: ``current_user``).
+Principal: TypeAlias = StaffUser | Beneficiary | AnonymousUserMixin
 
-def is_beneficiary(principal: Any) -> bool:
+
+def is_beneficiary(principal: Principal) -> TypeGuard[Beneficiary]:
     return isinstance(principal, Beneficiary)
 
 
-def is_staff(principal: Any) -> bool:
+def is_staff(principal: Principal) -> TypeGuard[StaffUser]:
     return isinstance(principal, StaffUser) and principal.active
 
 
-def is_counsellor_of(principal: Any, bilan: Bilan) -> bool:
+def is_counsellor_of(principal: Principal, bilan: Bilan) -> bool:
     return is_staff(principal) and any(c.id == principal.id for c in bilan.counsellors)
 
 
-def owns_bilan(principal: Any, bilan: Bilan) -> bool:
+def owns_bilan(principal: Principal, bilan: Bilan) -> bool:
     return is_beneficiary(principal) and bilan.beneficiary_id == principal.id
 
 
@@ -43,10 +48,6 @@ def has_consented(bilan: Bilan, consents: list[Consent]) -> bool:
         default=None,
     )
     return latest is not None and latest.accepted
-
-
-def can_view_bilan(principal: Any, bilan: Bilan) -> bool:
-    return owns_bilan(principal, bilan) or is_counsellor_of(principal, bilan)
 
 
 #: Why someone may not answer a questionnaire, in the order the rule checks it: not a
@@ -92,14 +93,14 @@ def answer_refusal(
     return None
 
 
-def kind_of(principal: Any) -> str | None:
+def kind_of(principal: Principal) -> str | None:
     """``"beneficiary"``, ``"staff"`` or None (anonymous), as :func:`answer_refusal` takes it."""
     if is_beneficiary(principal):
         return "beneficiary"
     return "staff" if isinstance(principal, StaffUser) else None
 
 
-def can_answer(principal: Any, assignment: Assignment, consents: list[Consent]) -> bool:
+def can_answer(principal: Principal, assignment: Assignment, consents: list[Consent]) -> bool:
     bilan = assignment.bilan
     refusal = answer_refusal(
         kind_of(principal),
@@ -112,46 +113,46 @@ def can_answer(principal: Any, assignment: Assignment, consents: list[Consent]) 
 
 
 def results_released(assignment: Assignment) -> bool:
-    return assignment.status == "completed" and (
+    return assignment.is_completed and (
         assignment.show_results_now or assignment.released_at is not None
     )
 
 
-def can_view_results(principal: Any, assignment: Assignment) -> bool:
+def can_view_results(principal: Principal, assignment: Assignment) -> bool:
     bilan = assignment.bilan
     if is_counsellor_of(principal, bilan):
-        return assignment.status == "completed"
+        return assignment.is_completed
     return owns_bilan(principal, bilan) and results_released(assignment)
 
 
-def can_manage_bilan(principal: Any, bilan: Bilan) -> bool:
+def can_manage_bilan(principal: Principal, bilan: Bilan) -> bool:
     """Assign questionnaires, send links and reminders, re-open, write the report: the
     counsellors of the bilan only (an admin manages accounts, not the content of bilans)."""
     return is_counsellor_of(principal, bilan)
 
 
-def can_create_bilan(principal: Any) -> bool:
+def can_create_bilan(principal: Principal) -> bool:
     return is_staff(principal) and principal.role == "counsellor"
 
 
-def can_read_notes(principal: Any, bilan: Bilan) -> bool:
+def can_read_notes(principal: Principal, bilan: Bilan) -> bool:
     """Counsellor notes are private to the counsellors of the bilan (never the beneficiary)."""
     return is_counsellor_of(principal, bilan)
 
 
-def can_view_answers(principal: Any, assignment: Assignment) -> bool:
+def can_view_answers(principal: Principal, assignment: Assignment) -> bool:
     """Item-level answers: the counsellors of the bilan, once the questionnaire is done."""
-    return is_counsellor_of(principal, assignment.bilan) and assignment.status == "completed"
+    return is_counsellor_of(principal, assignment.bilan) and assignment.is_completed
 
 
-def can_view_report(principal: Any, bilan: Bilan) -> bool:
+def can_view_report(principal: Principal, bilan: Bilan) -> bool:
     """The restitution report: its counsellors; the beneficiary once released to them."""
     if is_counsellor_of(principal, bilan):
         return True
     return owns_bilan(principal, bilan) and bilan.report_released_at is not None
 
 
-def can_export_caseload(principal: Any) -> bool:
+def can_export_caseload(principal: Principal) -> bool:
     """A counsellor's own caseload (the export holds only the bilans they follow)."""
     return is_staff(principal) and principal.role == "counsellor"
 
@@ -166,22 +167,22 @@ def require(allowed: bool, *, hide: bool = True) -> None:
 # --- end of the bilan, attendance, centre statistics (issue 6) ----------------------------
 
 
-def can_end_bilan(principal: Any, bilan: Bilan) -> bool:
+def can_end_bilan(principal: Principal, bilan: Bilan) -> bool:
     """End the bilan (which assigns the satisfaction questionnaire): its counsellors."""
     return is_counsellor_of(principal, bilan)
 
 
-def can_issue_attendance(principal: Any, bilan: Bilan) -> bool:
+def can_issue_attendance(principal: Principal, bilan: Bilan) -> bool:
     """The attestation of attendance for the funder (dates and hours, no content): the
     counsellors of the bilan, who hand it over."""
     return is_counsellor_of(principal, bilan)
 
 
-def is_centre_admin(principal: Any) -> bool:
+def is_centre_admin(principal: Principal) -> bool:
     return is_staff(principal) and principal.role == "admin"
 
 
-def can_view_centre_statistics(principal: Any, centre_id: int) -> bool:
+def can_view_centre_statistics(principal: Principal, centre_id: int) -> bool:
     """Satisfaction statistics of a centre (aggregates and anonymous free texts, never
     linked to a person or to their results): the admins of that centre only."""
     return is_centre_admin(principal) and principal.centre_id == centre_id
@@ -190,18 +191,18 @@ def can_view_centre_statistics(principal: Any, centre_id: int) -> bool:
 # --- the bilan record: steps, hours, calendar (issue 6) -----------------------------------
 
 
-def can_edit_record(principal: Any, bilan: Bilan) -> bool:
+def can_edit_record(principal: Principal, bilan: Bilan) -> bool:
     """The record of a bilan (convention, objectives, status, plan, interviews, personal
     work, hours): its counsellors only (an admin manages accounts, not bilans)."""
     return is_counsellor_of(principal, bilan)
 
 
-def can_edit_centre_template(principal: Any, centre_id: int) -> bool:
+def can_edit_centre_template(principal: Principal, centre_id: int) -> bool:
     """The centre's default plan of a bilan (steps and hours): the admins of that centre."""
     return is_staff(principal) and principal.role == "admin" and principal.centre_id == centre_id
 
 
-def can_download_calendar(principal: Any, bilan: Bilan) -> bool:
+def can_download_calendar(principal: Principal, bilan: Bilan) -> bool:
     """The planned interviews as an .ics file: the counsellors of the bilan, and the
     beneficiary (whose calendar has dates and generic titles only)."""
     return is_counsellor_of(principal, bilan) or owns_bilan(principal, bilan)
@@ -210,13 +211,15 @@ def can_download_calendar(principal: Any, bilan: Bilan) -> bool:
 # --- document de synthèse ------------------------------------------------------------------
 
 
-def can_edit_synthesis(principal: Any, bilan: Bilan) -> bool:
+def can_edit_synthesis(principal: Principal, bilan: Bilan) -> bool:
     """Write the synthesis, propose results for it, edit the action plan: the counsellors
     of the bilan only."""
     return is_counsellor_of(principal, bilan)
 
 
-def can_read_synthesis(principal: Any, bilan: Bilan, version: SynthesisVersion | None) -> bool:
+def can_read_synthesis(
+    principal: Principal, bilan: Bilan, version: SynthesisVersion | None
+) -> bool:
     """A version of the synthesis: its counsellors (drafts included); the person only once
     it has been shared with them."""
     if is_counsellor_of(principal, bilan):
@@ -229,12 +232,12 @@ def can_read_synthesis(principal: Any, bilan: Bilan, version: SynthesisVersion |
     )
 
 
-def can_decide_synthesis_items(principal: Any, bilan: Bilan) -> bool:
+def can_decide_synthesis_items(principal: Principal, bilan: Bilan) -> bool:
     """Approve or refuse the results proposed for the synthesis: the person alone (never
     the counsellor on their behalf)."""
     return owns_bilan(principal, bilan)
 
 
-def can_approve_synthesis(principal: Any, bilan: Bilan) -> bool:
+def can_approve_synthesis(principal: Principal, bilan: Bilan) -> bool:
     """Write observations on the synthesis and approve it: the person alone."""
     return owns_bilan(principal, bilan)

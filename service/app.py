@@ -20,11 +20,15 @@ from flask import Flask, current_app, g, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.exceptions import HTTPException
 
 from instruments import load_all
 from instruments.loader import builtin_files
+from service import features
 from service.extensions import babel, csrf, db, login_manager
+from service.models import Beneficiary, StaffUser
+from service.web import blueprints
 
 DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "development",  # "production" requires a strong SECRET_KEY
@@ -148,25 +152,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_principal(principal_id: str) -> Any:
-        from service.models import Beneficiary, StaffUser
-
         kind, _, raw = principal_id.partition(":")
         if not raw.isdigit():
             return None
         model = {"staff": StaffUser, "beneficiary": Beneficiary}.get(kind)
         return db.session.get(model, int(raw)) if model else None
 
-    from service.admin.routes import bp as admin_bp
-    from service.auth.routes import bp as auth_bp
-    from service.beneficiary.routes import bp as beneficiary_bp
-    from service.counsellor.routes import bp as counsellor_bp
-    from service.public.routes import bp as public_bp
-
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(beneficiary_bp)
-    app.register_blueprint(counsellor_bp)
-    app.register_blueprint(admin_bp)
+    features.import_views()
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(Path(app.root_path) / "templates"),
+            FileSystemLoader(Path(app.root_path) / "mail" / "templates"),
+            *(FileSystemLoader(folder) for folder in features.template_folders()),
+        ]
+    )
+    for blueprint in blueprints.ALL:
+        app.register_blueprint(blueprint)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -185,7 +186,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         message = messages.get(code, _("Une erreur est survenue."))
         # Keep the headers HTTP requires (e.g. Allow on 405), not the content type.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-        if request.path.startswith("/api/") or request.is_json:
+        if request.is_json:
             return {"error": message, "status": code}, code, headers
         return render_template("error.html", code=code, message=message), code, headers
 
@@ -202,7 +203,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "Une erreur inattendue est survenue. Vos réponses déjà enregistrées sont"
             " conservées ; vous pouvez réessayer dans un instant."
         )
-        if request.path.startswith("/api/") or request.is_json:
+        if request.is_json:
             return {"error": message, "status": 500}, 500
         return render_template("error.html", code=500, message=message), 500
 

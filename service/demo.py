@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from instruments.model import Instrument
 from scoring.simulate import simulate_answers
-from service import journey
 from service.extensions import db
-from service.invitations import create_invitation
+from service.features.accounts.invitations import create_invitation
+from service.features.journey import service as journey
 from service.models import Assignment, Beneficiary, Bilan, Centre, StaffUser
+from service.models.states import BilanStatus
 from service.security import hash_password
 
 COUNSELLOR_EMAIL = "conseil@demo.boussole.test"
@@ -36,7 +37,7 @@ def _completed_demo_bilan(
     )
     session.add(person)
     session.flush()
-    bilan = Bilan(centre_id=centre.id, beneficiary_id=person.id, status="investigation")
+    bilan = Bilan(centre_id=centre.id, beneficiary_id=person.id, status=BilanStatus.INVESTIGATION)
     bilan.counsellors.append(counsellor)
     session.add(bilan)
     session.flush()

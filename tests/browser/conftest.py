@@ -208,7 +208,7 @@ class Person:
 
     def invitation_url(self, *, days: int = 14) -> str:
         """A fresh single-use invitation link (as the counsellor would send)."""
-        from service.invitations import create_invitation
+        from service.features.accounts.invitations import create_invitation
         from service.models import Beneficiary
 
         with self.server.session() as s:
@@ -225,7 +225,7 @@ class Person:
 
     def consent(self, *, accepted: bool = True) -> None:
         """Record a consent decision directly (for tests that start past the consent page)."""
-        from service.journey import CONSENT_VERSION
+        from service.features.journey.service import CONSENT_VERSION
         from service.models import Consent
 
         with self.server.session() as s:

@@ -252,7 +252,7 @@ def world(db_app: Flask) -> World:
 def invitation_token(app: Flask, beneficiary_id: int, *, days: int = 14) -> str:
     """A fresh invitation link token for a beneficiary."""
     from service.extensions import db
-    from service.invitations import create_invitation
+    from service.features.accounts.invitations import create_invitation
     from service.models import Beneficiary
 
     with app.app_context(), db.standalone() as s:

@@ -44,8 +44,8 @@ MARKERS = {
 
 def fill_the_bilan(app: Flask, world: World) -> None:
     """Everything a bilan can hold, with a marker in each text."""
-    from service import followup
     from service.extensions import db
+    from service.features.followup import service as followup
     from service.models import (
         ActionItem,
         Assignment,

@@ -110,7 +110,7 @@ def test_login_checks_one_password_even_for_an_unknown_address(
     db_app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The time taken does not tell whether the address has an account."""
-    import service.auth.accounts as accounts
+    import service.features.accounts.service as accounts
     from service.security import verify_password as real
 
     calls: list[str] = []

@@ -16,7 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from service import access, journey
+from service import access
+from service.features.journey import service as journey
 from service.models import Assignment, Beneficiary, Bilan, Consent, StaffUser
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 

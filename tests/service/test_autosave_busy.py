@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from service import journey
+from service.features.journey import service as journey
 from tests.service.conftest import World, sign_in_beneficiary
 
 

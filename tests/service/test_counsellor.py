@@ -29,7 +29,7 @@ VALUES = "valeurs-travail"
 
 def answers_for(app: Flask, instrument_id: str, *, seed: int = 0) -> dict[str, Any]:
     """Deterministic valid answers for every numeric item (ranking blocks ranked 1..k)."""
-    from service.journey import ranking_blocks
+    from service.features.journey.service import ranking_blocks
 
     inst = app.extensions["boussole.instruments"][instrument_id]
     out: dict[str, Any] = {}
@@ -50,8 +50,8 @@ def complete(
     app: Flask, aid: int, answers: dict[str, Any] | None = None, seconds: float = 600
 ) -> None:
     """Store answers and complete the questionnaire through the journey's own function."""
-    from service import journey
     from service.extensions import db
+    from service.features.journey import service as journey
     from service.models import Assignment
 
     with app.test_request_context(), db.standalone() as s:
@@ -351,7 +351,7 @@ def test_reopen_removes_the_scores_and_lets_the_person_answer_again(
     assert again.status_code == 409
     person = db_app.test_client()
     sign_in_beneficiary(person, db_app, done.beneficiary)
-    from service.journey import CONSENT_VERSION
+    from service.features.journey.service import CONSENT_VERSION
 
     person.post(
         f"/espace/bilans/{done.bilan}/consentement",

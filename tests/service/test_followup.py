@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import func, select
 
-from service import followup
+from service import dates
+from service.features.followup import service as followup
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 
 PARIS = followup.PARIS
@@ -114,7 +115,7 @@ def auto_reminders(app: Flask) -> int:
 
 
 def test_the_date_helpers_doctests_pass() -> None:
-    result = doctest.testmod(followup)
+    result = doctest.testmod(dates)
     assert result.failed == 0 and result.attempted >= 8
 
 

@@ -303,7 +303,6 @@ def test_error_pages_follow_the_language(failing_app: Flask) -> None:
     ("method", "path", "status"),
     [
         ("GET", "/nulle-part", 404),
-        ("GET", "/api/v1/nulle-part", 404),
         ("GET", "/deconnexion", 405),
         ("GET", "/test-only/panne", 500),
     ],

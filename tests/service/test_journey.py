@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from instruments.loader import builtin_files
 from service.app import create_app
-from service.journey import CONSENT_VERSION, MAX_PAGE_SECONDS
-from service.pages import paginate
+from service.features.journey.pages import paginate
+from service.features.journey.service import CONSENT_VERSION, MAX_PAGE_SECONDS
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 
 BFI = "ipip-bfi-25"
@@ -641,8 +641,8 @@ def test_an_answer_racing_the_completion_is_rolled_back(
 ) -> None:
     """The route refuses a completed questionnaire; should an answer get past that check
     (a request racing the completion), the final conditional UPDATE refuses it."""
-    from service import journey
     from service.extensions import db
+    from service.features.journey import service as journey
     from service.models import Assignment
 
     aid = world.assignments[BFI]
@@ -1032,9 +1032,9 @@ def test_doctests_of_the_journey_modules() -> None:
     """``pytest --doctest-modules`` does not collect ``service``: run these ones here."""
     import doctest
 
-    import service.journey
-    import service.pages
+    import service.features.journey.pages
+    import service.features.journey.service
 
-    for module in (service.journey, service.pages):
+    for module in (service.features.journey.service, service.features.journey.pages):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__

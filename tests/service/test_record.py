@@ -36,8 +36,8 @@ def aware(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def plan(app: Flask, bilan_id: int, start: dt.date, **kwargs: Any) -> None:
-    from service import record
     from service.extensions import db
+    from service.features.record import service as record
     from service.models import Bilan
 
     with app.test_request_context(), db.standalone() as s:
@@ -128,7 +128,7 @@ def planned(db_app: Flask, world: World) -> World:
 
 
 def test_default_template_is_the_seed_table() -> None:
-    from service import record
+    from service.features.record import service as record
 
     steps = record.DEFAULT_STEPS
     assert [s.phase for s in steps] == [
@@ -175,8 +175,8 @@ def test_default_template_is_the_seed_table() -> None:
 
 
 def test_centre_template_is_seeded_once_from_the_default(db_app: Flask, world: World) -> None:
-    from service import record
     from service.extensions import db
+    from service.features.record import service as record
     from service.models import CentreStep
 
     with db_app.test_request_context(), db.standalone() as s:
@@ -298,8 +298,8 @@ def test_plan_from_the_record_page_replaces_the_dates(
 def test_hours_count_interviews_personal_work_and_questionnaire_time(
     db_app: Flask, planned: World, claire: FlaskClient
 ) -> None:
-    from service import record
     from service.extensions import db
+    from service.features.record import service as record
     from service.models import Assignment, Bilan, Interview, PageTiming, PersonalWork
 
     for iid in ("ipip-bfi-25", "riasec-60", "valeurs-travail"):
@@ -664,8 +664,8 @@ def test_bad_step_hours_are_refused(
 
 
 def test_service_refuses_what_a_form_might_let_through(db_app: Flask, planned: World) -> None:
-    from service import record
     from service.extensions import db
+    from service.features.record import service as record
     from service.models import Bilan
 
     with db_app.test_request_context(), db.standalone() as s:
@@ -740,14 +740,14 @@ def test_status_transitions(db_app: Flask, planned: World, claire: FlaskClient) 
 
 
 def test_transition_table() -> None:
-    from service import record
+    from service.models.states import TRANSITIONS, BilanStatus
 
     legal = {"preliminaire", "investigation", "conclusions"}
-    assert set(record.TRANSITIONS) == set(record.STATUSES)
-    assert record.TRANSITIONS["clos"] == ()
+    assert set(TRANSITIONS) == set(BilanStatus)
+    assert TRANSITIONS["clos"] == ()
     for after_end in ("termine", "suivi"):
-        assert legal.isdisjoint(record.TRANSITIONS[after_end])
-    assert all("termine" not in targets for targets in record.TRANSITIONS.values())
+        assert legal.isdisjoint(TRANSITIONS[after_end])
+    assert all("termine" not in targets for targets in TRANSITIONS.values())
 
 
 # --- steps of a bilan and phase-linked questionnaires -------------------------------------
@@ -1016,7 +1016,7 @@ def test_admin_edits_the_centre_template_used_by_new_plans(
     assert admin.post("/conseil/centre/modele/reinitialiser").status_code == 302
     with db_app.app_context(), db.standalone() as s:
         names = list(s.scalars(select(CentreStep.name).order_by(CentreStep.position)))
-    from service.record import DEFAULT_STEPS
+    from service.features.record.service import DEFAULT_STEPS
 
     assert names == [t.name for t in DEFAULT_STEPS]
 
@@ -1193,7 +1193,7 @@ def test_only_the_centres_admins_edit_its_template(db_app: Flask, world: World) 
                 .order_by(CentreStep.position)
             )
         )
-    from service.record import DEFAULT_STEPS
+    from service.features.record.service import DEFAULT_STEPS
 
     assert mine == [t.name for t in DEFAULT_STEPS]
 

@@ -436,8 +436,8 @@ def test_action_plan_editing_and_the_follow_up_date_six_months_after_the_end(
 
 
 def test_follow_up_default_uses_the_end_of_the_bilan_in_paris_time(db_app: Flask) -> None:
+    from service.features.synthesis.service import add_months, default_followup
     from service.models import Bilan
-    from service.synthesis import add_months, default_followup
 
     bilan = Bilan(planned_end=dt.date(2026, 4, 30))
     assert default_followup(bilan) == dt.date(2026, 10, 30)

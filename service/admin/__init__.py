@@ -1,1 +1,0 @@
-"""The centre admin's blueprint (``/admin``): centre-level satisfaction statistics."""

@@ -1,0 +1,367 @@
+"""The ``boussole`` command line.
+
+``boussole instruments check FILE...`` / ``instruments list``, ``boussole score``,
+``boussole norms build``, ``boussole demo`` and ``boussole run``. Errors are printed as
+plain sentences on stderr and exit with code 1 (2 for a wrong option); nothing is written
+when the input is invalid.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from instruments import (
+    Instrument,
+    InstrumentError,
+    builtin_files,
+    check_instrument_file,
+    resolve_instrument,
+)
+from scoring.errors import NormsError, ScoringInputError
+from service.cli.batch import BatchError, build_norms_file, score_file
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Erreur / Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _instrument(id_or_file: str, *, check_norms: bool = True) -> Instrument:
+    try:
+        return resolve_instrument(id_or_file, check_norms=check_norms)
+    except InstrumentError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="boussole")
+def main() -> None:
+    """Boussole : questionnaires et scoring psychométrique pour les bilans de compétences."""
+
+
+@main.group()
+def instruments() -> None:
+    """Check and list instrument definitions."""
+
+
+@instruments.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def instruments_check(files: tuple[Path, ...]) -> None:
+    """Validate instrument FILES; report every problem, exit 1 if any."""
+    bad = 0
+    for f in files:
+        inst, problems = check_instrument_file(f)
+        if problems or inst is None:
+            bad += 1
+            click.echo(f"ÉCHEC {f}: {len(problems)} problème(s)", err=True)
+            for p in problems:
+                click.echo(f"  - {p}", err=True)
+        else:
+            n_scales = len(inst.scales)
+            click.echo(f"OK    {f}: {inst.key}, {len(inst.items)} items, {n_scales} échelles")
+    if bad:
+        sys.exit(1)
+
+
+@instruments.command("list")
+def instruments_list() -> None:
+    """List the built-in instruments with item counts and estimated minutes."""
+    rows = []
+    for f in builtin_files():
+        inst, problems = check_instrument_file(f)
+        if inst is None:
+            rows.append((f.stem, "?", "?", "?", f"invalide ({len(problems)} problème(s))"))
+            continue
+        rows.append(
+            (inst.id, inst.version, str(len(inst.items)), f"{inst.minutes:g}", inst.name.fr)
+        )
+    header = ("id", "version", "items", "minutes", "nom")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for r in [header, *rows]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+
+
+@main.command("score")
+@click.option(
+    "--instrument", "-i", "instrument_id", required=True, help="Built-in id or YAML file."
+)
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Wide CSV or XLSX: an id column, one column per item id.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output .csv, .xlsx or .json (written atomically).",
+)
+@click.option("--id-column", default="id", show_default=True)
+@click.option("--keep", multiple=True, help="Extra column to copy to the output (repeatable).")
+@click.option(
+    "--invalid",
+    type=click.Choice(["error", "missing"]),
+    default="error",
+    show_default=True,
+    help="What to do with cells outside the coding: stop, or treat as missing and report.",
+)
+@click.option("--ignore-unknown", is_flag=True, help="Ignore columns that are not items.")
+@click.option("--no-norms", is_flag=True, help="Raw scores only.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: if a terminal).",
+)
+def score_cmd(
+    instrument_id: str,
+    input_path: Path,
+    output_path: Path,
+    id_column: str,
+    keep: tuple[str, ...],
+    invalid: str,
+    ignore_unknown: bool,
+    no_norms: bool,
+    progress: bool | None,
+) -> None:
+    """Score a file of answers (see docs/cli.md)."""
+    inst = _instrument(instrument_id)
+    try:
+        report = score_file(
+            inst,
+            input_path,
+            output_path,
+            id_column=id_column,
+            keep=keep,
+            invalid="raise" if invalid == "error" else "missing",
+            ignore_unknown=ignore_unknown,
+            use_norms=not no_norms,
+            progress=progress,
+        )
+    except (BatchError, ScoringInputError, NormsError) as exc:
+        _fail(f"{exc}\nRien n'a été écrit / nothing was written.")
+        return
+    for cell in report.invalid[:20]:
+        click.echo(f"  valeur traitée comme manquante / set to missing: {cell}", err=True)
+    if len(report.invalid) > 20:
+        click.echo(f"  ... {len(report.invalid) - 20} autre(s)", err=True)
+    norms = f", normes {report.norm_version}" if report.norm_version else ", sans normes"
+    click.echo(f"{report.rows} répondant(s) scoré(s) avec {inst.key}{norms} -> {output_path}")
+
+
+@main.group()
+def norms() -> None:
+    """Norm tables."""
+
+
+@norms.command("build")
+@click.option("--instrument", "-i", "instrument_id", required=True)
+@click.option("--input", "input_path", required=True, type=click.Path(path_type=Path))
+@click.option("--output", "output_path", required=True, type=click.Path(path_type=Path))
+@click.option("--group-by", default="", help="Comma-separated grouping columns, e.g. sex,age_band.")
+@click.option("--bands", multiple=True, help="Derived bands, e.g. age:18-24,25-34,35-44,45-54,55-")
+@click.option("--filter", "query", default=None, help="pandas query kept rows, e.g. 'age >= 18'.")
+@click.option("--min-n", default=100, show_default=True, help="Smallest usable group.")
+@click.option("--source", default="", help="Provenance text recorded in the table.")
+@click.option("--id-column", default="id", show_default=True)
+@click.option("--norm-version", default=None, help="Version label (default: today's date).")
+def norms_build(
+    instrument_id: str,
+    input_path: Path,
+    output_path: Path,
+    group_by: str,
+    bands: tuple[str, ...],
+    query: str | None,
+    min_n: int,
+    source: str,
+    id_column: str,
+    norm_version: str | None,
+) -> None:
+    """Build norm tables (n, mean, SD, percentiles per scale and group) from answers."""
+    inst = _instrument(instrument_id, check_norms=False)
+    groups = [g.strip() for g in group_by.split(",") if g.strip()]
+    try:
+        table = build_norms_file(
+            inst,
+            input_path,
+            output_path,
+            group_by=groups,
+            bands=bands,
+            query=query,
+            min_n=min_n,
+            source=source,
+            id_column=id_column,
+            norm_version=norm_version,
+        )
+    except (BatchError, ScoringInputError, NormsError) as exc:
+        _fail(f"{exc}\nRien n'a été écrit / nothing was written.")
+        return
+    for g in table.groups:
+        mark = "" if g["usable"] else "  (trop petit : non utilisé / too small: not used)"
+        click.echo(f"  {table.describe_group(g['key']):<30} n = {g['n']}{mark}")
+    click.echo(f"Normes {table.version} écrites dans {output_path}")
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest version (Alembic)."""
+    from service.migrate import upgrade
+
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    click.echo(f"Base de données à jour : {_safe_url(app.config['DATABASE_URL'])}")
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Prepare the demo and stop.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Demo: score the bundled sample, create demo accounts, print an invitation, serve."""
+    import tempfile
+
+    from instruments import BUILTIN_DIR
+    from service.demo import seed_demo
+    from service.migrate import upgrade
+
+    inst = _instrument("ipip-bfi-25")
+    sample = BUILTIN_DIR / "sample" / "ipip-bfi-25-sample.csv"
+    out = Path(tempfile.mkdtemp(prefix="boussole-demo-")) / "scores.csv"
+    report = score_file(inst, sample, out, progress=False)
+    click.echo(f"Scoring : {report.rows} répondants fictifs scorés avec {inst.key} -> {out}")
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    access = seed_demo(app)
+    base = f"http://{host}:{port}"
+    click.echo("")
+    click.echo("Comptes de démonstration / demo accounts")
+    click.echo(f"  Bénéficiaire : ouvrez {base}/invitation/{access.invitation_token}")
+    click.echo(f"  Conseillère  : {access.counsellor_email}", nl=False)
+    if access.counsellor_password:
+        click.echo(f" / mot de passe : {access.counsellor_password}")
+    else:
+        click.echo(" (mot de passe déjà créé lors d'une démo précédente)")
+    click.echo("")
+    if not no_serve:
+        _serve(app, host, port)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def run(host: str, port: int) -> None:
+    """Start the development server (for production, see docs/deployment.md)."""
+    _serve(_app(), host, port)
+
+
+def _app() -> Flask:
+    from service.app import ConfigError, create_app
+
+    try:
+        return create_app()
+    except (InstrumentError, ConfigError) as exc:
+        _fail(f"le service ne démarre pas / the service refuses to start:\n{exc}")
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
+    click.echo(f"Boussole est servi sur http://{host}:{port}/  (Ctrl+C pour arrêter)")
+    sys.stdout.flush()
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.command("suivi")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Jour traité (AAAA-MM-JJ) ; par défaut aujourd'hui, heure de Paris.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="Adresse publique du site pour les liens envoyés (défaut : BOUSSOLE_PUBLIC_URL).",
+)
+def suivi(day: object, base_url: str | None) -> None:
+    """Suivi à 6 mois et relances des questionnaires de satisfaction (à lancer chaque jour)."""
+    import datetime as dt
+
+    from service.dates import paris_today
+    from service.extensions import db as database
+    from service.features.followup.service import MAX_REMINDERS, run_followups
+    from service.mail import MailError, MailSender, mail_sender
+
+    app = _app()
+    base = base_url or app.config.get("PUBLIC_URL")
+    if not base:
+        _fail("indiquez --base-url ou BOUSSOLE_PUBLIC_URL : les liens envoyés en ont besoin.")
+    today = day.date() if isinstance(day, dt.datetime) else paris_today()
+    installed = app.extensions.get("boussole.mail")
+    try:
+        mailer: MailSender = installed or mail_sender(app.config)
+    except MailError as exc:
+        _fail(f"envoi des e-mails impossible : {exc}")
+    try:
+        with app.app_context(), database.standalone() as session:
+            summary = run_followups(
+                session,
+                app.extensions["boussole.instruments"],
+                mailer,
+                today=today,
+                base_url=str(base),
+                invitation_days=int(app.config["INVITATION_DAYS"]),
+            )
+    finally:
+        if database.engine is not None:
+            database.engine.dispose()  # close pooled connections before the process ends
+    click.echo(f"Suivi du {today:%d/%m/%Y}")
+    click.echo(f"  bilans passés en suivi à 6 mois : {summary.followups_started}")
+    click.echo(f"  questionnaires assignés : {summary.questionnaires_assigned}")
+    click.echo(f"  liens de suivi envoyés par e-mail : {summary.links_sent}")
+    click.echo(
+        f"  relances envoyées : {summary.reminders_sent}"
+        f" ({summary.questionnaires_reminded} questionnaire(s))"
+    )
+    exhausted = summary.reminders_exhausted
+    click.echo(f"  questionnaires non remplis après {MAX_REMINDERS} relances : {exhausted}")
+    click.echo(f"  personnes sans adresse e-mail : {summary.without_email}")
+    problems = []
+    if summary.missing_instruments:
+        names = ", ".join(summary.missing_instruments)
+        problems.append(
+            f"questionnaire(s) non installé(s) : {names} ; les suivis concernés attendent"
+            " leur installation."
+        )
+    if summary.mail_failures:
+        problems.append(
+            f"{summary.mail_failures} e-mail(s) n'ont pas pu être envoyés (voir le journal) ;"
+            " le reste est enregistré."
+        )
+    if problems:
+        _fail("\n".join(problems))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,49 @@
+"""Invitation links: random, expiring, single-use; only their hash is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.dates import utcnow
+from service.models import Beneficiary, Invitation
+from service.security import new_token, token_hash
+
+
+class InvitationError(ValueError):
+    """The link is unknown, expired or already used; ``reason`` says which."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def create_invitation(session: Session, beneficiary: Beneficiary, *, days: int) -> str:
+    """Create a link for ``beneficiary`` valid ``days`` days; returns the token (shown once)."""
+    token = new_token()
+    session.add(
+        Invitation(
+            beneficiary_id=beneficiary.id,
+            token_hash=token_hash(token),
+            expires_at=utcnow() + dt.timedelta(days=days),
+        )
+    )
+    session.flush()
+    return token
+
+
+def redeem_invitation(session: Session, token: str) -> Beneficiary:
+    """Mark the invitation used and return its beneficiary, or raise InvitationError."""
+    invitation = session.scalars(
+        select(Invitation).where(Invitation.token_hash == token_hash(token)).with_for_update()
+    ).first()
+    if invitation is None:
+        raise InvitationError("unknown")
+    if invitation.used_at is not None:
+        raise InvitationError("used")
+    if invitation.expires_at <= utcnow():
+        raise InvitationError("expired")
+    invitation.used_at = utcnow()
+    return invitation.beneficiary

@@ -1,0 +1,69 @@
+"""Account operations behind the sign-in pages (no Flask globals: the session is passed in).
+
+Passwords are checked so that the time taken does not tell whether an account exists: one
+argon2 verification is always made, against a decoy hash when nobody matches.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.features.accounts.invitations import create_invitation
+from service.models import Beneficiary, StaffUser
+from service.security import hash_password, verify_password
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def password_matches(stored_hash: str | None, password: str) -> bool:
+    """``verify_password``, but as slow for a missing hash as for a real one."""
+    if not stored_hash:
+        verify_password(_decoy_hash(), password)
+        return False
+    return verify_password(stored_hash, password)
+
+
+def find_staff(session: Session, email: str) -> StaffUser | None:
+    return session.scalars(select(StaffUser).where(func.lower(StaffUser.email) == email)).first()
+
+
+def find_beneficiary(session: Session, email: str) -> Beneficiary | None:
+    return session.scalars(
+        select(Beneficiary).where(func.lower(Beneficiary.email) == email)
+    ).first()
+
+
+def email_in_use(session: Session, email: str, *, beneficiary_id: int) -> bool:
+    """Whether another account (staff or another beneficiary) already signs in with ``email``."""
+    other = find_beneficiary(session, email)
+    return find_staff(session, email) is not None or (
+        other is not None and other.id != beneficiary_id
+    )
+
+
+def set_beneficiary_password(
+    person: Beneficiary, password: str, *, email: str | None = None
+) -> None:
+    """Store the argon2 hash of ``password`` (and ``email`` if given); the caller commits."""
+    if email is not None:
+        person.email = email
+    person.password_hash = hash_password(password)
+
+
+def issue_link(session: Session, email: str, *, days: int) -> tuple[Beneficiary, str] | None:
+    """A new invitation for the beneficiary who signs in with ``email``, or None.
+
+    Staff addresses get nothing: this form never opens a beneficiary's space to staff, and
+    staff passwords are reset by an admin.
+    """
+    person = find_beneficiary(session, email)
+    if person is None:
+        return None
+    return person, create_invitation(session, person, days=days)

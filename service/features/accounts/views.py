@@ -1,0 +1,231 @@
+"""Sign-in: staff and beneficiary login, invitation links, passwords, new links, logout.
+
+Known limit: nothing is rate-limited here (login attempts, new-link requests). Put a limit
+in the reverse proxy (see docs/deployment.md) until the service has its own.
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from service import access
+from service.extensions import db
+from service.features.accounts.forms import (
+    LoginForm,
+    RequestLinkForm,
+    SetPasswordForm,
+    normalise_email,
+)
+from service.features.accounts.invitations import InvitationError, redeem_invitation
+from service.features.accounts.service import (
+    email_in_use,
+    find_beneficiary,
+    find_staff,
+    issue_link,
+    password_matches,
+    set_beneficiary_password,
+)
+from service.mail import MailError, current_mailer
+from service.models import Beneficiary
+from service.security import MIN_PASSWORD_LENGTH
+from service.web.blueprints import auth as bp
+
+REQUESTED_LINK_DAYS = 1  # a link asked for by mail is valid one day (24 hours)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site (never another host), else None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _invalid(form_submitted: bool) -> int:
+    return 400 if form_submitted else 200
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """Counsellors, admins and beneficiaries who set a password sign in here."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = normalise_email(form.email.data)
+        password = form.password.data or ""
+        staff = find_staff(db.session, email)
+        person = find_beneficiary(db.session, email)
+        if staff is None and person is None:
+            password_matches(None, password)  # same time as a real check
+        if staff is not None and password_matches(staff.password_hash, password):
+            if not staff.active:
+                error = _("Ce compte a été désactivé. Adressez-vous à l’administration du centre.")
+                return render_template("accounts/login.html", form=form, error=error), 403
+            login_user(staff)
+            target = _safe_next(request.args.get("next"))
+            home = "admin.index" if staff.role == "admin" else "counsellor.dashboard"
+            return redirect(target or url_for(home))
+        if person is not None and password_matches(person.password_hash, password):
+            login_user(person)
+            target = _safe_next(request.args.get("next"))
+            return redirect(target or url_for("beneficiary.home"))
+        error = _("Adresse e-mail ou mot de passe incorrect.")
+        return render_template("accounts/login.html", form=form, error=error), 401
+    return render_template("accounts/login.html", form=form), _invalid(form.is_submitted())
+
+
+@bp.get("/invitation/<token>")
+def invitation(token: str) -> ResponseReturnValue:
+    """An invitation link: single use, expiring; opens the beneficiary's session."""
+    try:
+        person = redeem_invitation(db.session, token)
+    except InvitationError as exc:
+        db.session.rollback()
+        status = 410 if exc.reason in ("used", "expired") else 404
+        return render_template("accounts/invitation_invalid.html", reason=exc.reason), status
+    db.session.commit()
+    login_user(person)
+    return redirect(url_for("beneficiary.home"))
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def set_password() -> ResponseReturnValue:
+    """A signed-in beneficiary chooses a password (and gives an email if none is on record)."""
+    access.require(access.is_beneficiary(current_user), hide=False)
+    person: Beneficiary = current_user._get_current_object()
+    needs_email = not person.email
+    form = SetPasswordForm()
+    if not needs_email:
+        del form.email  # the address on record is kept: counsellors correct it
+    if form.validate_on_submit():
+        email = normalise_email(form.email.data) if needs_email else None
+        if needs_email and not email:
+            form.email.errors = [_("Saisissez votre adresse e-mail : elle sera votre identifiant.")]
+        elif email and email_in_use(db.session, email, beneficiary_id=person.id):
+            form.email.errors = [_taken_message()]
+        else:
+            set_beneficiary_password(person, form.password.data or "", email=email)
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same address was taken meanwhile
+                db.session.rollback()
+                form.email.errors = [_taken_message()]
+            else:
+                flash(
+                    _(
+                        "Votre mot de passe est enregistré. Vous pouvez désormais vous connecter"
+                        " avec l’adresse %(email)s et ce mot de passe.",
+                        email=person.email,
+                    ),
+                    "info",
+                )
+                return redirect(url_for("beneficiary.home"))
+    status = _invalid(form.is_submitted())
+    return (
+        render_template(
+            "accounts/set_password.html",
+            form=form,
+            needs_email=needs_email,
+            email=person.email,
+            has_password=bool(person.password_hash),
+            min_length=MIN_PASSWORD_LENGTH,
+        ),
+        status,
+    )
+
+
+def _taken_message() -> str:
+    return str(
+        _(
+            "Cette adresse e-mail est déjà utilisée par un autre compte. Indiquez-en une autre"
+            " ou demandez à votre conseiller ou conseillère de vérifier votre dossier."
+        )
+    )
+
+
+def _public_base() -> str | None:
+    """Where links sent by mail point: ``PUBLIC_URL``, else (development only) this
+    request's host. None in production without ``PUBLIC_URL``: the Host header is chosen by
+    the client, and a link built from it could send the token to someone else's site."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return str(base).rstrip("/")
+    if current_app.config.get("ENV_NAME") == "production":
+        return None
+    return request.host_url.rstrip("/") + request.script_root
+
+
+def _send_link(person: Beneficiary, token: str, *, base: str) -> None:
+    path = url_for("auth.invitation", token=token).removeprefix(request.script_root)
+    with force_locale(person.language or "fr"):
+        subject = _("Votre lien de connexion à Boussole")
+        body = _(
+            "Bonjour %(name)s,\n\n"
+            "Vous avez demandé un nouveau lien pour accéder à votre espace Boussole."
+            " Ce lien est personnel, ne sert qu’une fois et reste valable 24 heures :\n\n"
+            "%(link)s\n\n"
+            "Une fois connecté·e, vous pouvez choisir un mot de passe dans votre espace.\n\n"
+            "Si vous n’avez rien demandé, ignorez ce message : personne ne peut utiliser"
+            " ce lien sans avoir accès à votre messagerie.\n\n"
+            "Boussole",
+            name=person.first_name,
+            link=base + path,
+        )
+    if not person.email:  # found by its address: cannot happen
+        return
+    try:
+        current_mailer().send(person.email, subject, body)
+    except (OSError, smtplib.SMTPException, MailError):
+        # The page says the same thing either way (no account enumeration): log only.
+        current_app.logger.exception("sign-in link not sent (beneficiary %s)", person.id)
+
+
+@bp.route("/nouveau-lien", methods=["GET", "POST"])
+def request_link() -> ResponseReturnValue:
+    """Anyone may ask for a link; only a beneficiary's address receives one, and the answer
+    is the same whether the address is known or not."""
+    form = RequestLinkForm()
+    if form.validate_on_submit():
+        base = _public_base()
+        if base is None:
+            current_app.logger.error("sign-in link not sent: set PUBLIC_URL in production")
+        else:
+            email = normalise_email(form.email.data)
+            issued = issue_link(db.session, email, days=REQUESTED_LINK_DAYS)
+            if issued is not None:
+                db.session.commit()
+                _send_link(*issued, base=base)
+        return redirect(url_for("auth.link_sent"))
+    return render_template("accounts/request_link.html", form=form), _invalid(form.is_submitted())
+
+
+@bp.get("/nouveau-lien/envoye")
+def link_sent() -> str:
+    return render_template("accounts/link_sent.html")
+
+
+@bp.post("/deconnexion")
+def logout() -> Response:
+    """Ends the session of staff and beneficiaries alike; only the language choice stays."""
+    lang = session.get("lang")
+    session.clear()
+    logout_user()
+    if lang:
+        session["lang"] = lang
+    flash(_("Vous êtes déconnecté·e."), "info")
+    return redirect(url_for("public.index"))

@@ -1,0 +1,442 @@
+"""The counsellor's workspace: caseload, bilans, assignments, notes, profiles, reports.
+
+Business logic of the ``counsellor`` blueprint (routes load, check access with
+:mod:`service.access`, call one function here, render). Functions take the database
+session and plain values; they never read ``flask.request``, ``session`` or ``g``.
+Every view or export of results is written to the audit log (:func:`audit`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from instruments.model import Instrument
+from reports.profile import ProfileView, build_profile
+from service.dates import utcnow
+from service.features.journey import service as journey
+from service.features.record import service as record
+from service.models import (
+    Answer,
+    Assignment,
+    Beneficiary,
+    Bilan,
+    Consent,
+    CounsellorNote,
+    ScoreRecord,
+    StaffUser,
+    bilan_counsellor,
+)
+from service.models.states import AssignmentStatus, phase_label, status_label
+
+#: A questionnaire assigned but untouched for this many days raises an alert.
+UNTOUCHED_DAYS = 10
+
+# --- caseload -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    id: int
+    name: str
+    language: str
+    status: str
+    status_label: str
+    percent: int
+    answered: int
+    total: int
+    completed_at: dt.datetime | None
+    last_activity: dt.datetime | None
+    show_results_now: bool
+    released: bool
+    reminded_at: dt.datetime | None
+    flags: int  # number of validity flags raised (completed questionnaires)
+    untouched: bool  # not completed and untouched for UNTOUCHED_DAYS days
+    installed: bool  # its instrument version is loaded
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == AssignmentStatus.COMPLETED
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status == AssignmentStatus.IN_PROGRESS
+
+
+@dataclass(frozen=True)
+class BilanRow:
+    id: int
+    beneficiary: str
+    email: str | None
+    title: str
+    phase: str
+    phase_label: str
+    next_interview_at: dt.datetime | None
+    consent: str  # none | accepted | refused
+    assignments: tuple[AssignmentRow, ...]
+    report_released: bool
+
+    @property
+    def alerts(self) -> list[str]:
+        out = []
+        for a in self.assignments:
+            if a.flags:
+                out.append(
+                    _(
+                        "%(name)s : %(n)s point(s) de vigilance sur la validité",
+                        name=a.name,
+                        n=a.flags,
+                    )
+                )
+            if a.untouched:
+                out.append(
+                    _(
+                        "%(name)s : sans activité depuis plus de %(days)s jours",
+                        name=a.name,
+                        days=UNTOUCHED_DAYS,
+                    )
+                )
+        if self.consent == "refused":
+            out.append(_("Consentement refusé : aucun questionnaire ne peut être passé."))
+        return out
+
+
+def my_bilans(session: Session, staff: StaffUser) -> list[Bilan]:
+    """The bilans this counsellor follows (never another counsellor's)."""
+    return list(
+        session.scalars(
+            select(Bilan)
+            .join(bilan_counsellor)
+            .where(bilan_counsellor.c.staff_user_id == staff.id)
+            .options(selectinload(Bilan.assignments), selectinload(Bilan.beneficiary))
+            .order_by(Bilan.id.desc())
+        ).all()
+    )
+
+
+def caseload(
+    session: Session,
+    bilans: Sequence[Bilan],
+    instruments: Mapping[str, Instrument],
+    lang: str,
+    *,
+    now: dt.datetime | None = None,
+) -> list[BilanRow]:
+    """Dashboard rows: one per bilan, with its questionnaires and alerts."""
+    current = now or utcnow()
+    ids = [a.id for b in bilans for a in b.assignments]
+    counts: dict[int, tuple[int, dt.datetime | None]] = {}
+    last: dt.datetime | None
+    flags: dict[int, int] = {}
+    if ids:
+        for aid, n, last in session.execute(
+            select(Answer.assignment_id, func.count(), func.max(Answer.answered_at))
+            .where(Answer.assignment_id.in_(ids))
+            .group_by(Answer.assignment_id)
+        ):
+            counts[aid] = (int(n), last)
+        for aid, scores in session.execute(
+            select(ScoreRecord.assignment_id, ScoreRecord.scores).where(
+                ScoreRecord.assignment_id.in_(ids)
+            )
+        ):
+            flags[aid] = sum(
+                1
+                for k, v in (scores or {}).items()
+                if k.startswith("flag.") and k != "flag.any" and v is True
+            )
+    consents: dict[int, Consent] = {}
+    bilan_ids = [b.id for b in bilans]
+    if bilan_ids:
+        for c in session.scalars(select(Consent).where(Consent.bilan_id.in_(bilan_ids))):
+            prev = consents.get(c.bilan_id)
+            if prev is None or (c.recorded_at, c.id) > (prev.recorded_at, prev.id):
+                consents[c.bilan_id] = c
+    rows = []
+    limit = dt.timedelta(days=UNTOUCHED_DAYS)
+    for b in bilans:
+        arows = []
+        for a in b.assignments:
+            inst = journey.instrument_for(instruments, a)
+            total = len(inst.items) if inst is not None else 0
+            answered, last = counts.get(a.id, (0, None))
+            last_activity = last or a.assigned_at
+            untouched = (
+                not a.is_completed and last_activity is not None and current - last_activity > limit
+            )
+            arows.append(
+                AssignmentRow(
+                    id=a.id,
+                    name=inst.name.get(lang) if inst is not None else a.instrument_id,
+                    language=a.language,
+                    status=a.status,
+                    status_label=status_label(a.status),
+                    percent=journey.progress_percent(answered, total),
+                    answered=answered,
+                    total=total,
+                    completed_at=a.completed_at,
+                    last_activity=last_activity,
+                    show_results_now=a.show_results_now,
+                    released=a.show_results_now or a.released_at is not None,
+                    reminded_at=a.reminded_at,
+                    flags=flags.get(a.id, 0),
+                    untouched=untouched,
+                    installed=inst is not None,
+                )
+            )
+        latest = consents.get(b.id)
+        rows.append(
+            BilanRow(
+                id=b.id,
+                beneficiary=b.beneficiary.display_name,
+                email=b.beneficiary.email,
+                title=b.title,
+                phase=b.status,
+                phase_label=phase_label(b.status),
+                next_interview_at=b.next_interview_at,
+                consent="none" if latest is None else "accepted" if latest.accepted else "refused",
+                assignments=tuple(arows),
+                report_released=b.report_released_at is not None,
+            )
+        )
+    return rows
+
+
+# --- creating and assigning ---------------------------------------------------------------
+
+
+class WorkspaceError(ValueError):
+    """A request the workspace refuses; ``str(exc)`` is the message to show."""
+
+
+def create_bilan(
+    session: Session,
+    counsellor: StaffUser,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str | None,
+    language: str,
+    title: str,
+    next_interview_at: dt.datetime | None,
+    start_date: dt.date | None = None,
+) -> Bilan:
+    """A new beneficiary and their bilan, followed by ``counsellor``; the caller commits.
+
+    With a ``start_date``, the bilan is planned from the centre's template (steps, hours,
+    interview dates about every 15 days): see :func:`service.record.plan_bilan`."""
+    if email:
+        taken = session.scalar(
+            select(func.count()).select_from(Beneficiary).where(Beneficiary.email == email)
+        ) or session.scalar(
+            select(func.count()).select_from(StaffUser).where(StaffUser.email == email)
+        )
+        if taken:
+            raise WorkspaceError(
+                _("L’adresse %(email)s est déjà utilisée par un autre compte.", email=email)
+            )
+    person = Beneficiary(
+        centre_id=counsellor.centre_id,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email or None,
+        language=language,
+    )
+    session.add(person)
+    session.flush()
+    bilan = Bilan(
+        centre_id=counsellor.centre_id,
+        beneficiary_id=person.id,
+        title=title.strip() or "Bilan de compétences",
+        next_interview_at=next_interview_at,
+    )
+    bilan.counsellors.append(counsellor)
+    session.add(bilan)
+    session.flush()
+    if start_date is not None:
+        record.plan_bilan(session, bilan, start_date)
+    return bilan
+
+
+def assign(
+    session: Session,
+    bilan: Bilan,
+    instrument: Instrument,
+    *,
+    language: str,
+    show_results_now: bool,
+) -> Assignment:
+    """Assign a questionnaire (the instrument's current version) to a bilan."""
+    if language not in instrument.languages:
+        raise WorkspaceError(
+            _(
+                "Le questionnaire « %(name)s » n’existe pas dans cette langue.",
+                name=instrument.name.get("fr"),
+            )
+        )
+    open_same = [
+        a for a in bilan.assignments if a.instrument_id == instrument.id and not a.is_completed
+    ]
+    if open_same:
+        raise WorkspaceError(
+            _(
+                "« %(name)s » est déjà assigné et pas encore terminé.",
+                name=instrument.name.get("fr"),
+            )
+        )
+    assignment = Assignment(
+        bilan_id=bilan.id,
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        language=language,
+        show_results_now=show_results_now,
+    )
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def remind(assignment: Assignment) -> None:
+    """Note that a reminder was sent (the route sends the mail)."""
+    if assignment.is_completed:
+        raise WorkspaceError(_("Ce questionnaire est déjà terminé : pas de relance."))
+    assignment.reminded_at = utcnow()
+
+
+def reopen(session: Session, assignment: Assignment) -> None:
+    """Re-open a completed questionnaire: answers kept, scores removed until it is
+    completed again (they would no longer match the answers)."""
+    if not assignment.is_completed:
+        raise WorkspaceError(_("Ce questionnaire n’est pas terminé : il est déjà ouvert."))
+    session.execute(delete(ScoreRecord).where(ScoreRecord.assignment_id == assignment.id))
+    assignment.status = AssignmentStatus.IN_PROGRESS
+    assignment.completed_at = None
+    assignment.released_at = None
+    assignment.reopened_at = utcnow()
+
+
+def set_released(assignment: Assignment, released: bool) -> None:
+    """Show (or hide again) a completed questionnaire's results to the beneficiary."""
+    assignment.released_at = utcnow() if released else None
+    if not released:
+        assignment.show_results_now = False
+
+
+def set_report_released(bilan: Bilan, released: bool) -> None:
+    bilan.report_released_at = utcnow() if released else None
+
+
+# --- notes --------------------------------------------------------------------------------
+
+
+NOTE_MAX = 10_000
+
+
+def add_note(
+    session: Session,
+    bilan: Bilan,
+    author: StaffUser,
+    text: str,
+    *,
+    assignment: Assignment | None = None,
+) -> CounsellorNote:
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise WorkspaceError(_("La note est vide."))
+    if len(text) > NOTE_MAX:
+        raise WorkspaceError(
+            _("La note dépasse %(max)s caractères : raccourcissez-la.", max=NOTE_MAX)
+        )
+    note = CounsellorNote(
+        bilan_id=bilan.id,
+        assignment_id=assignment.id if assignment is not None else None,
+        author_id=author.id,
+        text=text,
+        created_at=utcnow(),
+    )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def notes_of(
+    session: Session, bilan: Bilan, *, assignment: Assignment | None = None
+) -> list[CounsellorNote]:
+    query = select(CounsellorNote).where(CounsellorNote.bilan_id == bilan.id)
+    if assignment is not None:
+        query = query.where(CounsellorNote.assignment_id == assignment.id)
+    else:
+        query = query.where(CounsellorNote.assignment_id.is_(None))
+    return list(
+        session.scalars(
+            query.options(selectinload(CounsellorNote.author)).order_by(CounsellorNote.id)
+        ).all()
+    )
+
+
+# --- profiles -----------------------------------------------------------------------------
+
+
+def score_record(session: Session, assignment: Assignment) -> ScoreRecord | None:
+    return session.scalars(
+        select(ScoreRecord).where(ScoreRecord.assignment_id == assignment.id)
+    ).first()
+
+
+def profile_of(
+    record: ScoreRecord,
+    instrument: Instrument,
+    lang: str,
+    translations: gettext.NullTranslations | None,
+) -> ProfileView:
+    return build_profile(
+        instrument,
+        record.scores,
+        norm_version=record.norm_version,
+        instrument_key=record.instrument_key,
+        lang=lang,
+        translations=translations,
+    )
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    number: int
+    item_id: str
+    text: str
+    answer: str | None  # None: no answer
+
+
+def answer_rows(
+    session: Session, assignment: Assignment, instrument: Instrument, lang: str
+) -> list[AnswerRow]:
+    """Item-level answers, as the beneficiary saw the options."""
+    stored = journey.stored_answers(session, assignment.id)
+    rows = []
+    for n, item in enumerate(instrument.items, start=1):
+        fmt = instrument.formats[item.format]
+        value = stored.get(item.id)
+        shown: str | None
+        if value is None:
+            shown = None
+        elif fmt.options:
+            labels = {float(o.value): o.label.get(lang) for o in fmt.options}
+            values = value if isinstance(value, list) else [value]
+            shown = " ; ".join(
+                f"{labels.get(float(v), journey.code_text(v))} ({journey.code_text(v)})"
+                if isinstance(v, int | float)
+                else str(v)
+                for v in values
+            )
+        elif isinstance(value, int | float) and fmt.type == "ranking":
+            shown = _("rang %(rank)s", rank=journey.code_text(value))
+        else:
+            shown = str(value)
+        rows.append(AnswerRow(n, item.id, item.text.get(lang), shown))
+    return rows

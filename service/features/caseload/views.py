@@ -1,0 +1,384 @@
+"""The counsellor's workspace: caseload, bilans, questionnaires, profiles, notes, reports,
+exports.
+
+Thin routes: load the records, check access with :mod:`service.access` (a bilan the
+counsellor does not follow is a 404, as if it did not exist), call one function of
+:mod:`service.workspace` or :mod:`service.restitution`, render or redirect. Every view or
+export of results is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from service import access, dates
+from service.audit import audit
+from service.extensions import db
+from service.features.accounts.invitations import create_invitation
+from service.features.caseload import service as workspace
+from service.features.caseload.forms import (
+    AssignForm,
+    CommentForm,
+    NewBilanForm,
+    NextInterviewForm,
+    NoteForm,
+)
+from service.features.journey import service as journey
+from service.features.profiles import service as restitution
+from service.features.profiles.pages import render_profile
+from service.mail import MailError, current_mailer, links
+from service.models import Assignment, Bilan
+from service.web import guards
+from service.web.blueprints import counsellor as bp
+from service.web.context import installed_instruments as _instruments
+from service.web.context import request_lang as _lang
+from service.web.forms import ActionForm, select_choices
+from service.web.responses import download
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _invitation_link(token: str) -> str:
+    """The invitation link to show and mail (built from ``PUBLIC_URL``, never from the
+    request's Host header); in production without ``PUBLIC_URL``, the path alone, with a
+    message for the administration."""
+    try:
+        return links.public_url("auth.invitation", token=token)
+    except links.LinkUnavailable:
+        current_app.logger.error("invitation link: set PUBLIC_URL in production")
+        flash(
+            _(
+                "L’adresse publique du site n’est pas configurée (PUBLIC_URL) : prévenez"
+                " l’administration."
+            ),
+            "error",
+        )
+        return url_for("auth.invitation", token=token)
+
+
+def _send_link(bilan: Bilan, link: str) -> bool:
+    """Mail the link when an address is on record; False (with a message) otherwise."""
+    person = bilan.beneficiary
+    if not person.email:
+        return False
+    body = _(
+        "Bonjour %(name)s,\n\nVotre conseiller ou conseillère vous invite à répondre aux"
+        " questionnaires de votre bilan de compétences sur Boussole. Ouvrez ce lien"
+        " personnel (valable %(days)s jours, utilisable une fois) :\n\n%(link)s\n\n"
+        "Si vous n’attendiez pas ce message, ignorez-le.",
+        name=person.first_name,
+        days=current_app.config["INVITATION_DAYS"],
+        link=link,
+    )
+    try:
+        current_mailer().send(person.email, _("Vos questionnaires Boussole"), body)
+    except (MailError, OSError) as exc:
+        current_app.logger.warning("invitation mail not sent: %s", exc)
+        flash(_("Le message n’a pas pu être envoyé : copiez le lien ci-dessous."), "error")
+        return False
+    return True
+
+
+def _render_bilan(
+    bilan: Bilan, *, link: str | None = None, status: int = 200, **forms: Any
+) -> ResponseReturnValue:
+    instruments = _instruments()
+    row = workspace.caseload(db.session, [bilan], instruments, _lang())[0]
+    assign_form = forms.get("assign_form") or _assign_form()
+    return (
+        render_template(
+            "caseload/bilan.html",
+            bilan=bilan,
+            row=row,
+            link=link,
+            assign_form=assign_form,
+            note_form=forms.get("note_form") or NoteForm(),
+            comment_form=forms.get("comment_form") or CommentForm(comment=bilan.report_comment),
+            interview_form=forms.get("interview_form")
+            or NextInterviewForm(next_interview_at=dates.to_form(bilan.next_interview_at)),
+            action_form=ActionForm(),
+            notes=workspace.notes_of(db.session, bilan),
+        ),
+        status,
+    )
+
+
+def _assign_form(formdata: Any = None) -> AssignForm:
+    form = AssignForm(formdata=formdata) if formdata is not None else AssignForm()
+    lang = _lang()
+    form.instrument.choices = select_choices(
+        [
+            (inst.id, f"{inst.name.get(lang)} ({round(inst.minutes)} min)")
+            for inst in sorted(_instruments().values(), key=lambda i: i.name.get(lang))
+        ]
+    )
+    return form
+
+
+# --- caseload -----------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    guards.staff_only()
+    bilans = workspace.my_bilans(db.session, current_user)
+    rows = workspace.caseload(db.session, bilans, _instruments(), _lang())
+    return render_template(
+        "caseload/dashboard.html",
+        rows=rows,
+        can_create=access.can_create_bilan(current_user),
+        can_export=access.can_export_caseload(current_user) and bool(rows),
+    )
+
+
+@bp.route("/bilans/nouveau", methods=["GET", "POST"])
+@login_required
+def new_bilan() -> ResponseReturnValue:
+    guards.staff_only()
+    access.require(access.can_create_bilan(current_user), hide=False)
+    form = NewBilanForm()
+    if form.validate_on_submit():
+        try:
+            bilan = workspace.create_bilan(
+                db.session,
+                current_user,
+                first_name=form.first_name.data or "",
+                last_name=form.last_name.data or "",
+                email=form.email.data,
+                language=form.language.data or "fr",
+                title=form.title.data or "",
+                next_interview_at=dates.from_form(form.next_interview_at.data),
+                start_date=form.start_date.data,
+            )
+        except workspace.WorkspaceError as exc:
+            db.session.rollback()
+            form.email.errors = [str(exc)]
+            return render_template("caseload/new_bilan.html", form=form), 422
+        token = create_invitation(
+            db.session, bilan.beneficiary, days=current_app.config["INVITATION_DAYS"]
+        )
+        db.session.commit()
+        link = _invitation_link(token)
+        flash(_("Le bilan de %(name)s est créé.", name=bilan.beneficiary.display_name), "info")
+        return _render_bilan(bilan, link=link, status=201)
+    status = 422 if request.method == "POST" else 200
+    return render_template("caseload/new_bilan.html", form=form), status
+
+
+@bp.get("/bilans/<int:bilan_id>")
+@login_required
+def bilan(bilan_id: int) -> ResponseReturnValue:
+    return _render_bilan(guards.managed_bilan(bilan_id))
+
+
+@bp.post("/bilans/<int:bilan_id>/lien")
+@login_required
+def new_link(bilan_id: int) -> ResponseReturnValue:
+    """A new invitation link for the beneficiary (shown once; mailed if asked)."""
+    bilan = guards.managed_bilan(bilan_id)
+    token = create_invitation(
+        db.session, bilan.beneficiary, days=current_app.config["INVITATION_DAYS"]
+    )
+    db.session.commit()
+    link = _invitation_link(token)
+    if request.form.get("send") == "1":
+        if _send_link(bilan, link):
+            flash(_("Le lien a été envoyé à %(email)s.", email=bilan.beneficiary.email), "info")
+        elif not bilan.beneficiary.email:
+            flash(_("Aucune adresse e-mail connue : copiez le lien ci-dessous."), "info")
+    return _render_bilan(bilan, link=link)
+
+
+@bp.post("/bilans/<int:bilan_id>/questionnaires")
+@login_required
+def assign(bilan_id: int) -> ResponseReturnValue:
+    bilan = guards.managed_bilan(bilan_id)
+    form = _assign_form(request.form)
+    if not form.validate():
+        return _render_bilan(bilan, assign_form=form, status=422)
+    instrument = _instruments().get(form.instrument.data or "")
+    if instrument is None:  # pragma: no cover - the select refuses unknown choices
+        form.instrument.errors = [_("Questionnaire inconnu.")]
+        return _render_bilan(bilan, assign_form=form, status=422)
+    try:
+        workspace.assign(
+            db.session,
+            bilan,
+            instrument,
+            language=form.language.data or "fr",
+            show_results_now=bool(form.show_results_now.data),
+        )
+    except workspace.WorkspaceError as exc:
+        db.session.rollback()
+        form.instrument.errors = [str(exc)]
+        return _render_bilan(bilan, assign_form=form, status=422)
+    db.session.commit()
+    flash(_("« %(name)s » est assigné.", name=instrument.name.get(_lang())), "info")
+    return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
+
+
+@bp.post("/bilans/<int:bilan_id>/entretien")
+@login_required
+def next_interview(bilan_id: int) -> ResponseReturnValue:
+    bilan = guards.managed_bilan(bilan_id)
+    form = NextInterviewForm()
+    if not form.validate():
+        return _render_bilan(bilan, interview_form=form, status=422)
+    bilan.next_interview_at = dates.from_form(form.next_interview_at.data)
+    db.session.commit()
+    flash(_("Date du prochain entretien enregistrée."), "info")
+    return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
+
+
+@bp.post("/bilans/<int:bilan_id>/notes")
+@login_required
+def add_note(bilan_id: int) -> ResponseReturnValue:
+    bilan = guards.managed_bilan(bilan_id)
+    access.require(access.can_read_notes(current_user, bilan))
+    assignment = None
+    raw = request.form.get("assignment_id", "")
+    if raw:
+        found = db.session.get(Assignment, int(raw)) if raw.isdigit() else None
+        access.require(found is not None and found.bilan_id == bilan.id)
+        assignment = found
+    form = NoteForm()
+    if not form.validate():
+        if assignment is not None:
+            return render_profile(assignment, note_form=form, status=422)
+        return _render_bilan(bilan, note_form=form, status=422)
+    workspace.add_note(db.session, bilan, current_user, form.text.data or "", assignment=assignment)
+    db.session.commit()
+    flash(_("Note enregistrée."), "info")
+    if assignment is not None:
+        return redirect(url_for("counsellor.profile", assignment_id=assignment.id) + "#notes")
+    return redirect(url_for("counsellor.bilan", bilan_id=bilan.id) + "#notes")
+
+
+@bp.post("/bilans/<int:bilan_id>/commentaire")
+@login_required
+def bilan_comment(bilan_id: int) -> ResponseReturnValue:
+    bilan = guards.managed_bilan(bilan_id)
+    form = CommentForm()
+    if not form.validate():
+        return _render_bilan(bilan, comment_form=form, status=422)
+    bilan.report_comment = (form.comment.data or "").strip() or None
+    db.session.commit()
+    flash(_("Commentaire du rapport enregistré."), "info")
+    return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
+
+
+# --- questionnaires -----------------------------------------------------------------------
+
+
+def _action(assignment: Assignment, change: Any, done: str) -> ResponseReturnValue:
+    try:
+        change()
+    except workspace.WorkspaceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_bilan(assignment.bilan, status=409)
+    db.session.commit()
+    flash(done, "info")
+    return redirect(url_for("counsellor.bilan", bilan_id=assignment.bilan_id))
+
+
+@bp.post("/questionnaires/<int:assignment_id>/relance")
+@login_required
+def remind(assignment_id: int) -> ResponseReturnValue:
+    assignment = guards.managed_assignment(assignment_id)
+    bilan = assignment.bilan
+    person = bilan.beneficiary
+    if assignment.is_completed:
+        flash(_("Ce questionnaire est déjà terminé : pas de relance."), "error")
+        return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
+    if not person.email:
+        flash(
+            _(
+                "Aucune adresse e-mail connue pour %(name)s : créez un nouveau lien et"
+                " transmettez-le.",
+                name=person.display_name,
+            ),
+            "error",
+        )
+        return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
+    inst = journey.instrument_for(_instruments(), assignment)
+    name = inst.name.get(person.language) if inst is not None else assignment.instrument_id
+    body = _(
+        "Bonjour %(name)s,\n\nLe questionnaire « %(questionnaire)s » de votre bilan de"
+        " compétences vous attend sur Boussole. Vos réponses déjà données sont enregistrées :"
+        " vous reprendrez là où vous vous étiez arrêté(e).\n\nConnectez-vous ici : %(link)s\n",
+        name=person.first_name,
+        questionnaire=name,
+        link=links.public_url("auth.login"),
+    )
+    try:
+        current_mailer().send(person.email, _("Rappel : votre questionnaire Boussole"), body)
+    except (MailError, OSError) as exc:
+        current_app.logger.warning("reminder not sent: %s", exc)
+        flash(_("La relance n’a pas pu être envoyée (messagerie indisponible)."), "error")
+        return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
+    return _action(
+        assignment,
+        lambda: workspace.remind(assignment),
+        _("Relance envoyée à %(email)s.", email=person.email),
+    )
+
+
+@bp.post("/questionnaires/<int:assignment_id>/reouverture")
+@login_required
+def reopen(assignment_id: int) -> ResponseReturnValue:
+    assignment = guards.managed_assignment(assignment_id)
+    return _action(
+        assignment,
+        lambda: workspace.reopen(db.session, assignment),
+        _(
+            "Le questionnaire est rouvert : la personne peut modifier ses réponses ; il sera"
+            " de nouveau calculé quand elle le terminera."
+        ),
+    )
+
+
+@bp.post("/questionnaires/<int:assignment_id>/diffusion")
+@login_required
+def release(assignment_id: int) -> ResponseReturnValue:
+    assignment = guards.managed_assignment(assignment_id)
+    show = request.form.get("show") == "1"
+    if show and not assignment.is_completed:
+        flash(
+            _("Les résultats ne peuvent être montrés qu’une fois le questionnaire terminé."),
+            "error",
+        )
+        return redirect(url_for("counsellor.bilan", bilan_id=assignment.bilan_id))
+    return _action(
+        assignment,
+        lambda: workspace.set_released(assignment, show),
+        _("Les résultats sont maintenant visibles par la personne.")
+        if show
+        else _("Les résultats ne sont plus visibles par la personne."),
+    )
+
+
+@bp.get("/portefeuille.<fmt>")
+@login_required
+def export_caseload(fmt: str) -> ResponseReturnValue:
+    guards.staff_only()
+    access.require(access.can_export_caseload(current_user), hide=False)
+    access.require(fmt in ("csv", "xlsx"))
+    bilans = workspace.my_bilans(db.session, current_user)
+    data = restitution.export_caseload(db.session, bilans, _instruments(), _lang(), fmt)
+    audit(db.session, current_user, f"export_caseload_{fmt}")
+    db.session.commit()
+    return download(data, f"portefeuille.{fmt}")

@@ -1,0 +1,68 @@
+"""The counsellor's profile page, rendered from more than one view (the profile itself, and
+a note or comment refused by its form)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import get_translations
+from flask_login import current_user
+
+from instruments.model import Instrument
+from service import access
+from service.audit import audit
+from service.extensions import db
+from service.features.caseload import service as workspace
+from service.features.caseload.forms import CommentForm, NoteForm
+from service.features.journey import service as journey
+from service.features.profiles import service as restitution
+from service.models import Assignment, ScoreRecord
+from service.web.context import installed_instruments as _instruments
+from service.web.context import request_lang as _lang
+
+
+def render_profile(
+    assignment: Assignment, *, status: int = 200, **forms: Any
+) -> ResponseReturnValue:
+    access.require(access.can_view_results(current_user, assignment))
+    instrument = journey.instrument_for(_instruments(), assignment)
+    access.require(instrument is not None)
+    record = workspace.score_record(db.session, assignment)
+    access.require(record is not None)
+    inst = cast(Instrument, instrument)
+    lang = _lang()
+    view = workspace.profile_of(cast(ScoreRecord, record), inst, lang, get_translations())
+    show_answers = request.args.get("reponses") == "1"
+    facets = request.args.get("facettes") == "1"
+    answers = (
+        workspace.answer_rows(db.session, assignment, inst, assignment.language)
+        if show_answers and access.can_view_answers(current_user, assignment)
+        else None
+    )
+    audit(
+        db.session,
+        current_user,
+        "view_answers" if answers is not None else "view_profile",
+        bilan_id=assignment.bilan_id,
+        assignment_id=assignment.id,
+    )
+    db.session.commit()
+    return (
+        render_template(
+            "profiles/profile.html",
+            assignment=assignment,
+            bilan=assignment.bilan,
+            view=view,
+            charts=restitution.charts_for(view, lang, facets=facets),
+            facets=facets,
+            has_facets=bool(view.facets),
+            answers=answers,
+            notes=workspace.notes_of(db.session, assignment.bilan, assignment=assignment),
+            note_form=forms.get("note_form") or NoteForm(),
+            comment_form=forms.get("comment_form")
+            or CommentForm(comment=assignment.report_comment),
+        ),
+        status,
+    )

@@ -1,0 +1,187 @@
+"""Profiles, restitution report and exports of a bilan, from the database to ``reports``.
+
+Routes call these functions after checking access (:mod:`service.access`); they gather
+the completed questionnaires of a bilan and hand plain values to :mod:`reports`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from collections.abc import Mapping, Sequence
+
+from babel.dates import format_date
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from instruments.model import Instrument
+from reports import exports
+from reports.profile import ProfileView
+from reports.restitution import (
+    Chart,
+    Report,
+    ReportSection,
+    profile_charts,
+    render_html,
+    render_pdf,
+)
+from service.dates import PARIS, paris_date, paris_today, utcnow
+from service.features.caseload import service as workspace
+from service.features.journey import service as journey
+from service.models import Assignment, Bilan, Centre, ScoreRecord
+
+
+def charts_for(view: ProfileView, lang: str, *, facets: bool = False) -> tuple[Chart, ...]:
+    return profile_charts(view, lang=lang, facets=facets)
+
+
+def _completed(
+    session: Session, bilans: Sequence[Bilan], instruments: Mapping[str, Instrument]
+) -> list[tuple[Assignment, Instrument, ScoreRecord]]:
+    """Completed, scored questionnaires of ``bilans`` whose instrument is installed."""
+    ids = [a.id for b in bilans for a in b.assignments if a.is_completed]
+    if not ids:
+        return []
+    records = {
+        r.assignment_id: r
+        for r in session.scalars(select(ScoreRecord).where(ScoreRecord.assignment_id.in_(ids)))
+    }
+    out = []
+    for b in bilans:
+        for a in b.assignments:
+            inst = journey.instrument_for(instruments, a)
+            record = records.get(a.id)
+            if a.is_completed and inst is not None and record is not None:
+                out.append((a, inst, record))
+    return out
+
+
+def completed_profiles(
+    session: Session,
+    bilan: Bilan,
+    instruments: Mapping[str, Instrument],
+    lang: str,
+    translations: gettext.NullTranslations | None,
+) -> list[tuple[Assignment, ProfileView]]:
+    return [
+        (a, workspace.profile_of(record, inst, lang, translations))
+        for a, inst, record in _completed(session, [bilan], instruments)
+    ]
+
+
+def _date(moment: dt.datetime | None, lang: str) -> str:
+    day = paris_date(moment) if moment is not None else paris_today()
+    return str(format_date(day, format="long", locale=lang))
+
+
+def build_report(
+    session: Session,
+    bilan: Bilan,
+    instruments: Mapping[str, Instrument],
+    lang: str,
+    translations: gettext.NullTranslations | None,
+    *,
+    for_pdf: bool = False,
+) -> Report:
+    sections = []
+    for a, view in completed_profiles(session, bilan, instruments, lang, translations):
+        sections.append(
+            ReportSection(
+                profile=view,
+                charts=profile_charts(view, lang=lang, text_as_paths=not for_pdf),
+                completed_on=_date(a.completed_at, lang),
+                comment=a.report_comment,
+            )
+        )
+    centre = session.get(Centre, bilan.centre_id)
+    return Report(
+        beneficiary=bilan.beneficiary.display_name,
+        bilan_title=bilan.title,
+        date=_date(utcnow(), lang),
+        counsellors=tuple(c.name for c in bilan.counsellors),
+        centre=centre.name if centre is not None else "",
+        sections=tuple(sections),
+        closing_comment=bilan.report_comment,
+        lang=lang,
+    )
+
+
+def report_html(
+    session: Session,
+    bilan: Bilan,
+    instruments: Mapping[str, Instrument],
+    lang: str,
+    translations: gettext.NullTranslations | None,
+    *,
+    links: Mapping[str, str],
+) -> str:
+    """The report as an HTML page; ``links`` are its ``back`` and ``pdf`` addresses."""
+    report = build_report(session, bilan, instruments, lang, translations)
+    return render_html(report, translations=translations, links=dict(links))
+
+
+def report_pdf(
+    session: Session,
+    bilan: Bilan,
+    instruments: Mapping[str, Instrument],
+    lang: str,
+    translations: gettext.NullTranslations | None,
+) -> bytes:
+    """The report as an A4 PDF (raises :class:`reports.restitution.PdfUnavailable` when PDF
+    support is not installed)."""
+    report = build_report(session, bilan, instruments, lang, translations, for_pdf=True)
+    return render_pdf(render_html(report, translations=translations))
+
+
+def report_filename(bilan: Bilan) -> str:
+    return f"rapport-restitution-bilan-{bilan.id}.pdf"
+
+
+def _scored(
+    session: Session, bilans: Sequence[Bilan], instruments: Mapping[str, Instrument]
+) -> list[exports.ScoredQuestionnaire]:
+    return [
+        exports.ScoredQuestionnaire(
+            beneficiary=a.bilan.beneficiary.display_name,
+            bilan_id=a.bilan_id,
+            instrument_key=record.instrument_key,
+            scores=record.scores,
+            instrument=inst,
+            norm_version=record.norm_version,
+            completed_at=a.completed_at,
+        )
+        for a, inst, record in _completed(session, bilans, instruments)
+    ]
+
+
+def export_bilan(
+    session: Session,
+    bilan: Bilan,
+    instruments: Mapping[str, Instrument],
+    lang: str,
+    fmt: str,
+) -> bytes:
+    """One beneficiary's scores as CSV, XLSX or JSON."""
+    records = _scored(session, [bilan], instruments)
+    if fmt == "json":
+        return exports.to_json(records, lang=lang, tz=PARIS.key)
+    table = exports.beneficiary_scores_long(records, lang=lang, tz=PARIS.key)
+    if fmt == "xlsx":
+        return exports.to_xlsx(table, sheet_name="Scores")
+    return exports.to_csv(table)
+
+
+def export_caseload(
+    session: Session,
+    bilans: Sequence[Bilan],
+    instruments: Mapping[str, Instrument],
+    lang: str,
+    fmt: str,
+) -> bytes:
+    """The counsellor's caseload: one row per beneficiary x questionnaire."""
+    records = _scored(session, bilans, instruments)
+    table = exports.caseload_wide(records, lang=lang, tz=PARIS.key)
+    if fmt == "xlsx":
+        legend = exports.caseload_legend(records, lang=lang)
+        return exports.to_xlsx(table, sheet_name="Portefeuille", extra_sheets={"Légende": legend})
+    return exports.to_csv(table)

@@ -1,0 +1,41 @@
+"""Database models (SQLAlchemy 2, typed). Raw answers are stored untouched.
+
+Administrative records (centre, accounts, bilans, invitations, consents) are kept apart
+from the content of the bilan (answers, timings, scores), so that content can be
+destroyed at the end of the bilan without losing audit evidence.
+"""
+
+from service.dates import utcnow
+from service.models.answers import Answer, PageTiming, ScoreRecord
+from service.models.audit import AuditEvent
+from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
+from service.models.people import Beneficiary, Centre, Invitation, StaffUser
+from service.models.record import BilanStep, CentreStep, CounsellorNote, Interview, PersonalWork
+from service.models.states import AssignmentStatus, BilanStatus
+from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
+
+__all__ = [
+    "ActionItem",
+    "Answer",
+    "Assignment",
+    "AssignmentStatus",
+    "AuditEvent",
+    "Beneficiary",
+    "Bilan",
+    "BilanStatus",
+    "BilanStep",
+    "Centre",
+    "CentreStep",
+    "Consent",
+    "CounsellorNote",
+    "Interview",
+    "Invitation",
+    "PageTiming",
+    "PersonalWork",
+    "ScoreRecord",
+    "StaffUser",
+    "SynthesisItem",
+    "SynthesisVersion",
+    "bilan_counsellor",
+    "utcnow",
+]

@@ -1,0 +1,31 @@
+"""The audit log: who viewed or exported what, when (no content)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.dates import utcnow
+from service.db import Base
+from service.models.types import UTCDateTime
+
+
+class AuditEvent(Base):
+    """A view or export of results (professional secrecy: every access is traceable).
+
+    Administrative record: kept apart from the content of the bilan, and holds no result.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(40))  # "staff:3", "beneficiary:7"
+    action: Mapped[str] = mapped_column(String(40))  # e.g. "view_profile", "export_csv"
+    bilan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    assignment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

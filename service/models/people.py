@@ -1,0 +1,97 @@
+"""People and places: the centre, its staff, beneficiaries and their invitation links
+(administrative records, kept when the content of a bilan is destroyed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.dates import utcnow
+from service.db import Base
+from service.models.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from service.models.bilan import Bilan
+
+
+class Centre(Base):
+    __tablename__ = "centre"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StaffUser(UserMixin, Base):
+    """A counsellor (conseiller) or a centre admin; logs in with email and password."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # "counsellor" | "admin"
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    centre: Mapped[Centre] = relationship()
+
+    kind = "staff"
+
+    def get_id(self) -> str:
+        return f"staff:{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class Beneficiary(UserMixin, Base):
+    """The person doing the bilan; enters through an invitation link."""
+
+    __tablename__ = "beneficiary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    bilans: Mapped[list[Bilan]] = relationship(back_populates="beneficiary")
+
+    kind = "beneficiary"
+
+    def get_id(self) -> str:
+        return f"beneficiary:{self.id}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Invitation(Base):
+    """A single-use, expiring link. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    beneficiary: Mapped[Beneficiary] = relationship()

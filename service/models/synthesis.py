@@ -1,0 +1,74 @@
+"""The document de synthèse (versions, items proposed to it) and the action plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.dates import utcnow
+from service.db import Base
+from service.models.types import UTCDateTime
+
+
+class SynthesisVersion(Base):
+    """A version of the document de synthèse (three legal sections). Versions are kept
+    until the beneficiary approves one; the approved version is locked."""
+
+    __tablename__ = "synthesis_version"
+    __table_args__ = (UniqueConstraint("bilan_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    circumstances: Mapped[str] = mapped_column(Text, default="")
+    competences: Mapped[str] = mapped_column(Text, default="")
+    project: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Sent to the beneficiary for reading (None: still a draft only counsellors see).
+    shared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    observations: Mapped[str | None] = mapped_column(Text, nullable=True)  # the beneficiary's
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SynthesisItem(Base):
+    """A questionnaire result proposed for the synthesis ("export to synthesis"); it enters
+    the document only once the beneficiary approves it."""
+
+    __tablename__ = "synthesis_item"
+    __table_args__ = (UniqueConstraint("bilan_id", "assignment_id", "element"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    #: "summary", "scales" or "chart:<key>" (e.g. "chart:riasec_hexagon").
+    element: Mapped[str] = mapped_column(String(60))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decision: Mapped[str] = mapped_column(String(20), default="pending")  # approved | refused
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ActionItem(Base):
+    """An action of the action plan (owner: the beneficiary by default)."""
+
+    __tablename__ = "action_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(100), default="bénéficiaire")
+    due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(20), default="a_faire"
+    )  # en_cours | fait | abandonne
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
