@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -41,19 +40,13 @@ from service.features.accounts.service import (
     password_matches,
     set_beneficiary_password,
 )
-from service.mail import MailError, current_mailer
+from service.mail import MailError, current_mailer, links, messages
 from service.models import Beneficiary
 from service.security import MIN_PASSWORD_LENGTH
 from service.web.blueprints import auth as bp
+from service.web.redirects import safe_next
 
 REQUESTED_LINK_DAYS = 1  # a link asked for by mail is valid one day (24 hours)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site (never another host), else None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
 
 
 def _invalid(form_submitted: bool) -> int:
@@ -76,12 +69,12 @@ def login() -> ResponseReturnValue:
                 error = _("Ce compte a été désactivé. Adressez-vous à l’administration du centre.")
                 return render_template("accounts/login.html", form=form, error=error), 403
             login_user(staff)
-            target = _safe_next(request.args.get("next"))
+            target = safe_next(request.args.get("next"))
             home = "admin.index" if staff.role == "admin" else "counsellor.dashboard"
             return redirect(target or url_for(home))
         if person is not None and password_matches(person.password_hash, password):
             login_user(person)
-            target = _safe_next(request.args.get("next"))
+            target = safe_next(request.args.get("next"))
             return redirect(target or url_for("beneficiary.home"))
         error = _("Adresse e-mail ou mot de passe incorrect.")
         return render_template("accounts/login.html", form=form, error=error), 401
@@ -158,38 +151,16 @@ def _taken_message() -> str:
     )
 
 
-def _public_base() -> str | None:
-    """Where links sent by mail point: ``PUBLIC_URL``, else (development only) this
-    request's host. None in production without ``PUBLIC_URL``: the Host header is chosen by
-    the client, and a link built from it could send the token to someone else's site."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return str(base).rstrip("/")
-    if current_app.config.get("ENV_NAME") == "production":
-        return None
-    return request.host_url.rstrip("/") + request.script_root
-
-
 def _send_link(person: Beneficiary, token: str, *, base: str) -> None:
-    path = url_for("auth.invitation", token=token).removeprefix(request.script_root)
-    with force_locale(person.language or "fr"):
-        subject = _("Votre lien de connexion à Boussole")
-        body = _(
-            "Bonjour %(name)s,\n\n"
-            "Vous avez demandé un nouveau lien pour accéder à votre espace Boussole."
-            " Ce lien est personnel, ne sert qu’une fois et reste valable 24 heures :\n\n"
-            "%(link)s\n\n"
-            "Une fois connecté·e, vous pouvez choisir un mot de passe dans votre espace.\n\n"
-            "Si vous n’avez rien demandé, ignorez ce message : personne ne peut utiliser"
-            " ce lien sans avoir accès à votre messagerie.\n\n"
-            "Boussole",
-            name=person.first_name,
-            link=base + path,
-        )
     if not person.email:  # found by its address: cannot happen
         return
+    message = messages.sign_in_link(
+        lang=person.language,
+        name=person.first_name,
+        link=links.public_url("auth.invitation", token=token, base=base),
+    )
     try:
-        current_mailer().send(person.email, subject, body)
+        current_mailer().send(person.email, message.subject, message.body)
     except (OSError, smtplib.SMTPException, MailError):
         # The page says the same thing either way (no account enumeration): log only.
         current_app.logger.exception("sign-in link not sent (beneficiary %s)", person.id)
@@ -201,7 +172,10 @@ def request_link() -> ResponseReturnValue:
     is the same whether the address is known or not."""
     form = RequestLinkForm()
     if form.validate_on_submit():
-        base = _public_base()
+        try:
+            base: str | None = links.public_base()
+        except links.LinkUnavailable:
+            base = None
         if base is None:
             current_app.logger.error("sign-in link not sent: set PUBLIC_URL in production")
         else:

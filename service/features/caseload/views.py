@@ -38,7 +38,7 @@ from service.features.caseload.forms import (
 from service.features.journey import service as journey
 from service.features.profiles import service as restitution
 from service.features.profiles.pages import render_profile
-from service.mail import MailError, current_mailer, links
+from service.mail import MailError, current_mailer, links, messages
 from service.models import Assignment, Bilan
 from service.web import guards
 from service.web.blueprints import counsellor as bp
@@ -68,23 +68,21 @@ def _invitation_link(token: str) -> str:
         return url_for("auth.invitation", token=token)
 
 
-def _send_link(bilan: Bilan, link: str) -> bool:
-    """Mail the link when an address is on record; False (with a message) otherwise."""
+def _send_link(bilan: Bilan, token: str) -> bool:
+    """Mail the invitation when an address is on record; False (with a message) otherwise.
+    The mailed link starts with ``PUBLIC_URL`` whatever the request's Host header says."""
     person = bilan.beneficiary
     if not person.email:
         return False
-    body = _(
-        "Bonjour %(name)s,\n\nVotre conseiller ou conseillère vous invite à répondre aux"
-        " questionnaires de votre bilan de compétences sur Boussole. Ouvrez ce lien"
-        " personnel (valable %(days)s jours, utilisable une fois) :\n\n%(link)s\n\n"
-        "Si vous n’attendiez pas ce message, ignorez-le.",
-        name=person.first_name,
-        days=current_app.config["INVITATION_DAYS"],
-        link=link,
-    )
     try:
-        current_mailer().send(person.email, _("Vos questionnaires Boussole"), body)
-    except (MailError, OSError) as exc:
+        message = messages.invitation(
+            lang=person.language,
+            name=person.first_name,
+            link=links.public_url("auth.invitation", token=token),
+            days=current_app.config["INVITATION_DAYS"],
+        )
+        current_mailer().send(person.email, message.subject, message.body)
+    except (MailError, OSError, links.LinkUnavailable) as exc:
         current_app.logger.warning("invitation mail not sent: %s", exc)
         flash(_("Le message n’a pas pu être envoyé : copiez le lien ci-dessous."), "error")
         return False
@@ -195,7 +193,7 @@ def new_link(bilan_id: int) -> ResponseReturnValue:
     db.session.commit()
     link = _invitation_link(token)
     if request.form.get("send") == "1":
-        if _send_link(bilan, link):
+        if _send_link(bilan, token):
             flash(_("Le lien a été envoyé à %(email)s.", email=bilan.beneficiary.email), "info")
         elif not bilan.beneficiary.email:
             flash(_("Aucune adresse e-mail connue : copiez le lien ci-dessous."), "info")
@@ -316,17 +314,15 @@ def remind(assignment_id: int) -> ResponseReturnValue:
         return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
     inst = journey.instrument_for(_instruments(), assignment)
     name = inst.name.get(person.language) if inst is not None else assignment.instrument_id
-    body = _(
-        "Bonjour %(name)s,\n\nLe questionnaire « %(questionnaire)s » de votre bilan de"
-        " compétences vous attend sur Boussole. Vos réponses déjà données sont enregistrées :"
-        " vous reprendrez là où vous vous étiez arrêté(e).\n\nConnectez-vous ici : %(link)s\n",
-        name=person.first_name,
-        questionnaire=name,
-        link=links.public_url("auth.login"),
-    )
     try:
-        current_mailer().send(person.email, _("Rappel : votre questionnaire Boussole"), body)
-    except (MailError, OSError) as exc:
+        message = messages.reminder(
+            lang=person.language,
+            name=person.first_name,
+            questionnaire=name,
+            link=links.public_url("auth.login"),
+        )
+        current_mailer().send(person.email, message.subject, message.body)
+    except (MailError, OSError, links.LinkUnavailable) as exc:
         current_app.logger.warning("reminder not sent: %s", exc)
         flash(_("La relance n’a pas pu être envoyée (messagerie indisponible)."), "error")
         return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))

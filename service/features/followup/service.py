@@ -34,7 +34,6 @@ import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -43,7 +42,7 @@ from instruments.model import Instrument
 from service.dates import PARIS, add_months, paris_date, paris_today, utcnow
 from service.features.accounts.invitations import create_invitation
 from service.features.journey import service as journey
-from service.mail import MailError, MailSender
+from service.mail import MailError, MailSender, links, messages
 from service.models import Assignment, AuditEvent, Beneficiary, Bilan
 from service.models.states import AssignmentStatus, BilanStatus
 
@@ -225,12 +224,12 @@ def _stamp(today: dt.date) -> dt.datetime:
 
 def _link(session: Session, person: Beneficiary, base_url: str, days: int) -> str:
     token = create_invitation(session, person, days=days)
-    return f"{base_url.rstrip('/')}/invitation/{token}"
+    return links.public_url("auth.invitation", token=token, base=base_url)
 
 
-def _send(mailer: MailSender, to: str, subject: str, body: str, summary: FollowupSummary) -> bool:
+def _send(mailer: MailSender, to: str, message: messages.Message, summary: FollowupSummary) -> bool:
     try:
-        mailer.send(to, subject, body)
+        mailer.send(to, message.subject, message.body)
     except _MAIL_ERRORS as exc:
         log.warning("follow-up mail not sent: %s", exc)
         summary.mail_failures += 1
@@ -293,21 +292,14 @@ def _start_followups(
             summary.without_email += 1
             continue
         link = _link(session, person, base_url, invitation_days)
-        with force_locale(person.language or "fr"):
-            subject = _("Votre bilan de compétences : le point six mois après")
-            body = _(
-                "Bonjour %(name)s,\n\nVotre bilan de compétences s’est terminé il y a environ"
-                " six mois. Pour faire le point avec vous et améliorer nos bilans, ces"
-                " questionnaires courts vous attendent dans votre espace Boussole :\n\n"
-                "%(questionnaires)s\n\nOuvrez ce lien personnel (valable %(days)s jours,"
-                " utilisable une fois) :\n\n%(link)s\n\nLes statistiques de satisfaction"
-                " du centre ne comportent aucun nom.\n\nBoussole",
-                name=person.first_name,
-                questionnaires=_names(new, instruments, person.language or "fr"),
-                days=invitation_days,
-                link=link,
-            )
-        if _send(mailer, person.email, subject, body, summary):
+        message = messages.followup_start(
+            lang=person.language,
+            name=person.first_name,
+            questionnaires=_names(new, instruments, person.language or "fr"),
+            link=link,
+            days=invitation_days,
+        )
+        if _send(mailer, person.email, message, summary):
             summary.links_sent += 1
     return started
 
@@ -370,26 +362,15 @@ def _remind(
             continue
         link = _link(session, person, base_url, invitation_days)
         lang = person.language or "fr"
-        with force_locale(lang):
-            subject = _("Rappel : votre avis sur votre bilan de compétences")
-            body = ngettext(
-                "Bonjour %(name)s,\n\nCe questionnaire de votre bilan de compétences vous"
-                " attend toujours sur Boussole (quelques minutes suffisent) :\n\n"
-                "%(questionnaires)s\n\nOuvrez ce lien personnel (valable %(days)s jours,"
-                " utilisable une fois) :\n\n%(link)s\n\nRépondre reste facultatif. Vos"
-                " réponses déjà données sont enregistrées.\n\nBoussole",
-                "Bonjour %(name)s,\n\nCes questionnaires de votre bilan de compétences vous"
-                " attendent toujours sur Boussole (quelques minutes suffisent) :\n\n"
-                "%(questionnaires)s\n\nOuvrez ce lien personnel (valable %(days)s jours,"
-                " utilisable une fois) :\n\n%(link)s\n\nRépondre reste facultatif. Vos"
-                " réponses déjà données sont enregistrées.\n\nBoussole",
-                len(assignments),
-                name=person.first_name,
-                questionnaires=_names(assignments, instruments, lang),
-                days=invitation_days,
-                link=link,
-            )
-        if not _send(mailer, person.email, subject, body, summary):
+        message = messages.followup_reminder(
+            lang=lang,
+            name=person.first_name,
+            questionnaires=_names(assignments, instruments, lang),
+            count=len(assignments),
+            link=link,
+            days=invitation_days,
+        )
+        if not _send(mailer, person.email, message, summary):
             continue
         summary.reminders_sent += 1
         for a in assignments:

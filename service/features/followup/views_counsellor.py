@@ -12,7 +12,7 @@ import datetime as dt
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, get_translations
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -30,7 +30,7 @@ from service.features.accounts.invitations import create_invitation
 from service.features.followup import attendance as attendance
 from service.features.followup import service as followup
 from service.features.journey import service as journey
-from service.mail import MailError, current_mailer, links
+from service.mail import MailError, current_mailer, links, messages
 from service.models import Assignment, Bilan
 from service.models.states import phase_label
 from service.web import guards
@@ -107,20 +107,14 @@ def _send_satisfaction_link(bilan: Bilan) -> None:
         return
     token = create_invitation(db.session, person, days=current_app.config["INVITATION_DAYS"])
     db.session.commit()
-    with force_locale(person.language or "fr"):
-        subject = _("Votre avis sur votre bilan de compétences")
-        body = _(
-            "Bonjour %(name)s,\n\nVotre bilan de compétences est terminé. Un questionnaire"
-            " court (environ 5 minutes) vous attend dans votre espace Boussole pour recueillir"
-            " votre avis ; il nous aide à améliorer nos bilans et n’a aucune incidence sur le"
-            " vôtre.\n\nOuvrez ce lien personnel (valable %(days)s jours, utilisable une"
-            " fois) :\n\n%(link)s\n\nBoussole",
-            name=person.first_name,
-            days=current_app.config["INVITATION_DAYS"],
-            link=links.public_url("auth.invitation", token=token),
-        )
     try:
-        current_mailer().send(person.email, subject, body)
+        message = messages.satisfaction_link(
+            lang=person.language,
+            name=person.first_name,
+            link=links.public_url("auth.invitation", token=token),
+            days=current_app.config["INVITATION_DAYS"],
+        )
+        current_mailer().send(person.email, message.subject, message.body)
     except (MailError, OSError, links.LinkUnavailable) as exc:
         current_app.logger.warning("satisfaction link not sent: %s", exc)
         flash(_("Le message n’a pas pu être envoyé (messagerie indisponible)."), "error")

@@ -15,6 +15,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from service.web.blueprints import public as bp
+from service.web.redirects import safe_next
 
 
 @bp.get("/")
@@ -41,7 +42,4 @@ def set_language() -> Response:
     lang = request.form.get("lang", "fr")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.form.get("next") or url_for("public.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("public.index"))

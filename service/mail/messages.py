@@ -1,0 +1,97 @@
+"""The mails Boussole sends, each a subject and a body rendered from its translated template
+(``service/mail/templates/mail/<name>.txt``), in the recipient's language.
+
+Callers build the link with :mod:`service.mail.links` and send with
+:func:`service.mail.current_mailer`; nothing here reads the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+def _render(template: str, lang: str | None, subject: Any, **context: Any) -> Message:
+    """``subject`` is a lazy string: it is translated here, in the recipient's language."""
+    with force_locale(lang or "fr"):
+        body = current_app.jinja_env.get_template(f"mail/{template}.txt").render(**context)
+        return Message(subject=str(subject), body=body.strip("\n") + "\n")
+
+
+def invitation(*, lang: str | None, name: str, link: str, days: int) -> Message:
+    """The counsellor's invitation to the questionnaires of the bilan."""
+    return _render(
+        "invitation", lang, _l("Vos questionnaires Boussole"), name=name, link=link, days=days
+    )
+
+
+def reminder(*, lang: str | None, name: str, questionnaire: str, link: str) -> Message:
+    """The counsellor's reminder of one questionnaire."""
+    return _render(
+        "reminder",
+        lang,
+        _l("Rappel : votre questionnaire Boussole"),
+        name=name,
+        questionnaire=questionnaire,
+        link=link,
+    )
+
+
+def sign_in_link(*, lang: str | None, name: str, link: str) -> Message:
+    """A sign-in link the person asked for (valid 24 hours)."""
+    return _render(
+        "sign_in_link", lang, _l("Votre lien de connexion à Boussole"), name=name, link=link
+    )
+
+
+def satisfaction_link(*, lang: str | None, name: str, link: str, days: int) -> Message:
+    """The satisfaction questionnaire at the end of the bilan."""
+    return _render(
+        "satisfaction_link",
+        lang,
+        _l("Votre avis sur votre bilan de compétences"),
+        name=name,
+        link=link,
+        days=days,
+    )
+
+
+def followup_start(
+    *, lang: str | None, name: str, questionnaires: str, link: str, days: int
+) -> Message:
+    """The follow-up questionnaires, six months after the end."""
+    return _render(
+        "followup_start",
+        lang,
+        _l("Votre bilan de compétences : le point six mois après"),
+        name=name,
+        questionnaires=questionnaires,
+        link=link,
+        days=days,
+    )
+
+
+def followup_reminder(
+    *, lang: str | None, name: str, questionnaires: str, count: int, link: str, days: int
+) -> Message:
+    """An automatic reminder of ``count`` follow-up or satisfaction questionnaires."""
+    return _render(
+        "followup_reminder",
+        lang,
+        _l("Rappel : votre avis sur votre bilan de compétences"),
+        name=name,
+        questionnaires=questionnaires,
+        count=count,
+        link=link,
+        days=days,
+    )
