@@ -30,8 +30,9 @@ def download(data: bytes, filename: str) -> Response:
 
 
 def pdf_download(render: Callable[[], bytes], filename: str) -> Response:
-    """The PDF that ``render`` produces as a download, or a 503 page when the PDF engine is
-    missing on this server (the HTML version stays available)."""
+    """The document that ``render`` produces as a download, or a 503 page when it needs the
+    PDF engine and that engine is missing on this server (the HTML version stays
+    available)."""
     try:
         data = render()
     except PdfUnavailable as exc:

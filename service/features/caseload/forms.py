@@ -13,7 +13,6 @@ from wtforms import (
     DateTimeLocalField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -88,23 +87,6 @@ class AssignForm(FlaskForm):
             "Montrer les résultats à la personne dès la fin"
             " (sinon : après l’entretien de restitution)"
         )
-    )
-
-
-class NoteForm(FlaskForm):
-    text = TextAreaField(
-        _l("Nouvelle note (visible des seuls conseillers du bilan)"),
-        validators=[
-            DataRequired(message=_l("La note est vide.")),
-            Length(max=10_000, message=_l("10 000 caractères au plus.")),
-        ],
-    )
-
-
-class CommentForm(FlaskForm):
-    comment = TextAreaField(
-        _l("Commentaire pour le rapport de restitution (lu par la personne)"),
-        validators=[Length(max=10_000, message=_l("10 000 caractères au plus."))],
     )
 
 

@@ -9,7 +9,6 @@ Every view or export of results is written to the audit log (:func:`audit`).
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +17,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from instruments.model import Instrument
-from reports.profile import ProfileView, build_profile
 from service.dates import utcnow
 from service.features.journey import service as journey
 from service.features.record import service as record
@@ -28,7 +26,6 @@ from service.models import (
     Beneficiary,
     Bilan,
     Consent,
-    CounsellorNote,
     ScoreRecord,
     StaffUser,
     bilan_counsellor,
@@ -264,44 +261,6 @@ def create_bilan(
     return bilan
 
 
-def assign(
-    session: Session,
-    bilan: Bilan,
-    instrument: Instrument,
-    *,
-    language: str,
-    show_results_now: bool,
-) -> Assignment:
-    """Assign a questionnaire (the instrument's current version) to a bilan."""
-    if language not in instrument.languages:
-        raise WorkspaceError(
-            _(
-                "Le questionnaire « %(name)s » n’existe pas dans cette langue.",
-                name=instrument.name.get("fr"),
-            )
-        )
-    open_same = [
-        a for a in bilan.assignments if a.instrument_id == instrument.id and not a.is_completed
-    ]
-    if open_same:
-        raise WorkspaceError(
-            _(
-                "« %(name)s » est déjà assigné et pas encore terminé.",
-                name=instrument.name.get("fr"),
-            )
-        )
-    assignment = Assignment(
-        bilan_id=bilan.id,
-        instrument_id=instrument.id,
-        instrument_version=instrument.version,
-        language=language,
-        show_results_now=show_results_now,
-    )
-    session.add(assignment)
-    session.flush()
-    return assignment
-
-
 def remind(assignment: Assignment) -> None:
     """Note that a reminder was sent (the route sends the mail)."""
     if assignment.is_completed:
@@ -326,117 +285,3 @@ def set_released(assignment: Assignment, released: bool) -> None:
     assignment.released_at = utcnow() if released else None
     if not released:
         assignment.show_results_now = False
-
-
-def set_report_released(bilan: Bilan, released: bool) -> None:
-    bilan.report_released_at = utcnow() if released else None
-
-
-# --- notes --------------------------------------------------------------------------------
-
-
-NOTE_MAX = 10_000
-
-
-def add_note(
-    session: Session,
-    bilan: Bilan,
-    author: StaffUser,
-    text: str,
-    *,
-    assignment: Assignment | None = None,
-) -> CounsellorNote:
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
-        raise WorkspaceError(_("La note est vide."))
-    if len(text) > NOTE_MAX:
-        raise WorkspaceError(
-            _("La note dépasse %(max)s caractères : raccourcissez-la.", max=NOTE_MAX)
-        )
-    note = CounsellorNote(
-        bilan_id=bilan.id,
-        assignment_id=assignment.id if assignment is not None else None,
-        author_id=author.id,
-        text=text,
-        created_at=utcnow(),
-    )
-    session.add(note)
-    session.flush()
-    return note
-
-
-def notes_of(
-    session: Session, bilan: Bilan, *, assignment: Assignment | None = None
-) -> list[CounsellorNote]:
-    query = select(CounsellorNote).where(CounsellorNote.bilan_id == bilan.id)
-    if assignment is not None:
-        query = query.where(CounsellorNote.assignment_id == assignment.id)
-    else:
-        query = query.where(CounsellorNote.assignment_id.is_(None))
-    return list(
-        session.scalars(
-            query.options(selectinload(CounsellorNote.author)).order_by(CounsellorNote.id)
-        ).all()
-    )
-
-
-# --- profiles -----------------------------------------------------------------------------
-
-
-def score_record(session: Session, assignment: Assignment) -> ScoreRecord | None:
-    return session.scalars(
-        select(ScoreRecord).where(ScoreRecord.assignment_id == assignment.id)
-    ).first()
-
-
-def profile_of(
-    record: ScoreRecord,
-    instrument: Instrument,
-    lang: str,
-    translations: gettext.NullTranslations | None,
-) -> ProfileView:
-    return build_profile(
-        instrument,
-        record.scores,
-        norm_version=record.norm_version,
-        instrument_key=record.instrument_key,
-        lang=lang,
-        translations=translations,
-    )
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    number: int
-    item_id: str
-    text: str
-    answer: str | None  # None: no answer
-
-
-def answer_rows(
-    session: Session, assignment: Assignment, instrument: Instrument, lang: str
-) -> list[AnswerRow]:
-    """Item-level answers, as the beneficiary saw the options."""
-    stored = journey.stored_answers(session, assignment.id)
-    rows = []
-    for n, item in enumerate(instrument.items, start=1):
-        fmt = instrument.formats[item.format]
-        value = stored.get(item.id)
-        shown: str | None
-        if value is None:
-            shown = None
-        elif fmt.options:
-            labels = {float(o.value): o.label.get(lang) for o in fmt.options}
-            values = value if isinstance(value, list) else [value]
-            shown = " ; ".join(
-                f"{labels.get(float(v), journey.code_text(v))} ({journey.code_text(v)})"
-                if isinstance(v, int | float)
-                else str(v)
-                for v in values
-            )
-        elif isinstance(value, int | float) and fmt.type == "ranking":
-            shown = _("rang %(rank)s", rank=journey.code_text(value))
-        else:
-            shown = str(value)
-        rows.append(AnswerRow(n, item.id, item.text.get(lang), shown))
-    return rows

@@ -28,15 +28,10 @@ from service.audit import audit
 from service.extensions import db
 from service.features.accounts.invitations import create_invitation
 from service.features.caseload import service as workspace
-from service.features.caseload.forms import (
-    AssignForm,
-    CommentForm,
-    NewBilanForm,
-    NextInterviewForm,
-    NoteForm,
-)
+from service.features.caseload.forms import AssignForm, NewBilanForm, NextInterviewForm
 from service.features.journey import service as journey
 from service.features.profiles import service as restitution
+from service.features.profiles.forms import CommentForm, NoteForm
 from service.features.profiles.pages import render_profile
 from service.mail import MailError, current_mailer, links, messages
 from service.models import Assignment, Bilan
@@ -107,7 +102,7 @@ def _render_bilan(
             interview_form=forms.get("interview_form")
             or NextInterviewForm(next_interview_at=dates.to_form(bilan.next_interview_at)),
             action_form=ActionForm(),
-            notes=workspace.notes_of(db.session, bilan),
+            notes=restitution.notes_of(db.session, bilan),
         ),
         status,
     )
@@ -212,14 +207,14 @@ def assign(bilan_id: int) -> ResponseReturnValue:
         form.instrument.errors = [_("Questionnaire inconnu.")]
         return _render_bilan(bilan, assign_form=form, status=422)
     try:
-        workspace.assign(
+        journey.assign(
             db.session,
             bilan,
             instrument,
             language=form.language.data or "fr",
             show_results_now=bool(form.show_results_now.data),
         )
-    except workspace.WorkspaceError as exc:
+    except journey.AssignmentRefused as exc:
         db.session.rollback()
         form.instrument.errors = [str(exc)]
         return _render_bilan(bilan, assign_form=form, status=422)
@@ -257,7 +252,9 @@ def add_note(bilan_id: int) -> ResponseReturnValue:
         if assignment is not None:
             return render_profile(assignment, note_form=form, status=422)
         return _render_bilan(bilan, note_form=form, status=422)
-    workspace.add_note(db.session, bilan, current_user, form.text.data or "", assignment=assignment)
+    restitution.add_note(
+        db.session, bilan, current_user, form.text.data or "", assignment=assignment
+    )
     db.session.commit()
     flash(_("Note enregistrée."), "info")
     if assignment is not None:

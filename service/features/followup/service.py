@@ -117,8 +117,8 @@ def _assign_once(
 ) -> tuple[Assignment, bool]:
     """Assign ``instrument`` for ``purpose`` unless it already is: (assignment, created).
 
-    Not :func:`service.workspace.assign`: at the follow-up, the end-of-bilan satisfaction
-    questionnaire may still be open, and the follow-up one is a separate answer for the
+    Not :func:`service.features.journey.service.assign`: at the follow-up, the end-of-bilan
+    satisfaction questionnaire may still be open, and the follow-up one is a separate answer for the
     statistics of the second moment.
     """
     existing = auto_assignment(session, bilan, instrument.id, purpose)

@@ -25,9 +25,8 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from babel.numbers import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import (
     Boolean,
     Connection,
@@ -45,7 +44,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from instruments.model import Instrument, Item, ResponseFormat
-from reports.profile import ProfileView, build_profile
 from scoring.matrix import from_long
 from scoring.pipeline import score
 from service import access
@@ -132,14 +130,7 @@ def _plain(value: float) -> int | float:
 
 
 def _show_number(value: float) -> str:
-    return format_decimal(value, locale=_locale())
-
-
-def _locale() -> str:
-    from flask_babel import get_locale
-
-    loc = get_locale()
-    return str(loc) if loc is not None else "fr"
+    return str(format_decimal(value))
 
 
 def _number(raw: object) -> float:
@@ -1085,22 +1076,6 @@ def home_view(
     return out
 
 
-def results_view(
-    instrument: Instrument, scores: Mapping[str, Any], norm_version: str | None, lang: str
-) -> ProfileView:
-    """A neutral, simple presentation of one person's stored scores (see
-    :func:`reports.profile.build_profile`), in the request's language."""
-    from flask_babel import get_translations
-
-    return build_profile(
-        instrument,
-        scores,
-        norm_version=norm_version,
-        lang=lang,
-        translations=get_translations(),
-    )
-
-
 def problem_message(problems: Sequence[Problem], instrument: Instrument, lang: str) -> str:
     """One sentence naming the first problem found at completion and how many there are."""
     first = problems[0]
@@ -1117,3 +1092,48 @@ def problem_message(problems: Sequence[Problem], instrument: Instrument, lang: s
             message=first.message,
         )
     )
+
+
+# --- assigning ------------------------------------------------------------------------------
+
+
+class AssignmentRefused(ValueError):
+    """A questionnaire cannot be assigned; the message says why (in French)."""
+
+
+def assign(
+    session: Session,
+    bilan: Bilan,
+    instrument: Instrument,
+    *,
+    language: str,
+    show_results_now: bool,
+) -> Assignment:
+    """Assign a questionnaire (the instrument's current version) to a bilan."""
+    if language not in instrument.languages:
+        raise AssignmentRefused(
+            _(
+                "Le questionnaire « %(name)s » n’existe pas dans cette langue.",
+                name=instrument.name.get("fr"),
+            )
+        )
+    open_same = [
+        a for a in bilan.assignments if a.instrument_id == instrument.id and not a.is_completed
+    ]
+    if open_same:
+        raise AssignmentRefused(
+            _(
+                "« %(name)s » est déjà assigné et pas encore terminé.",
+                name=instrument.name.get("fr"),
+            )
+        )
+    assignment = Assignment(
+        bilan_id=bilan.id,
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        language=language,
+        show_results_now=show_results_now,
+    )
+    session.add(assignment)
+    session.flush()
+    return assignment

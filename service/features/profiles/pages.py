@@ -14,10 +14,9 @@ from instruments.model import Instrument
 from service import access
 from service.audit import audit
 from service.extensions import db
-from service.features.caseload import service as workspace
-from service.features.caseload.forms import CommentForm, NoteForm
 from service.features.journey import service as journey
 from service.features.profiles import service as restitution
+from service.features.profiles.forms import CommentForm, NoteForm
 from service.models import Assignment, ScoreRecord
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
@@ -29,15 +28,15 @@ def render_profile(
     access.require(access.can_view_results(current_user, assignment))
     instrument = journey.instrument_for(_instruments(), assignment)
     access.require(instrument is not None)
-    record = workspace.score_record(db.session, assignment)
+    record = restitution.score_record(db.session, assignment)
     access.require(record is not None)
     inst = cast(Instrument, instrument)
     lang = _lang()
-    view = workspace.profile_of(cast(ScoreRecord, record), inst, lang, get_translations())
+    view = restitution.profile_of(cast(ScoreRecord, record), inst, lang, get_translations())
     show_answers = request.args.get("reponses") == "1"
     facets = request.args.get("facettes") == "1"
     answers = (
-        workspace.answer_rows(db.session, assignment, inst, assignment.language)
+        restitution.answer_rows(db.session, assignment, inst, assignment.language)
         if show_answers and access.can_view_answers(current_user, assignment)
         else None
     )
@@ -59,7 +58,7 @@ def render_profile(
             facets=facets,
             has_facets=bool(view.facets),
             answers=answers,
-            notes=workspace.notes_of(db.session, assignment.bilan, assignment=assignment),
+            notes=restitution.notes_of(db.session, assignment.bilan, assignment=assignment),
             note_form=forms.get("note_form") or NoteForm(),
             comment_form=forms.get("comment_form")
             or CommentForm(comment=assignment.report_comment),

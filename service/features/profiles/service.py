@@ -9,14 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from babel.dates import format_date
+from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from instruments.model import Instrument
 from reports import exports
-from reports.profile import ProfileView
+from reports.profile import ProfileView, build_profile
 from reports.restitution import (
     Chart,
     Report,
@@ -26,9 +29,8 @@ from reports.restitution import (
     render_pdf,
 )
 from service.dates import PARIS, paris_date, paris_today, utcnow
-from service.features.caseload import service as workspace
 from service.features.journey import service as journey
-from service.models import Assignment, Bilan, Centre, ScoreRecord
+from service.models import Assignment, Bilan, Centre, CounsellorNote, ScoreRecord, StaffUser
 
 
 def charts_for(view: ProfileView, lang: str, *, facets: bool = False) -> tuple[Chart, ...]:
@@ -64,7 +66,7 @@ def completed_profiles(
     translations: gettext.NullTranslations | None,
 ) -> list[tuple[Assignment, ProfileView]]:
     return [
-        (a, workspace.profile_of(record, inst, lang, translations))
+        (a, profile_of(record, inst, lang, translations))
         for a, inst, record in _completed(session, [bilan], instruments)
     ]
 
@@ -185,3 +187,137 @@ def export_caseload(
         legend = exports.caseload_legend(records, lang=lang)
         return exports.to_xlsx(table, sheet_name="Portefeuille", extra_sheets={"Légende": legend})
     return exports.to_csv(table)
+
+
+def results_view(
+    instrument: Instrument,
+    scores: Mapping[str, Any],
+    norm_version: str | None,
+    lang: str,
+    translations: gettext.NullTranslations | None,
+) -> ProfileView:
+    """A neutral, simple presentation of one person's stored scores (see
+    :func:`reports.profile.build_profile`), in ``lang``."""
+    return build_profile(
+        instrument,
+        scores,
+        norm_version=norm_version,
+        lang=lang,
+        translations=translations,
+    )
+
+
+def set_report_released(bilan: Bilan, released: bool) -> None:
+    bilan.report_released_at = utcnow() if released else None
+
+
+# --- notes --------------------------------------------------------------------------------
+
+
+NOTE_MAX = 10_000
+
+
+class NoteRefused(ValueError):
+    """A note cannot be kept (empty, too long); the message says why."""
+
+
+def add_note(
+    session: Session,
+    bilan: Bilan,
+    author: StaffUser,
+    text: str,
+    *,
+    assignment: Assignment | None = None,
+) -> CounsellorNote:
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise NoteRefused(_("La note est vide."))
+    if len(text) > NOTE_MAX:
+        raise NoteRefused(_("La note dépasse %(max)s caractères : raccourcissez-la.", max=NOTE_MAX))
+    note = CounsellorNote(
+        bilan_id=bilan.id,
+        assignment_id=assignment.id if assignment is not None else None,
+        author_id=author.id,
+        text=text,
+        created_at=utcnow(),
+    )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def notes_of(
+    session: Session, bilan: Bilan, *, assignment: Assignment | None = None
+) -> list[CounsellorNote]:
+    query = select(CounsellorNote).where(CounsellorNote.bilan_id == bilan.id)
+    if assignment is not None:
+        query = query.where(CounsellorNote.assignment_id == assignment.id)
+    else:
+        query = query.where(CounsellorNote.assignment_id.is_(None))
+    return list(
+        session.scalars(
+            query.options(selectinload(CounsellorNote.author)).order_by(CounsellorNote.id)
+        ).all()
+    )
+
+
+# --- profiles -----------------------------------------------------------------------------
+
+
+def score_record(session: Session, assignment: Assignment) -> ScoreRecord | None:
+    return session.scalars(
+        select(ScoreRecord).where(ScoreRecord.assignment_id == assignment.id)
+    ).first()
+
+
+def profile_of(
+    record: ScoreRecord,
+    instrument: Instrument,
+    lang: str,
+    translations: gettext.NullTranslations | None,
+) -> ProfileView:
+    return build_profile(
+        instrument,
+        record.scores,
+        norm_version=record.norm_version,
+        instrument_key=record.instrument_key,
+        lang=lang,
+        translations=translations,
+    )
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    number: int
+    item_id: str
+    text: str
+    answer: str | None  # None: no answer
+
+
+def answer_rows(
+    session: Session, assignment: Assignment, instrument: Instrument, lang: str
+) -> list[AnswerRow]:
+    """Item-level answers, as the beneficiary saw the options."""
+    stored = journey.stored_answers(session, assignment.id)
+    rows = []
+    for n, item in enumerate(instrument.items, start=1):
+        fmt = instrument.formats[item.format]
+        value = stored.get(item.id)
+        shown: str | None
+        if value is None:
+            shown = None
+        elif fmt.options:
+            labels = {float(o.value): o.label.get(lang) for o in fmt.options}
+            values = value if isinstance(value, list) else [value]
+            shown = " ; ".join(
+                f"{labels.get(float(v), journey.code_text(v))} ({journey.code_text(v)})"
+                if isinstance(v, int | float)
+                else str(v)
+                for v in values
+            )
+        elif isinstance(value, int | float) and fmt.type == "ranking":
+            shown = _("rang %(rank)s", rank=journey.code_text(value))
+        else:
+            shown = str(value)
+        rows.append(AnswerRow(n, item.id, item.text.get(lang), shown))
+    return rows

@@ -38,7 +38,9 @@ def results(assignment_id: int) -> ResponseReturnValue:
     ).first()
     access.require(record is not None)
     scores = cast(ScoreRecord, record)
-    view = journey.results_view(instrument, scores.scores, scores.norm_version, _lang())
+    view = restitution.results_view(
+        instrument, scores.scores, scores.norm_version, _lang(), get_translations()
+    )
     charts = restitution.charts_for(view, _lang())
     return render_template("profiles/results.html", assignment=assignment, view=view, charts=charts)
 

@@ -13,9 +13,8 @@ from flask_login import current_user, login_required
 from service import access
 from service.audit import audit
 from service.extensions import db
-from service.features.caseload import service as workspace
-from service.features.caseload.forms import CommentForm
 from service.features.profiles import service as restitution
+from service.features.profiles.forms import CommentForm
 from service.features.profiles.pages import render_profile
 from service.models import Bilan
 from service.web import guards
@@ -96,7 +95,7 @@ def _report(bilan: Bilan, *, pdf: bool) -> ResponseReturnValue:
 def release_report(bilan_id: int) -> ResponseReturnValue:
     bilan = guards.managed_bilan(bilan_id)
     show = request.form.get("show") == "1"
-    workspace.set_report_released(bilan, show)
+    restitution.set_report_released(bilan, show)
     db.session.commit()
     flash(
         _("Le rapport de restitution est maintenant disponible pour la personne.")

@@ -27,7 +27,7 @@ from werkzeug.routing import BuildError
 
 from service import access, dates
 from service.extensions import db
-from service.features.caseload import service as workspace
+from service.features.journey import service as journey
 from service.features.record import service as record
 from service.features.record.forms import (
     InterviewForm,
@@ -482,7 +482,7 @@ def assign_step_questionnaires(bilan_id: int, step_id: int) -> ResponseReturnVal
             if tool.status != "not_assigned" or inst is None:
                 continue
             lang = bilan.beneficiary.language
-            workspace.assign(
+            journey.assign(
                 _session(),
                 bilan,
                 inst,
@@ -490,7 +490,7 @@ def assign_step_questionnaires(bilan_id: int, step_id: int) -> ResponseReturnVal
                 show_results_now=False,
             )
             assigned.append(tool.name)
-    except (record.RecordError, workspace.WorkspaceError) as exc:
+    except (record.RecordError, journey.AssignmentRefused) as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return _render_record(bilan, status=409)

@@ -35,9 +35,7 @@ import datetime as dt
 import gettext
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from flask import Response
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -47,7 +45,6 @@ from instruments.model import Instrument
 from reports import synthesis as documents
 from reports.profile import ProfileView
 from reports.restitution import profile_charts
-from service.audit import audit
 from service.dates import add_months, paris_date, paris_today, utcnow
 from service.features.profiles import service as restitution
 from service.models import (
@@ -576,11 +573,7 @@ def build_document(
     )
 
 
-EXPORT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "json": "application/json",
-}
+EXPORT_FORMATS = ("docx", "pdf", "json")
 
 
 def export(
@@ -600,26 +593,8 @@ def export(
     raise ValueError(f"unknown synthesis format {fmt!r}")
 
 
-def download(
-    session: Session,
-    principal: Any,
-    bilan: Bilan,
-    document: documents.SynthesisDocument,
-    fmt: str,
-    translations: gettext.NullTranslations | None,
-) -> Response:
-    """The document as a download, logged in the audit trail (the caller commits); 503
-    with an explanation when PDF support is not installed."""
-    try:
-        data = export(document, fmt, translations)
-    except documents.PdfUnavailable as exc:
-        return Response(str(exc), status=503, mimetype="text/plain")
-    audit(session, principal, f"synthesis_{fmt}", bilan_id=bilan.id)
-    response = Response(data, mimetype=EXPORT_TYPES[fmt])
-    name = f"synthese-bilan-{bilan.id}-v{document.version}.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def filename(bilan: Bilan, document: documents.SynthesisDocument, fmt: str) -> str:
+    return f"synthese-bilan-{bilan.id}-v{document.version}.{fmt}"
 
 
 def authors(session: Session, rows: list[SynthesisVersion]) -> dict[int, str]:
@@ -640,10 +615,3 @@ def has_something_for(session: Session, bilan: Bilan) -> bool:
         select(func.count()).select_from(SynthesisItem).where(SynthesisItem.bilan_id == bilan.id)
     )
     return bool(shared) or bool(items)
-
-
-def element_index(rows: list[Proposable]) -> dict[tuple[int, str], Any]:
-    """(assignment id, element) -> (questionnaire name, element) for listing proposals."""
-    return {
-        (p.assignment.id, e.element): (p.view.instrument_name, e) for p in rows for e in p.elements
-    }

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from reports import synthesis as documents
 from service import access
+from service.audit import audit
 from service.extensions import db
 from service.features.journey.forms import FinishForm
 from service.features.synthesis import service as synthesis
@@ -26,6 +27,7 @@ from service.web import guards
 from service.web.blueprints import beneficiary as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
+from service.web.responses import pdf_download
 
 
 @bp.context_processor
@@ -181,6 +183,9 @@ def export_synthesis(bilan_id: int, fmt: str) -> ResponseReturnValue:
         png=fmt == "docx",
     )
     tr = get_translations()
-    response = synthesis.download(db.session, current_user, bilan, document, fmt, tr)
-    db.session.commit()
+    name = synthesis.filename(bilan, document, fmt)
+    response = pdf_download(lambda: synthesis.export(document, fmt, tr), name)
+    if response.status_code == 200:
+        audit(db.session, current_user, f"synthesis_{fmt}", bilan_id=bilan.id)
+        db.session.commit()
     return response

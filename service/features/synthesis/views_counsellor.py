@@ -29,6 +29,7 @@ from service.web.blueprints import counsellor as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
 from service.web.forms import ActionForm
+from service.web.responses import pdf_download
 
 
 def _editable(bilan_id: int) -> Bilan:
@@ -177,14 +178,17 @@ def synthesis_document(bilan_id: int) -> ResponseReturnValue:
 @login_required
 def export_synthesis(bilan_id: int, fmt: str) -> ResponseReturnValue:
     bilan = _editable(bilan_id)
-    access.require(fmt in synthesis.EXPORT_TYPES)
+    access.require(fmt in synthesis.EXPORT_FORMATS)
     document = _document(bilan, png=fmt == "docx")
     if document is None:
         flash(_("Rédigez d’abord le document de synthèse."), "info")
         return redirect(url_for("counsellor.synthesis", bilan_id=bilan.id))
     tr = get_translations()
-    response = synthesis.download(db.session, current_user, bilan, document, fmt, tr)
-    db.session.commit()
+    name = synthesis.filename(bilan, document, fmt)
+    response = pdf_download(lambda: synthesis.export(document, fmt, tr), name)
+    if response.status_code == 200:
+        audit(db.session, current_user, f"synthesis_{fmt}", bilan_id=bilan.id)
+        db.session.commit()
     return response
 
 
