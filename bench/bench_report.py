@@ -2,11 +2,11 @@
 
 Run it from the project root with the project's virtual environment:
 
-    /work/venv/bin/python bench/bench_report.py              # BFI-25, RIASEC-60, values
-    /work/venv/bin/python bench/bench_report.py --spi        # SPI-135 with facets instead
-    /work/venv/bin/python bench/bench_report.py --repeats 10 --lang en
-    /work/venv/bin/python bench/bench_report.py --no-variants  # skip the PDF variants
-    /work/venv/bin/python bench/bench_report.py --cprofile   # + cProfile of one warm run
+    .venv/bin/python bench/bench_report.py              # BFI-25, RIASEC-60, values
+    .venv/bin/python bench/bench_report.py --spi        # SPI-135 with facets instead
+    .venv/bin/python bench/bench_report.py --repeats 10 --lang en
+    .venv/bin/python bench/bench_report.py --no-variants  # skip the PDF variants
+    .venv/bin/python bench/bench_report.py --cprofile   # + cProfile of one warm run
 
 Target (issue): "Report generation (three instruments, all charts) takes under 1.5 s on
 this machine". The verdict uses the median of the warm runs; the first run is reported

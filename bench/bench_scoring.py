@@ -2,12 +2,12 @@
 
 Run it from the project root with the project's virtual environment:
 
-    /work/venv/bin/python bench/bench_scoring.py              # N = 200,000 respondents
-    /work/venv/bin/python bench/bench_scoring.py --n 50000    # another size
-    /work/venv/bin/python bench/bench_scoring.py --quick      # smoke run, N = 20,000
-    /work/venv/bin/python bench/bench_scoring.py --no-psych   # skip the R psych yardstick
-    /work/venv/bin/python bench/bench_scoring.py --profile    # + cProfile of one pipeline run
-    /work/venv/bin/python bench/bench_scoring.py --layout rows  # row-major matrix instead
+    .venv/bin/python bench/bench_scoring.py              # N = 200,000 respondents
+    .venv/bin/python bench/bench_scoring.py --n 50000    # another size
+    .venv/bin/python bench/bench_scoring.py --quick      # smoke run, N = 20,000
+    .venv/bin/python bench/bench_scoring.py --no-psych   # skip the R psych yardstick
+    .venv/bin/python bench/bench_scoring.py --profile    # + cProfile of one pipeline run
+    .venv/bin/python bench/bench_scoring.py --layout rows  # row-major matrix instead
 
 Other options: ``--seed`` (resampling), ``--repeats`` (timed runs, default 3),
 ``--psych-repeats`` (REPS passed to bench_psych.R, default 1). A full run at N = 200,000

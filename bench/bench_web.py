@@ -2,12 +2,12 @@
 
 Run it from the project root with the project's virtual environment:
 
-    /work/venv/bin/python bench/bench_web.py                     # N = 50 users, SQLite
-    /work/venv/bin/python bench/bench_web.py --users 20 --duration 10
-    /work/venv/bin/python bench/bench_web.py --think-ms 500      # people who pause a little
-    /work/venv/bin/python bench/bench_web.py \\
+    .venv/bin/python bench/bench_web.py                     # N = 50 users, SQLite
+    .venv/bin/python bench/bench_web.py --users 20 --duration 10
+    .venv/bin/python bench/bench_web.py --think-ms 500      # people who pause a little
+    .venv/bin/python bench/bench_web.py \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test --scratch-database
-    /work/venv/bin/python bench/bench_web.py --profile           # + py-spy of the autosave phase
+    .venv/bin/python bench/bench_web.py --profile           # + py-spy of the autosave phase
 
 What it does (all traffic stays on 127.0.0.1, every loop is bounded in time):
 
@@ -1011,7 +1011,7 @@ def start_profiler(
 ) -> tuple[subprocess.Popen[bytes], Path]:
     exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(exe).exists():
-        raise SystemExit("--profile needs py-spy: /work/venv/bin/pip install py-spy")
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
     out = Path(args.profile_out or tempfile.mktemp(prefix="bench_web_", suffix=".pyspy.txt"))
     cmd = [
         exe,

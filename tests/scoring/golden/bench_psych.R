@@ -6,8 +6,8 @@
 # Usage:
 #     Rscript tests/scoring/golden/bench_psych.R ITEMS.csv KEYS.json [REPS]
 # e.g.
-#     Rscript tests/scoring/golden/bench_psych.R /work/shared/data/spi.csv \
-#         /work/shared/data/spi_keys.json
+#     Rscript tests/scoring/golden/bench_psych.R ../shared/data/spi.csv \
+#         ../shared/data/spi_keys.json
 #
 #   ITEMS.csv  wide numeric matrix, one row per respondent; the columns named
 #              q_* are the items (any other column, e.g. age or id, is

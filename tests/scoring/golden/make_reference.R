@@ -4,7 +4,7 @@
 # package, against which Boussole's Python scoring code is tested (to 1e-9).
 #
 # Usage (from the project root):
-#     Rscript tests/scoring/golden/make_reference.R /work/shared/data
+#     Rscript tests/scoring/golden/make_reference.R ../shared/data
 #
 # The single optional argument is the folder holding bfi.csv, bfi_keys.json,
 # spi.csv and spi_keys.json.  Without it, ../../../../shared/data relative to
