@@ -360,11 +360,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    print(f"# {versions()}")
-    print(f"# start: {load_average()}")
+VARIANT_LABELS = {
+    "none": "PDF, charts removed",
+    "svg-text": "PDF, charts as SVG with <text>",
+    "png": "PDF, charts as PNG 150 dpi",
+}
 
+
+@dataclass(frozen=True)
+class Baselines:
+    """Timings measured besides the report itself (see the module docstring, 3. and 4.)."""
+
+    bare: Stats  # bare WeasyPrint, one-page HTML
+    drawn: dict[str, Stats]  # the report's charts drawn alone, per image format
+    pdf_as: dict[str, Stats]  # the report's PDF with the charts removed or in another format
+
+
+def set_up(args: argparse.Namespace) -> Workload:
+    """Build the workload, printing the set-up time and any validity flag raised."""
     start = time.perf_counter()
     work = build_workload(args.spi, args.seed, args.lang)
     keys = ", ".join(s.instrument_key for s in work.stored)
@@ -377,7 +390,11 @@ def main(argv: list[str] | None = None) -> int:
     ]  # a flag only adds a sentence; said for completeness
     if flagged:
         print(f"  validity flags raised for: {', '.join(flagged)}")
+    return work
 
+
+def cold_run(work: Workload, args: argparse.Namespace) -> tuple[Run, Report]:
+    """The first generation (pays for imports, fonts, template), described and timed."""
     preloaded = "weasyprint" in sys.modules  # imported by something before the cold run?
     cold = generate(work)
     if cold.report is None:
@@ -393,12 +410,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"first run, cold ({what}): " + ", ".join(f"{k} {ms(v)}" for k, v in cold.seconds.items())
     )
+    return cold, cold.report
 
-    runs = [generate(work) for _ in range(args.repeats)]
-    stage = {k: Stats(tuple(r.seconds[k] for r in runs)) for k in STAGES}
-    cpu = Stats(tuple(r.cpu for r in runs))
 
-    report = cold.report
+def measure_baselines(
+    cold: Run, report: Report, work: Workload, args: argparse.Namespace
+) -> Baselines:
+    """Bare WeasyPrint, the charts drawn alone in each format, and the PDF variants."""
     bare = timed(partial(render_pdf, BARE_HTML), args.repeats)
     drawn = {
         how: timed(partial(images_as, report, args.lang, work.facets, how), args.repeats)
@@ -409,37 +427,41 @@ def main(argv: list[str] | None = None) -> int:
         for how in ("none", "svg-text", "png"):
             html = replace_images(cold.html, images_as(report, args.lang, work.facets, how))
             pdf_as[how] = timed(partial(render_pdf, html), args.repeats)
+    return Baselines(bare, drawn, pdf_as)
 
-    if args.cprofile:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        generate(work)
-        profiler.disable()
-        print("\ncProfile of one warm run (cumulative time, top 25):")
-        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
 
-    print(f"\n# end: {load_average()} (a load above the CPU count inflates wall times)")
+def profile_one_run(work: Workload) -> None:
+    """cProfile of one warm generation, top 25 by cumulative time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    generate(work)
+    profiler.disable()
+    print("\ncProfile of one warm run (cumulative time, top 25):")
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
+
+
+def print_timings(stage: dict[str, Stats], cpu: Stats, base: Baselines, n_charts: int) -> None:
+    """The min / median / max table of the warm runs and of the baselines."""
     print(f"warm runs (wall clock)                {'min':>9} {'median':>9} {'max':>9}")
     for k in STAGES:
         print(stage[k].row(k))
     print(cpu.row("total, process CPU time"))
     print("baselines (same process)")
-    print(bare.row("bare WeasyPrint, one-page HTML"))
-    print(drawn["svg"].row(f"same {n_charts} charts to SVG alone"))
-    print(drawn["svg-text"].row(f"same {n_charts} charts to SVG with <text>"))
-    print(drawn["png"].row(f"same {n_charts} charts to PNG 150 dpi"))
-    labels = {
-        "none": "PDF, charts removed",
-        "svg-text": "PDF, charts as SVG with <text>",
-        "png": "PDF, charts as PNG 150 dpi",
-    }
-    for how, stats in pdf_as.items():
-        print(stats.row(labels[how]))
+    print(base.bare.row("bare WeasyPrint, one-page HTML"))
+    print(base.drawn["svg"].row(f"same {n_charts} charts to SVG alone"))
+    print(base.drawn["svg-text"].row(f"same {n_charts} charts to SVG with <text>"))
+    print(base.drawn["png"].row(f"same {n_charts} charts to PNG 150 dpi"))
+    for how, stats in base.pdf_as.items():
+        print(stats.row(VARIANT_LABELS[how]))
 
+
+def print_ratios(stage: dict[str, Stats], cpu: Stats, base: Baselines) -> None:
+    """Ratios of the medians, and what another chart format would save."""
     total, pdf, charts_t = stage["total"].median, stage["pdf"].median, stage["charts"].median
+    drawn, pdf_as = base.drawn, base.pdf_as
     print("ratios (medians)")
     print(f"  charts stage / SVG alone                {ratio(charts_t, drawn['svg'].median)}")
-    print(f"  PDF stage / bare WeasyPrint             {ratio(pdf, bare.median)}")
+    print(f"  PDF stage / bare WeasyPrint             {ratio(pdf, base.bare.median)}")
     print(f"  PDF share of the total                  {100 * pdf / total:.0f} %")
     print(f"  wall / CPU time (total)                 {total / cpu.median:.2f}")
     if pdf_as:
@@ -448,9 +470,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  charts + PDF, as now (SVG outlines)     {ms(now)}")
         for how in ("svg-text", "png"):
             other = drawn[how].median + pdf_as[how].median
-            name = labels[how].removeprefix("PDF, charts ")
+            name = VARIANT_LABELS[how].removeprefix("PDF, charts ")
             print(f"  charts + PDF, {name:<25} {ms(other)} (saves {ms(now - other)})")
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    print(f"# {versions()}")
+    print(f"# start: {load_average()}")
+    work = set_up(args)
+    cold, report = cold_run(work, args)
+    n_charts = sum(len(s.charts) for s in report.sections)
+
+    runs = [generate(work) for _ in range(args.repeats)]
+    stage = {k: Stats(tuple(r.seconds[k] for r in runs)) for k in STAGES}
+    cpu = Stats(tuple(r.cpu for r in runs))
+    base = measure_baselines(cold, report, work, args)
+    if args.cprofile:
+        profile_one_run(work)
+
+    print(f"\n# end: {load_average()} (a load above the CPU count inflates wall times)")
+    print_timings(stage, cpu, base, n_charts)
+    print_ratios(stage, cpu, base)
+
+    total = stage["total"].median
     ok = total < TARGET_SECONDS
     print(
         f"\ntarget: report under {TARGET_SECONDS} s -> median {total:.2f} s:"

@@ -89,7 +89,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -726,19 +726,17 @@ def find_csrf(page: bytes) -> str | None:
     return finder.token
 
 
-def submit_consent_form(user: SimUser, port: int) -> None:
-    path = f"/espace/bilans/{user.bilan_id}/consentement"
-    status, _, page = request(user, port, "GET", path)
-    if status != 200:
-        raise HttpError(f"GET {path}: {status}")
-    form = FormFinder("consentement")
-    form.feed(page.decode("utf-8", errors="replace"))
-    if form.action is None:
-        raise HttpError(f"GET {path}: no consent form found in the page")
+_YES = r"accept|oui|yes|^1$|true"  # the answer that gives consent, in a field or a button
+
+
+def consent_form_data(fields: list[dict[str, str | None]]) -> list[tuple[str, str]]:
+    """The fields of the consent form filled in to consent: text and hidden fields as they
+    are, consent checkboxes ticked, the accepting radio button of each group (else its
+    first), and the accepting submit button (else the first one)."""
     data: list[tuple[str, str]] = []
     radios: dict[str, list[str]] = collections.defaultdict(list)
     submit: tuple[str, str] | None = None
-    for f in form.fields:
+    for f in fields:
         name, value, kind = f.get("name"), f.get("value") or "", (f.get("type") or "").lower()
         if not name:
             continue
@@ -748,15 +746,28 @@ def submit_consent_form(user: SimUser, port: int) -> None:
             if name.startswith("accept") or "consent" in name:
                 data.append((name, value or "y"))
         elif f["tag"] == "button" or kind == "submit":
-            if submit is None or re.search(r"accept|oui|yes|^1$|true", f"{name} {value}", re.I):
+            if submit is None or re.search(_YES, f"{name} {value}", re.I):
                 submit = (name, value)
         elif kind != "file":
             data.append((name, value))
     for name, values in radios.items():
-        chosen = next((v for v in values if re.search(r"accept|oui|yes|^1$|true", v, re.I)), None)
+        chosen = next((v for v in values if re.search(_YES, v, re.I)), None)
         data.append((name, chosen or values[0]))
     if submit is not None:
         data.append(submit)
+    return data
+
+
+def submit_consent_form(user: SimUser, port: int) -> None:
+    path = f"/espace/bilans/{user.bilan_id}/consentement"
+    status, _, page = request(user, port, "GET", path)
+    if status != 200:
+        raise HttpError(f"GET {path}: {status}")
+    form = FormFinder("consentement")
+    form.feed(page.decode("utf-8", errors="replace"))
+    if form.action is None:
+        raise HttpError(f"GET {path}: no consent form found in the page")
+    data = consent_form_data(form.fields)
     from urllib.parse import urlencode
 
     status, _, _ = request(
@@ -910,6 +921,49 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[k]
 
 
+def _user_loop(
+    user: SimUser,
+    once: Callable[[SimUser, int, list[str], dict[str, int]], tuple[bool, int, str]],
+    port: int,
+    items: list[str],
+    page_of: dict[str, int],
+    think: float,
+    deadline: float,
+    out: list[Sample],
+    errs: collections.Counter[str],
+) -> None:
+    """One user's requests until ``deadline``: a sample each, failures counted by message."""
+    if think:  # spread the first requests over one think time
+        time.sleep(user.rng.uniform(0, think))
+    while time.perf_counter() < deadline:
+        t0 = time.perf_counter()
+        try:
+            ok, status, info = once(user, port, items, page_of)
+        except (OSError, http.client.HTTPException, HttpError) as exc:
+            ok, status, info = False, 0, repr(exc)[:200]
+        t1 = time.perf_counter()
+        worker_pid = info.split(" ", 1)[0]
+        out.append(Sample(t0, t1, ok, worker_pid))
+        if not ok:
+            errs[f"{status} {info[len(worker_pid) + 1 :][:120] if status else info}"] += 1
+        if think:
+            time.sleep(think * user.rng.uniform(0.5, 1.5))
+
+
+def _cpu_delta(cpu0: CpuSnapshot, cpu1: CpuSnapshot) -> dict[str, float]:
+    """CPU seconds spent between two snapshots: this client, gunicorn, the database server,
+    the whole machine (busy and total) and the rest of the machine (``other``)."""
+    cpu = {
+        "client": cpu1.client - cpu0.client,
+        "server": cpu1.server - cpu0.server,
+        "database": cpu1.database - cpu0.database,
+        "machine_busy": cpu1.busy - cpu0.busy,
+        "machine_total": cpu1.total - cpu0.total,
+    }
+    cpu["other"] = cpu["machine_busy"] - cpu["client"] - cpu["server"] - cpu["database"]
+    return cpu
+
+
 def run_phase(
     name: str,
     users: list[SimUser],
@@ -929,25 +983,10 @@ def run_phase(
     reconnects_before = sum(u.reconnects for u in users)
 
     def worker(i: int) -> None:
-        user = users[i]
-        out, errs = per_user[i], errors[i]
         barrier.wait()
-        deadline = timing["deadline"]
-        if think:  # spread the first requests over one think time
-            time.sleep(user.rng.uniform(0, think))
-        while time.perf_counter() < deadline:
-            t0 = time.perf_counter()
-            try:
-                ok, status, info = once(user, port, items, page_of)
-            except (OSError, http.client.HTTPException, HttpError) as exc:
-                ok, status, info = False, 0, repr(exc)[:200]
-            t1 = time.perf_counter()
-            worker_pid = info.split(" ", 1)[0]
-            out.append(Sample(t0, t1, ok, worker_pid))
-            if not ok:
-                errs[f"{status} {info[len(worker_pid) + 1 :][:120] if status else info}"] += 1
-            if think:
-                time.sleep(think * user.rng.uniform(0.5, 1.5))
+        _user_loop(
+            users[i], once, port, items, page_of, think, timing["deadline"], per_user[i], errors[i]
+        )
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(len(users))]
     for t in threads:
@@ -979,24 +1018,15 @@ def run_phase(
     err_total: collections.Counter[str] = collections.Counter()
     for e in errors:
         err_total.update(e)
-    cpu = {
-        "client": cpu1.client - cpu0.client,
-        "server": cpu1.server - cpu0.server,
-        "database": cpu1.database - cpu0.database,
-        "machine_busy": cpu1.busy - cpu0.busy,
-        "machine_total": cpu1.total - cpu0.total,
-    }
-    cpu["other"] = cpu["machine_busy"] - cpu["client"] - cpu["server"] - cpu["database"]
-    pg_delta = {k: pg1[k] - pg0[k] for k in pg1}
     result = PhaseResult(
         name,
         args.duration,
         samples,
         err_total,
-        cpu,
+        _cpu_delta(cpu0, cpu1),
         sum(u.reconnects for u in users) - reconnects_before,
         collections.Counter(s.worker for s in samples),
-        pg_delta,
+        {k: pg1[k] - pg0[k] for k in pg1},
     )
     if profiler is not None:
         result.profile = stop_profiler(profiler)
@@ -1267,8 +1297,9 @@ def temp_folder(keep: bool) -> Iterator[Path]:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def set_up_process(argv: list[str] | None) -> str:
+    """SIGTERM interrupts, the project root is the working folder and on the path, the
+    caller's ``BOUSSOLE_*`` variables are removed; prints and returns the command line."""
     signal.signal(signal.SIGTERM, _raise_interrupt)
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -1276,6 +1307,150 @@ def main(argv: list[str] | None = None) -> int:
         del os.environ[key]  # the seeding app must not see the caller's configuration
     command = shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(argv)
     print(f"# {command}", flush=True)
+    return command
+
+
+def check_server(server: Gunicorn, args: argparse.Namespace) -> bool:
+    """Wait for the workers; False (with the reason on stderr) unless the server runs the
+    production configuration and has the autosave route the phases need."""
+    try:
+        info = server.wait_ready(args.workers)
+    except RuntimeError as exc:
+        print(f"error: {exc}\n{server.log_tail()}", file=sys.stderr)
+        return False
+    print(f"# gunicorn ready on {HOST}:{server.port}: {json.dumps(info)}", flush=True)
+    if info.get("env_name") != "production" or not info.get("session_cookie_secure"):
+        print("error: the server is not in the production configuration", file=sys.stderr)
+        return False
+    if "autosave" in args.phase_list and not info.get("autosave_route"):
+        print(
+            "error: the app has no POST .../reponses route yet (use --stub-autosave to"
+            " check the harness with the bench's own)",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def sign_in_all(
+    users: list[SimUser],
+    server: Gunicorn,
+    args: argparse.Namespace,
+    items: list[str],
+    page_of: dict[str, int],
+) -> bool:
+    """Sign every user in and, before an autosave phase, check the autosave contract with a
+    first answer; False (with the reason and the server log on stderr) at the first failure."""
+    t = time.perf_counter()
+    for user in users:
+        try:
+            sign_in(user, server.port, args)
+            if "autosave" in args.phase_list:
+                ok, status, detail = autosave_once(user, server.port, items, page_of)
+                if not ok:
+                    raise HttpError(f"first autosave: {status} {detail}")
+        except (HttpError, OSError, http.client.HTTPException) as exc:
+            print(f"error: user {user.index}: {exc}\n{server.log_tail()}", file=sys.stderr)
+            return False
+    print(
+        f"# {len(users)} users signed in, consented ({args.consent}), first answer saved"
+        f" in {time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
+    return True
+
+
+def print_run_info(
+    command: str,
+    load_start: tuple[float, float, float],
+    args: argparse.Namespace,
+    database: DatabaseHandle,
+    server: Gunicorn,
+    secure: bool,
+) -> None:
+    """The summary's header: machine, load, versions, database, server, client, settings."""
+    load1, load5, load15 = os.getloadavg()
+    print()
+    print("# --- summary ---")
+    print(f"command={command}")
+    print(f"cpu_count={os.cpu_count()}")
+    print("loadavg_before={:.2f},{:.2f},{:.2f}".format(*load_start))
+    print(f"loadavg_after={load1:.2f},{load5:.2f},{load15:.2f}")
+    print(f"python={sys.version.split()[0]}")
+    print(f"project_commit={git_describe()}")
+    print(f"database={database.description.split(' (')[0]}")
+    print(
+        f"server=gunicorn -k gthread --workers {args.workers} --threads {args.threads}"
+        f" --keep-alive {args.keep_alive} --bind {HOST}:{server.port}"
+    )
+    print(f"server_command={shlex.join(server.cmd)}")
+    print(
+        "server_env=BOUSSOLE_ENV_NAME=production BOUSSOLE_SECRET_KEY=<64 hex chars>"
+        " BOUSSOLE_DATABASE_URL=<fresh database>"
+    )
+    print(f"session_cookie_secure={str(secure).lower()}")
+    print(f"users={args.users}")
+    print(f"think_ms={args.think_ms:g}")
+    print(f"warmup_s={args.warmup:g}")
+    print(f"duration_s={args.duration:g}")
+    print("client=http.client, one keep-alive connection and thread per user")
+    if args.stub_autosave:
+        print("autosave_route=STUB (the bench's own, not the project's)")
+
+
+def print_targets(results: dict[str, PhaseResult], args: argparse.Namespace) -> None:
+    """Whether the targets are met: autosave p95, throughput ratio autosave / bare."""
+    if "autosave" in results:
+        a = results["autosave"]
+        p95 = percentile(a.latencies_ms, 95)
+        print(f"target_autosave_p95_ms={TARGET_P95_MS:g}")
+        print(f"autosave_p95_met={'yes' if p95 < TARGET_P95_MS else 'no'}")
+    if "autosave" in results and "bare" in results and results["bare"].throughput > 0:
+        ratio = results["autosave"].throughput / results["bare"].throughput
+        print(f"throughput_ratio_autosave_over_bare={ratio:.3f}")
+        print(f"target_throughput_ratio={TARGET_RATIO:g}")
+        if args.think_ms > 0:  # the users' pace sets both throughputs
+            print(
+                "throughput_ratio_met=n/a (with --think-ms > 0 the users' pace, not"
+                " the server, sets the throughput: use --think-ms 0)"
+            )
+        else:
+            print(f"throughput_ratio_met={'yes' if ratio >= TARGET_RATIO else 'no'}")
+        a, b = results["autosave"], results["bare"]
+        if a.n_ok and b.n_ok and a.cpu["server"] > 0:
+            # capacity ratio if gunicorn had the machine to itself (no client, no db)
+            cpu_ratio = (b.cpu["server"] / b.n_ok) / (a.cpu["server"] / a.n_ok)
+            print(f"gunicorn_cpu_per_request_ratio_bare_over_autosave={cpu_ratio:.3f}")
+
+
+def print_summary(
+    command: str,
+    load_start: tuple[float, float, float],
+    args: argparse.Namespace,
+    database: DatabaseHandle,
+    server: Gunicorn,
+    users: list[SimUser],
+    results: dict[str, PhaseResult],
+) -> None:
+    """The ``key=value`` summary, the server log when requests failed, and the profile."""
+    secure = all(u.secure_cookie for u in users)
+    print_run_info(command, load_start, args, database, server, secure)
+    for r in results.values():
+        print_phase(r)
+    print_targets(results, args)
+    if any(len(r.samples) > r.n_ok for r in results.values()) and server.log_tail():
+        print("# gunicorn log (tail):")
+        for line in server.log_tail(40).splitlines():
+            print(f"#   {line}")
+    profile = results["autosave"].profile if "autosave" in results else None
+    if profile is not None:
+        print()
+        print_profile(profile)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = set_up_process(argv)
     load_start = os.getloadavg()
     with temp_folder(args.keep) as tmp:
         database = prepare_database(args, tmp)
@@ -1291,101 +1466,15 @@ def main(argv: list[str] | None = None) -> int:
             pg = PgStats(database.url)
             database.cleanup.insert(0, pg.close)
             server = Gunicorn(args, database.url, tmp)
-            try:
-                info = server.wait_ready(args.workers)
-            except RuntimeError as exc:
-                print(f"error: {exc}\n{server.log_tail()}", file=sys.stderr)
+            if not check_server(server, args):
                 return 1
-            print(f"# gunicorn ready on {HOST}:{server.port}: {json.dumps(info)}", flush=True)
-            if info.get("env_name") != "production" or not info.get("session_cookie_secure"):
-                print("error: the server is not in the production configuration", file=sys.stderr)
+            if not sign_in_all(users, server, args, items, page_of):
                 return 1
-            if "autosave" in args.phase_list and not info.get("autosave_route"):
-                print(
-                    "error: the app has no POST .../reponses route yet (use --stub-autosave to"
-                    " check the harness with the bench's own)",
-                    file=sys.stderr,
-                )
-                return 1
-            t = time.perf_counter()
-            for user in users:
-                try:
-                    sign_in(user, server.port, args)
-                    if "autosave" in args.phase_list:
-                        ok, status, detail = autosave_once(user, server.port, items, page_of)
-                        if not ok:
-                            raise HttpError(f"first autosave: {status} {detail}")
-                except (HttpError, OSError, http.client.HTTPException) as exc:
-                    print(f"error: user {user.index}: {exc}\n{server.log_tail()}", file=sys.stderr)
-                    return 1
-            secure = all(u.secure_cookie for u in users)
-            print(
-                f"# {len(users)} users signed in, consented ({args.consent}), first answer saved"
-                f" in {time.perf_counter() - t:.1f} s",
-                flush=True,
-            )
             results = {
                 name: run_phase(name, users, server.port, server, args, items, page_of, pg)
                 for name in args.phase_list
             }
-            load1, load5, load15 = os.getloadavg()
-            print()
-            print("# --- summary ---")
-            print(f"command={command}")
-            print(f"cpu_count={os.cpu_count()}")
-            print("loadavg_before={:.2f},{:.2f},{:.2f}".format(*load_start))
-            print(f"loadavg_after={load1:.2f},{load5:.2f},{load15:.2f}")
-            print(f"python={sys.version.split()[0]}")
-            print(f"project_commit={git_describe()}")
-            print(f"database={database.description.split(' (')[0]}")
-            print(
-                f"server=gunicorn -k gthread --workers {args.workers} --threads {args.threads}"
-                f" --keep-alive {args.keep_alive} --bind {HOST}:{server.port}"
-            )
-            print(f"server_command={shlex.join(server.cmd)}")
-            print(
-                "server_env=BOUSSOLE_ENV_NAME=production BOUSSOLE_SECRET_KEY=<64 hex chars>"
-                " BOUSSOLE_DATABASE_URL=<fresh database>"
-            )
-            print(f"session_cookie_secure={str(secure).lower()}")
-            print(f"users={args.users}")
-            print(f"think_ms={args.think_ms:g}")
-            print(f"warmup_s={args.warmup:g}")
-            print(f"duration_s={args.duration:g}")
-            print("client=http.client, one keep-alive connection and thread per user")
-            if args.stub_autosave:
-                print("autosave_route=STUB (the bench's own, not the project's)")
-            for r in results.values():
-                print_phase(r)
-            if "autosave" in results:
-                a = results["autosave"]
-                p95 = percentile(a.latencies_ms, 95)
-                print(f"target_autosave_p95_ms={TARGET_P95_MS:g}")
-                print(f"autosave_p95_met={'yes' if p95 < TARGET_P95_MS else 'no'}")
-            if "autosave" in results and "bare" in results and results["bare"].throughput > 0:
-                ratio = results["autosave"].throughput / results["bare"].throughput
-                print(f"throughput_ratio_autosave_over_bare={ratio:.3f}")
-                print(f"target_throughput_ratio={TARGET_RATIO:g}")
-                if args.think_ms > 0:  # the users' pace sets both throughputs
-                    print(
-                        "throughput_ratio_met=n/a (with --think-ms > 0 the users' pace, not"
-                        " the server, sets the throughput: use --think-ms 0)"
-                    )
-                else:
-                    print(f"throughput_ratio_met={'yes' if ratio >= TARGET_RATIO else 'no'}")
-                a, b = results["autosave"], results["bare"]
-                if a.n_ok and b.n_ok and a.cpu["server"] > 0:
-                    # capacity ratio if gunicorn had the machine to itself (no client, no db)
-                    cpu_ratio = (b.cpu["server"] / b.n_ok) / (a.cpu["server"] / a.n_ok)
-                    print(f"gunicorn_cpu_per_request_ratio_bare_over_autosave={cpu_ratio:.3f}")
-            if any(len(r.samples) > r.n_ok for r in results.values()) and server.log_tail():
-                print("# gunicorn log (tail):")
-                for line in server.log_tail(40).splitlines():
-                    print(f"#   {line}")
-            profile = results["autosave"].profile if "autosave" in results else None
-            if profile is not None:
-                print()
-                print_profile(profile)
+            print_summary(command, load_start, args, database, server, users, results)
             return 0
         except KeyboardInterrupt:
             print("\n# interrupted: stopping gunicorn", file=sys.stderr)

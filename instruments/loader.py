@@ -159,76 +159,77 @@ def _text(d: Mapping[str, Any] | None) -> Text | None:
     return None if d is None else _t(d)
 
 
-def _build(data: dict[str, Any], path: Path | None) -> Instrument:
-    formats = {}
-    for fid, f in data["response_formats"].items():
-        formats[fid] = ResponseFormat(
-            id=fid,
-            type=f["type"],
-            options=tuple(
-                ResponseOption(value=o["value"], label=_t(o["label"]))
-                for o in f.get("options") or []
-            ),
-            minimum=f.get("min"),
-            maximum=f.get("max"),
-            size=f.get("size"),
-            step=f.get("step"),
-            max_length=f.get("max_length"),
-        )
-    items = tuple(
-        Item(
-            id=i["id"],
-            text=_t(i["text"]),
-            format=i["format"],
-            block=i.get("block"),
-            section=i.get("section"),
-            required=i.get("required", False),
-        )
-        for i in data["items"]
+def _build_format(fid: str, f: Mapping[str, Any]) -> ResponseFormat:
+    return ResponseFormat(
+        id=fid,
+        type=f["type"],
+        options=tuple(
+            ResponseOption(value=o["value"], label=_t(o["label"])) for o in f.get("options") or []
+        ),
+        minimum=f.get("min"),
+        maximum=f.get("max"),
+        size=f.get("size"),
+        step=f.get("step"),
+        max_length=f.get("max_length"),
     )
-    scales = []
-    for s in data["scales"]:
-        bands = None
-        if s.get("bands"):
-            b = s["bands"]
-            bands = Bands(
-                metric=b["metric"],
-                levels=tuple(
-                    Band(
-                        level=lv["level"],
-                        label=_t(lv["label"]),
-                        text=_t(lv["text"]),
-                        minimum=lv.get("min"),
-                        maximum=lv.get("max"),
-                    )
-                    for lv in b["levels"]
-                ),
+
+
+def _build_item(i: Mapping[str, Any]) -> Item:
+    return Item(
+        id=i["id"],
+        text=_t(i["text"]),
+        format=i["format"],
+        block=i.get("block"),
+        section=i.get("section"),
+        required=i.get("required", False),
+    )
+
+
+def _build_bands(b: Mapping[str, Any] | None) -> Bands | None:
+    if not b:
+        return None
+    return Bands(
+        metric=b["metric"],
+        levels=tuple(
+            Band(
+                level=lv["level"],
+                label=_t(lv["label"]),
+                text=_t(lv["text"]),
+                minimum=lv.get("min"),
+                maximum=lv.get("max"),
             )
-        scales.append(
-            Scale(
-                id=s["id"],
-                name=_t(s["name"]),
-                description=_text(s.get("description")),
-                members=tuple(
-                    ScaleMember(
-                        item=m["item"], key=m["key"], weight=m["weight"], option=m["option"]
-                    )
-                    for m in s["items"]
-                ),
-                method=s["method"],
-                min_answered=s["min_answered"],
-                level=s.get("level"),
-                parent=s.get("parent"),
-                ipsative_group=s.get("ipsative_group"),
-                reliability=s.get("reliability"),
-                bands=bands,
-            )
-        )
-    v = data.get("validity") or {}
+            for lv in b["levels"]
+        ),
+    )
+
+
+def _build_scale(s: Mapping[str, Any]) -> Scale:
+    return Scale(
+        id=s["id"],
+        name=_t(s["name"]),
+        description=_text(s.get("description")),
+        members=tuple(
+            ScaleMember(item=m["item"], key=m["key"], weight=m["weight"], option=m["option"])
+            for m in s["items"]
+        ),
+        method=s["method"],
+        min_answered=s["min_answered"],
+        level=s.get("level"),
+        parent=s.get("parent"),
+        ipsative_group=s.get("ipsative_group"),
+        reliability=s.get("reliability"),
+        bands=_build_bands(s.get("bands")),
+    )
+
+
+def _build_validity(
+    v: Mapping[str, Any], formats: Mapping[str, ResponseFormat], items: tuple[Item, ...]
+) -> ValiditySettings:
+    """Validity settings, with the defaults that depend on the items filled in."""
     # Long strings are counted on the items of the most used ordered format.
     ordered = [i.format for i in items if FORMAT_TYPES[formats[i.format].type].ordered]
     n_ordered = max((ordered.count(f) for f in set(ordered)), default=0)
-    validity = ValiditySettings(
+    return ValiditySettings(
         longstring_max=v.get("longstring_max", max(6, math.ceil(n_ordered / 2))),
         irv_min=v.get("irv_min"),
         missing_max=v.get("missing_max", 0.2),
@@ -241,17 +242,24 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
         flat_profile_scales=tuple(v.get("flat_profile_scales") or ()),
         flat_profile_sd_min=v.get("flat_profile_sd_min"),
     )
-    prof = data.get("profile")
-    profile = None
-    if prof:
-        order = "RIASEC" if prof["type"] == "riasec" else None
-        keys = list(order) if order else list(prof["scales"])
-        profile = Profile(
-            type=prof["type"],
-            scales=tuple((k, prof["scales"][k]) for k in keys),
-            flat_max_differentiation=prof.get("flat_max_differentiation"),
-            low_max=prof.get("low_max"),
-        )
+
+
+def _build_profile(prof: Mapping[str, Any] | None) -> Profile | None:
+    if not prof:
+        return None
+    order = "RIASEC" if prof["type"] == "riasec" else None
+    keys = list(order) if order else list(prof["scales"])
+    return Profile(
+        type=prof["type"],
+        scales=tuple((k, prof["scales"][k]) for k in keys),
+        flat_max_differentiation=prof.get("flat_max_differentiation"),
+        low_max=prof.get("low_max"),
+    )
+
+
+def _build(data: dict[str, Any], path: Path | None) -> Instrument:
+    formats = {fid: _build_format(fid, f) for fid, f in data["response_formats"].items()}
+    items = tuple(_build_item(i) for i in data["items"])
     return Instrument(
         id=data["id"],
         version=data["version"],
@@ -264,15 +272,15 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
         languages=tuple(data["languages"]),
         formats=formats,
         items=items,
-        scales=tuple(scales),
+        scales=tuple(_build_scale(s) for s in data["scales"]),
         instructions=_text(data.get("instructions")),
         sections=tuple(
             Section(id=x["id"], title=_t(x["title"]), instructions=_text(x.get("instructions")))
             for x in data.get("sections") or []
         ),
-        validity=validity,
+        validity=_build_validity(data.get("validity") or {}, formats, items),
         norms=data.get("norms"),
-        profile=profile,
+        profile=_build_profile(data.get("profile")),
         path=path,
         metadata=dict(data.get("metadata") or {}),
     )
@@ -344,21 +352,9 @@ def _check_instrument_file(
     try:
         loaded = InstrumentSchema().load(data)
     except ValidationError as exc:
-        problems = []
-        for path_, msg in _flatten(exc.messages):
-            # marshmallow nests Dict errors as {key: {"value": ...}}: drop that level
-            if len(path_) > 2 and path_[0] == "response_formats" and path_[2] in ("value", "key"):
-                path_ = (*path_[:2], *path_[3:])
-            if msg == "Unknown field." and path_:
-                msg = (
-                    f"unknown key '{path_[-1]}': check its spelling, or remove it"
-                    " (the keys are listed in docs/instruments.md)"
-                )
-            problems.append(Problem(name, _line_of(path_, lines), _describe(path_, data), msg))
-        problems.sort(key=lambda pr: (pr.line or 0, pr.where))
-        return None, problems
+        return None, _schema_problems(exc, name, data, lines)
     instrument = _build(dict(loaded), p.resolve())
-    problems = []
+    problems: list[Problem] = []
     norms = instrument.norms_path()
     if check_norms and norms is not None:
         line = lines.get(("norms",))
@@ -366,6 +362,25 @@ def _check_instrument_file(
             Problem(name, line, "norms", msg) for msg in _norms_problems(instrument, norms)
         )
     return (instrument if not problems else None), problems
+
+
+def _schema_problems(
+    exc: ValidationError, name: str, data: dict[Any, Any], lines: dict[Path_, int]
+) -> list[Problem]:
+    """The problems of a failed schema validation, with line and location, in file order."""
+    problems = []
+    for path_, msg in _flatten(exc.messages):
+        # marshmallow nests Dict errors as {key: {"value": ...}}: drop that level
+        if len(path_) > 2 and path_[0] == "response_formats" and path_[2] in ("value", "key"):
+            path_ = (*path_[:2], *path_[3:])
+        if msg == "Unknown field." and path_:
+            msg = (
+                f"unknown key '{path_[-1]}': check its spelling, or remove it"
+                " (the keys are listed in docs/instruments.md)"
+            )
+        problems.append(Problem(name, _line_of(path_, lines), _describe(path_, data), msg))
+    problems.sort(key=lambda pr: (pr.line or 0, pr.where))
+    return problems
 
 
 def _norms_problems(instrument: Instrument, path: Path) -> list[str]:

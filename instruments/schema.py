@@ -300,6 +300,309 @@ def _errors_add(errors: dict[Any, Any], path: tuple[Any, ...], message: str) -> 
     node.setdefault(path[-1], []).append(message)
 
 
+_CHOICE_TYPES = ("single_choice", "multiple_choice", "forced_choice")  # 'option' indicators
+
+
+class _CrossChecks:
+    """The cross-field checks of one instrument file, collecting every error at once.
+
+    Each ``check_*`` method covers one concern. :meth:`run` calls them in a fixed order,
+    which is also the order of the messages; later checks use what earlier ones recorded
+    (section ids, items by id, ranking blocks, scale ids).
+    """
+
+    def __init__(self, data: dict[str, Any], original: Any) -> None:
+        self.data = data
+        self.original = original  # the data as written, before deserialisation
+        self.errors: dict[Any, Any] = {}
+        self.langs = list(data.get("languages") or ["fr"])
+        self.formats: dict[str, Any] = data.get("response_formats") or {}
+        self.items: list[dict[str, Any]] = [
+            i for i in data.get("items") or [] if isinstance(i, dict)
+        ]
+        self.scales: list[dict[str, Any]] = [
+            s for s in data.get("scales") or [] if isinstance(s, dict)
+        ]
+        self.validity: dict[str, Any] = data.get("validity") or {}
+        self.section_ids: set[str] = set()
+        self.item_index: dict[str, int] = {}  # item id -> position of its first occurrence
+        self.blocks: dict[str, list[int]] = {}  # ranking block -> positions of its items
+        self.scale_ids: dict[str, int] = {}  # scale id -> position of its first occurrence
+
+    def run(self) -> dict[Any, Any]:
+        """Run every check in order; return the errors (empty when the file is valid)."""
+        self.check_languages()
+        self.check_instrument_texts()
+        self.check_option_labels()
+        self.check_sections()
+        self.check_items()
+        self.check_ranking_blocks()
+        self.check_scales()
+        self.check_parents()
+        self.check_hierarchy_acyclic()
+        self.check_inconsistency_pairs()
+        self.check_flat_profile_scales()
+        self.check_profile_scales()
+        return self.errors
+
+    def add(self, path: tuple[Any, ...], message: str) -> None:
+        _errors_add(self.errors, path, message)
+
+    # Translations coverage.
+
+    def _as_written(self, path: tuple[Any, ...]) -> Any:
+        """The value at ``path`` in the original data (None if absent)."""
+        node = self.original
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
+    def check_text(self, path: tuple[Any, ...], text: Any) -> None:
+        """A text covers every declared language (problems already reported are skipped)."""
+        if not isinstance(text, dict):
+            return
+        for lang in self.langs:
+            if lang == "fr" and "fr" not in text:
+                continue  # already reported as a required field
+            written = self._as_written((*path, lang))
+            if written is not None and not isinstance(written, str):
+                continue  # already reported as "not a valid string"
+            if not text.get(lang):
+                self.add((*path, lang), f"missing the '{lang}' text")
+
+    def check_languages(self) -> None:
+        """French is always among the languages."""
+        if "fr" not in self.langs:
+            self.add(("languages",), "French ('fr') is required in 'languages'")
+
+    def check_instrument_texts(self) -> None:
+        """The name, description and instructions of the instrument are translated."""
+        for key in ("name", "description", "instructions"):
+            self.check_text((key,), self.data.get(key))
+
+    def check_option_labels(self) -> None:
+        """The option labels of every response format are translated."""
+        for fid, fmt in self.formats.items():
+            for j, opt in enumerate(fmt.get("options") or []):
+                self.check_text(("response_formats", fid, "options", j, "label"), opt.get("label"))
+
+    # Sections.
+
+    def check_sections(self) -> None:
+        """Section ids are unique; titles and instructions are translated."""
+        sections = [x for x in self.data.get("sections") or [] if isinstance(x, dict)]
+        for j, sec in enumerate(sections):
+            if sec.get("id") in self.section_ids:
+                self.add(("sections", j, "id"), f"duplicate section id '{sec.get('id')}'")
+            self.section_ids.add(sec.get("id", ""))
+            self.check_text(("sections", j, "title"), sec.get("title"))
+            self.check_text(("sections", j, "instructions"), sec.get("instructions"))
+
+    # Items.
+
+    def check_items(self) -> None:
+        """Per item: unique id, translated text, known section, known format, ranking block."""
+        for i, item in enumerate(self.items):
+            self._check_item_id(i, item.get("id"))
+            self.check_text(("items", i, "text"), item.get("text"))
+            self._check_item_section(i, item)
+            self._check_item_format(i, item)
+
+    def _check_item_id(self, i: int, iid: Any) -> None:
+        """Item ids are unique; records the position of each id."""
+        if iid in self.item_index:
+            self.add(
+                ("items", i, "id"),
+                f"duplicate item id '{iid}' (first at items[{self.item_index[iid]}])",
+            )
+        elif iid:
+            self.item_index[iid] = i
+
+    def _check_item_section(self, i: int, item: dict[str, Any]) -> None:
+        """An item's section is declared under 'sections'."""
+        if item.get("section") is not None and item["section"] not in self.section_ids:
+            self.add(
+                ("items", i, "section"),
+                f"unknown section '{item['section']}'; declare it under 'sections'",
+            )
+
+    def _check_item_format(self, i: int, item: dict[str, Any]) -> None:
+        """An item's format is declared; a ranking item belongs to a block (recorded)."""
+        fmt_id = item.get("format")
+        if fmt_id and fmt_id not in self.formats:
+            self.add(
+                ("items", i, "format"),
+                f"unknown response format '{fmt_id}'; declared formats:"
+                f" {', '.join(sorted(self.formats))}",
+            )
+        elif fmt_id and self.formats[fmt_id].get("type") == "ranking":
+            if not item.get("block"):
+                self.add(("items", i, "block"), "a ranking item needs a 'block' id")
+            else:
+                self.blocks.setdefault(item["block"], []).append(i)
+
+    def check_ranking_blocks(self) -> None:
+        """A ranking block uses one format, whose size is the number of its items."""
+        for block, members in self.blocks.items():
+            fids = {self.items[i]["format"] for i in members}
+            sizes = {self.formats[f].get("size") for f in fids}
+            if len(fids) > 1:
+                self.add(("items", members[0], "block"), f"block '{block}' mixes formats")
+            elif sizes and (size := sizes.pop()) is not None and size != len(members):
+                self.add(
+                    ("items", members[0], "block"),
+                    f"ranking block '{block}' has {len(members)} items but its format ranks {size}",
+                )
+
+    # Scales.
+
+    def check_scales(self) -> None:
+        """Per scale: unique id, translated texts, bands, members (known items, keying)."""
+        for s, scale in enumerate(self.scales):
+            sid = scale.get("id")
+            self._check_scale_id(s, sid)
+            self.check_text(("scales", s, "name"), scale.get("name"))
+            self.check_text(("scales", s, "description"), scale.get("description"))
+            bands = scale.get("bands")
+            if isinstance(bands, dict):
+                self._check_scale_bands(s, bands)
+            self._check_scale_members(s, sid, scale.get("items") or [])
+
+    def _check_scale_id(self, s: int, sid: Any) -> None:
+        """Scale ids are unique; records the position of each id."""
+        if sid in self.scale_ids:
+            self.add(("scales", s, "id"), f"duplicate scale id '{sid}'")
+        elif sid:
+            self.scale_ids[sid] = s
+
+    def _check_scale_bands(self, s: int, bands: dict[str, Any]) -> None:
+        """Band labels and texts are translated; a normed metric needs norms."""
+        for b, band in enumerate(bands.get("levels") or []):
+            self.check_text(("scales", s, "bands", "levels", b, "label"), band.get("label"))
+            self.check_text(("scales", s, "bands", "levels", b, "text"), band.get("text"))
+        if bands.get("metric") in NORMED_METRICS and not self.data.get("norms"):
+            self.add(
+                ("scales", s, "bands", "metric"),
+                f"metric '{bands['metric']}' needs norms: declare 'norms' or use a raw"
+                " metric (mean, raw, score, rank)",
+            )
+
+    def _check_scale_members(self, s: int, sid: Any, members: list[Any]) -> None:
+        """Members are listed once, name known items and can be scored."""
+        members_seen: set[tuple[str, Any]] = set()
+        for m, member in enumerate(members):
+            if not isinstance(member, dict):
+                continue
+            iid = member["item"]
+            where = ("scales", s, "items", m)
+            if (iid, member.get("option")) in members_seen:
+                self.add(where, f"item '{iid}' is listed twice in scale '{sid}'")
+            members_seen.add((iid, member.get("option")))
+            if iid not in self.item_index:
+                self.add(where, f"unknown item '{iid}' in scale '{sid}'")
+                continue
+            fmt = self.formats.get(self.items[self.item_index[iid]].get("format", ""))
+            if fmt:
+                self._check_member_coding(where, iid, member, fmt)
+
+    def _check_member_coding(
+        self, where: tuple[Any, ...], iid: str, member: dict[str, Any], fmt: dict[str, Any]
+    ) -> None:
+        """The response coding of a member's item allows the way it is scored."""
+        ftype = FORMAT_TYPES[fmt["type"]]
+        if not ftype.numeric:
+            self.add(where, f"item '{iid}' is {fmt['type']} and cannot be scored")
+        elif member.get("option") is not None:
+            self._check_option_indicator(where, iid, member, fmt)
+        elif not ftype.ordered:
+            self.add(
+                where,
+                f"item '{iid}' is {fmt['type']}: its codes are not ordered; score it"
+                " with 'option: CODE' indicators",
+            )
+
+    def _check_option_indicator(
+        self, where: tuple[Any, ...], iid: str, member: dict[str, Any], fmt: dict[str, Any]
+    ) -> None:
+        """An 'option' indicator names a code of a choice item and is not reverse keyed."""
+        codes = [o["value"] for o in fmt.get("options") or []]
+        if fmt["type"] not in _CHOICE_TYPES:
+            self.add(where, "'option' applies to choice items only")
+        elif member["option"] not in codes:
+            self.add(
+                where,
+                f"option {member['option']:g} is not a code of item '{iid}'"
+                f" (codes: {', '.join(f'{c:g}' for c in codes)})",
+            )
+        if member.get("key") == -1:
+            self.add(where, "an option indicator cannot be reverse keyed")
+
+    def check_parents(self) -> None:
+        """A scale's parent is another declared scale."""
+        for s, scale in enumerate(self.scales):
+            parent = scale.get("parent")
+            if parent is None:
+                continue
+            if parent not in self.scale_ids:
+                self.add(("scales", s, "parent"), f"unknown parent scale '{parent}'")
+            elif parent == scale.get("id"):
+                self.add(("scales", s, "parent"), "a scale cannot be its own parent")
+
+    def check_hierarchy_acyclic(self) -> None:
+        """Following parents from any scale ends: the hierarchy has no cycle."""
+        parents = {sc.get("id"): sc.get("parent") for sc in self.scales}
+        for s, scale in enumerate(self.scales):
+            node, hops = scale.get("id"), 0
+            while node is not None and hops <= len(parents):
+                node, hops = parents.get(node), hops + 1
+            if hops > len(parents):
+                self.add(("scales", s, "parent"), "the scale hierarchy has a cycle")
+
+    # Validity settings and profile.
+
+    def check_inconsistency_pairs(self) -> None:
+        """Inconsistency pairs name known items with ordered codes, and have a threshold."""
+        for p, pair in enumerate(self.validity.get("inconsistency_pairs") or []):
+            for side in ("first", "second"):
+                self._check_pair_item(("validity", "inconsistency_pairs", p, side), pair.get(side))
+        if (
+            self.validity.get("inconsistency_pairs")
+            and self.validity.get("inconsistency_max") is None
+        ):
+            self.add(
+                ("validity", "inconsistency_max"),
+                "needed when inconsistency_pairs are given",
+            )
+
+    def _check_pair_item(self, where: tuple[Any, ...], iid: Any) -> None:
+        """One side of an inconsistency pair: a known item with an ordered coding."""
+        if iid is None:
+            return
+        if iid not in self.item_index:
+            self.add(where, f"unknown item '{iid}'")
+            return
+        fmt = self.formats.get(self.items[self.item_index[iid]].get("format", ""), {})
+        if fmt and not FORMAT_TYPES[fmt["type"]].ordered:
+            self.add(where, f"item '{iid}' has no ordered coding")
+
+    def check_flat_profile_scales(self) -> None:
+        """The scales of the flat-profile check are declared."""
+        for f, sid in enumerate(self.validity.get("flat_profile_scales") or []):
+            if sid not in self.scale_ids:
+                self.add(("validity", "flat_profile_scales", f), f"unknown scale '{sid}'")
+
+    def check_profile_scales(self) -> None:
+        """The scales a profile maps to are declared."""
+        profile = self.data.get("profile")
+        if isinstance(profile, dict):
+            for letter, sid in (profile.get("scales") or {}).items():
+                if sid not in self.scale_ids:
+                    self.add(("profile", "scales", letter), f"unknown scale '{sid}'")
+
+
 class InstrumentSchema(_Base):
     """The whole instrument file. Cross-field checks run even when a field failed, so
     that ``boussole instruments check`` reports every problem at once."""
@@ -343,204 +646,6 @@ class InstrumentSchema(_Base):
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _cross_checks(self, data: dict[str, Any], original: Any, **_: Any) -> None:
-        errors: dict[Any, Any] = {}
-        add = _errors_add
-        langs = list(data.get("languages") or ["fr"])
-        if "fr" not in langs:
-            add(errors, ("languages",), "French ('fr') is required in 'languages'")
-        formats: dict[str, Any] = data.get("response_formats") or {}
-        items: list[dict[str, Any]] = [i for i in data.get("items") or [] if isinstance(i, dict)]
-        scales: list[dict[str, Any]] = [s for s in data.get("scales") or [] if isinstance(s, dict)]
-
-        # Every text covers every declared language.
-        def as_written(path: tuple[Any, ...]) -> Any:
-            node = original
-            for part in path:
-                try:
-                    node = node[part]
-                except (KeyError, IndexError, TypeError):
-                    return None
-            return node
-
-        def check_text(path: tuple[Any, ...], text: Any) -> None:
-            if isinstance(text, dict):
-                for lang in langs:
-                    if lang == "fr" and "fr" not in text:
-                        continue  # already reported as a required field
-                    written = as_written((*path, lang))
-                    if written is not None and not isinstance(written, str):
-                        continue  # already reported as "not a valid string"
-                    if not text.get(lang):
-                        add(errors, (*path, lang), f"missing the '{lang}' text")
-
-        for key in ("name", "description", "instructions"):
-            check_text((key,), data.get(key))
-        for fid, fmt in formats.items():
-            for j, opt in enumerate(fmt.get("options") or []):
-                check_text(("response_formats", fid, "options", j, "label"), opt.get("label"))
-
-        # Sections: unique ids, texts complete.
-        sections = [x for x in data.get("sections") or [] if isinstance(x, dict)]
-        section_ids: set[str] = set()
-        for j, sec in enumerate(sections):
-            if sec.get("id") in section_ids:
-                add(errors, ("sections", j, "id"), f"duplicate section id '{sec.get('id')}'")
-            section_ids.add(sec.get("id", ""))
-            check_text(("sections", j, "title"), sec.get("title"))
-            check_text(("sections", j, "instructions"), sec.get("instructions"))
-
-        # Items: unique ids, known formats, known sections, ranking blocks complete.
-        seen: dict[str, int] = {}
-        blocks: dict[str, list[int]] = {}
-        for i, item in enumerate(items):
-            iid = item.get("id")
-            if iid in seen:
-                add(
-                    errors,
-                    ("items", i, "id"),
-                    f"duplicate item id '{iid}' (first at items[{seen[iid]}])",
-                )
-            elif iid:
-                seen[iid] = i
-            check_text(("items", i, "text"), item.get("text"))
-            if item.get("section") is not None and item["section"] not in section_ids:
-                add(
-                    errors,
-                    ("items", i, "section"),
-                    f"unknown section '{item['section']}'; declare it under 'sections'",
-                )
-            fmt_id = item.get("format")
-            if fmt_id and fmt_id not in formats:
-                add(
-                    errors,
-                    ("items", i, "format"),
-                    f"unknown response format '{fmt_id}'; declared formats:"
-                    f" {', '.join(sorted(formats))}",
-                )
-            elif fmt_id and formats[fmt_id].get("type") == "ranking":
-                if not item.get("block"):
-                    add(errors, ("items", i, "block"), "a ranking item needs a 'block' id")
-                else:
-                    blocks.setdefault(item["block"], []).append(i)
-        for block, members in blocks.items():
-            fids = {items[i]["format"] for i in members}
-            sizes = {formats[f].get("size") for f in fids}
-            if len(fids) > 1:
-                add(errors, ("items", members[0], "block"), f"block '{block}' mixes formats")
-            elif sizes and (size := sizes.pop()) is not None and size != len(members):
-                add(
-                    errors,
-                    ("items", members[0], "block"),
-                    f"ranking block '{block}' has {len(members)} items but its format ranks {size}",
-                )
-
-        # Scales: unique ids, known items, keying valid, hierarchy valid.
-        scale_ids: dict[str, int] = {}
-        for s, scale in enumerate(scales):
-            sid = scale.get("id")
-            if sid in scale_ids:
-                add(errors, ("scales", s, "id"), f"duplicate scale id '{sid}'")
-            elif sid:
-                scale_ids[sid] = s
-            check_text(("scales", s, "name"), scale.get("name"))
-            check_text(("scales", s, "description"), scale.get("description"))
-            bands = scale.get("bands")
-            if isinstance(bands, dict):
-                for b, band in enumerate(bands.get("levels") or []):
-                    check_text(("scales", s, "bands", "levels", b, "label"), band.get("label"))
-                    check_text(("scales", s, "bands", "levels", b, "text"), band.get("text"))
-                if bands.get("metric") in NORMED_METRICS and not data.get("norms"):
-                    add(
-                        errors,
-                        ("scales", s, "bands", "metric"),
-                        f"metric '{bands['metric']}' needs norms: declare 'norms' or use a raw"
-                        " metric (mean, raw, score, rank)",
-                    )
-            members_seen: set[tuple[str, Any]] = set()
-            for m, member in enumerate(scale.get("items") or []):
-                if not isinstance(member, dict):
-                    continue
-                iid = member["item"]
-                where = ("scales", s, "items", m)
-                if (iid, member.get("option")) in members_seen:
-                    add(errors, where, f"item '{iid}' is listed twice in scale '{sid}'")
-                members_seen.add((iid, member.get("option")))
-                if iid not in seen:
-                    add(errors, where, f"unknown item '{iid}' in scale '{sid}'")
-                    continue
-                fmt = formats.get(items[seen[iid]].get("format", ""))
-                if not fmt:
-                    continue
-                ftype = FORMAT_TYPES[fmt["type"]]
-                if not ftype.numeric:
-                    add(errors, where, f"item '{iid}' is {fmt['type']} and cannot be scored")
-                elif member.get("option") is not None:
-                    codes = [o["value"] for o in fmt.get("options") or []]
-                    if fmt["type"] not in ("single_choice", "multiple_choice", "forced_choice"):
-                        add(errors, where, "'option' applies to choice items only")
-                    elif member["option"] not in codes:
-                        add(
-                            errors,
-                            where,
-                            f"option {member['option']:g} is not a code of item '{iid}'"
-                            f" (codes: {', '.join(f'{c:g}' for c in codes)})",
-                        )
-                    if member.get("key") == -1:
-                        add(errors, where, "an option indicator cannot be reverse keyed")
-                elif not ftype.ordered:
-                    add(
-                        errors,
-                        where,
-                        f"item '{iid}' is {fmt['type']}: its codes are not ordered; score it"
-                        " with 'option: CODE' indicators",
-                    )
-        for s, scale in enumerate(scales):
-            parent = scale.get("parent")
-            if parent is not None:
-                if parent not in scale_ids:
-                    add(errors, ("scales", s, "parent"), f"unknown parent scale '{parent}'")
-                elif parent == scale.get("id"):
-                    add(errors, ("scales", s, "parent"), "a scale cannot be its own parent")
-        # Hierarchy must be acyclic.
-        parents = {sc.get("id"): sc.get("parent") for sc in scales}
-        for s, scale in enumerate(scales):
-            node, hops = scale.get("id"), 0
-            while node is not None and hops <= len(parents):
-                node, hops = parents.get(node), hops + 1
-            if hops > len(parents):
-                add(errors, ("scales", s, "parent"), "the scale hierarchy has a cycle")
-
-        validity = data.get("validity") or {}
-        for p, pair in enumerate(validity.get("inconsistency_pairs") or []):
-            for side in ("first", "second"):
-                iid = pair.get(side)
-                if iid is not None and iid not in seen:
-                    add(
-                        errors,
-                        ("validity", "inconsistency_pairs", p, side),
-                        f"unknown item '{iid}'",
-                    )
-                elif iid is not None:
-                    fmt = formats.get(items[seen[iid]].get("format", ""), {})
-                    if fmt and not FORMAT_TYPES[fmt["type"]].ordered:
-                        add(
-                            errors,
-                            ("validity", "inconsistency_pairs", p, side),
-                            f"item '{iid}' has no ordered coding",
-                        )
-        if validity.get("inconsistency_pairs") and validity.get("inconsistency_max") is None:
-            add(
-                errors,
-                ("validity", "inconsistency_max"),
-                "needed when inconsistency_pairs are given",
-            )
-        for f, sid in enumerate(validity.get("flat_profile_scales") or []):
-            if sid not in scale_ids:
-                add(errors, ("validity", "flat_profile_scales", f), f"unknown scale '{sid}'")
-        profile = data.get("profile")
-        if isinstance(profile, dict):
-            for letter, sid in (profile.get("scales") or {}).items():
-                if sid not in scale_ids:
-                    add(errors, ("profile", "scales", letter), f"unknown scale '{sid}'")
+        errors = _CrossChecks(data, original).run()
         if errors:
             raise ValidationError(errors)

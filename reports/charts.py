@@ -339,6 +339,98 @@ def _interval(low: float | None, high: float | None) -> tuple[float, float] | No
 # --------------------------------------------------------------------------- personality
 
 
+def _draw_intervals(ax: Axes, present: list[tuple[int, BarDatum, float]]) -> bool:
+    """Confidence intervals of the present rows, as lines with end ticks; False if none."""
+    intervals = [(y, iv) for y, r, _ in present if (iv := _interval(r.low, r.high))]
+    if not intervals:
+        return False
+    iy = [y for y, _ in intervals]
+    lows = [iv[0] for _, iv in intervals]
+    highs = [iv[1] for _, iv in intervals]
+    lines = ax.hlines(iy, lows, highs, colors="black", lw=1.6, zorder=3)
+    lines.set_gid("intervals")
+    ax.plot(lows + highs, iy + iy, ls="none", marker="|", ms=9, mew=1.6, color="black")
+    return True
+
+
+def _draw_off_axis(
+    ax: Axes,
+    present: list[tuple[int, BarDatum, float]],
+    xlim: tuple[float, float],
+    locale: str,
+) -> bool:
+    """A triangle at the axis edge and the number of every value outside ``xlim``;
+    False if there is none."""
+    clip_lo, clip_hi = xlim
+    off_axis = False
+    for y, _, v in present:
+        if clip_lo <= v <= clip_hi:
+            continue
+        off_axis = True
+        high_side = v > clip_hi
+        edge = xlim[1] if high_side else xlim[0]
+        # The low-side marker sits just inside the axes, clear of the tick labels.
+        inside = ScaledTranslation(0 if high_side else 5 / 72, 0, ax.figure.dpi_scale_trans)
+        ax.plot(
+            [edge], [y], marker=">" if high_side else "<", ms=9, color="black",
+            clip_on=False, zorder=4, transform=ax.transData + inside,
+        )  # fmt: skip
+        ax.annotate(
+            _fmt(v, locale),
+            (edge, y),
+            xytext=(-10 if high_side else 14, 0),
+            textcoords="offset points",
+            ha="right" if high_side else "left",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+            color="white" if high_side else "black",
+            zorder=5,
+        )
+    return off_axis
+
+
+def _draw_not_computed(
+    ax: Axes, rows: Sequence[BarDatum], xlim: tuple[float, float], text: str
+) -> None:
+    """``text`` ("non calculé") on the row of every missing value."""
+    for y, r in enumerate(rows):
+        if _value(r.value) is None:
+            ax.text(
+                xlim[0] + 0.01 * (xlim[1] - xlim[0]),
+                y,
+                text,
+                va="center",
+                ha="left",
+                style="italic",
+                color=_MUTED,
+                fontsize=9,
+                gid=f"missing-{r.label}",
+            )
+
+
+def _personality_axes(
+    ax: Axes,
+    tick_labels: list[str],
+    xlim: tuple[float, float],
+    metric: str,
+    xlabel: str,
+    locale: str,
+) -> None:
+    """Row labels (first row at the top), the metric's axis and grid, no top/right spines."""
+    ax.set_yticks(list(range(len(tick_labels))), labels=tick_labels)
+    ax.set_ylim(len(tick_labels) - 0.5, -0.5)  # first row at the top
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(*xlim)
+    ax.xaxis.set_major_locator(FixedLocator(_METRIC_TICKS[metric]))
+    ax.xaxis.set_major_formatter(_number_formatter(locale))
+    ax.grid(axis="x", color=_GRID, lw=0.6, ls=":", zorder=1)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(xlabel)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
 def plot_personality(
     rows: Sequence[BarDatum],
     *,
@@ -419,7 +511,6 @@ def plot_personality(
             top=_TITLE_IN if title else 0.15,
             bottom=0.6 + 0.2 * math.ceil(n_handles / 2) + 0.1,
         )
-        ys = list(range(len(rows)))
         present = [(y, r, v) for y, r in enumerate(rows) if (v := _value(r.value)) is not None]
 
         band_patch = ax.axvspan(*band, color=_BAND, zorder=0, lw=0, label=lab["average_band"])
@@ -430,74 +521,17 @@ def plot_personality(
         for (_, r, _), bar in zip(present, bars, strict=True):
             bar.set_gid(f"bar-{r.label}")
 
-        intervals = [(y, iv) for y, r, _ in present if (iv := _interval(r.low, r.high))]
         handles: list[Any] = [Patch(facecolor=_BAND, label=lab["average_band"])]
-        if intervals:
-            iy = [y for y, _ in intervals]
-            lows = [iv[0] for _, iv in intervals]
-            highs = [iv[1] for _, iv in intervals]
-            lines = ax.hlines(iy, lows, highs, colors="black", lw=1.6, zorder=3)
-            lines.set_gid("intervals")
-            ax.plot(lows + highs, iy + iy, ls="none", marker="|", ms=9, mew=1.6, color="black")
+        if _draw_intervals(ax, present):
             handles.append(
                 Line2D([], [], color="black", lw=1.6, marker="|", ms=9, label=lab["interval"])
             )
-
-        off_axis = False
-        for y, _, v in present:
-            if clip_lo <= v <= clip_hi:
-                continue
-            off_axis = True
-            high_side = v > clip_hi
-            edge = xlim[1] if high_side else xlim[0]
-            # The low-side marker sits just inside the axes, clear of the tick labels.
-            inside = ScaledTranslation(0 if high_side else 5 / 72, 0, ax.figure.dpi_scale_trans)
-            ax.plot(
-                [edge], [y], marker=">" if high_side else "<", ms=9, color="black",
-                clip_on=False, zorder=4, transform=ax.transData + inside,
-            )  # fmt: skip
-            ax.annotate(
-                _fmt(v, locale),
-                (edge, y),
-                xytext=(-10 if high_side else 14, 0),
-                textcoords="offset points",
-                ha="right" if high_side else "left",
-                va="center",
-                fontsize=9,
-                fontweight="bold",
-                color="white" if high_side else "black",
-                zorder=5,
-            )
-        if off_axis:
+        if _draw_off_axis(ax, present, xlim, locale):
             handles.append(
                 Line2D([], [], ls="none", marker=">", ms=8, color="black", label=lab["off_axis"])
             )
-
-        for y, r in zip(ys, rows, strict=True):
-            if _value(r.value) is None:
-                ax.text(
-                    xlim[0] + 0.01 * (xlim[1] - xlim[0]),
-                    y,
-                    lab["not_computed"],
-                    va="center",
-                    ha="left",
-                    style="italic",
-                    color=_MUTED,
-                    fontsize=9,
-                    gid=f"missing-{r.label}",
-                )
-
-        ax.set_yticks(ys, labels=tick_labels)
-        ax.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top
-        ax.tick_params(axis="y", length=0)
-        ax.set_xlim(*xlim)
-        ax.xaxis.set_major_locator(FixedLocator(_METRIC_TICKS[metric]))
-        ax.xaxis.set_major_formatter(_number_formatter(locale))
-        ax.grid(axis="x", color=_GRID, lw=0.6, ls=":", zorder=1)
-        ax.set_axisbelow(True)
-        ax.set_xlabel(lab[axis_key])
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        _draw_not_computed(ax, rows, xlim, lab["not_computed"])
+        _personality_axes(ax, tick_labels, xlim, metric, lab[axis_key], locale)
         if title:
             ax.set_title(title, loc="left")
         _legend_below(ax, handles, inches=0.55, ncols=2)

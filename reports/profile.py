@@ -257,15 +257,7 @@ def build_profile(
     _ = translator(translations, lang)
     scale_views = tuple(_scale_view(instrument, s, scores, lang, _) for s in instrument.scales)
     normed = any(s.normed for s in scale_views)
-    group: str | None = None
-    for s in instrument.scales:
-        g = scores.get(f"{s.id}.norm_group")
-        if isinstance(g, str):
-            group = g
-            break
-    norm_group = None
-    if normed:
-        norm_group = _("ensemble du groupe de référence") if group in (None, "all") else group
+    norm_group = _norm_group(instrument, scores, normed, _)
 
     code = message = None
     riasec_scores: list[tuple[str, str, float | None]] = []
@@ -275,29 +267,10 @@ def build_profile(
     profile = instrument.profile
     by_id = {s.id: s for s in scale_views}
     if profile is not None and profile.type == "riasec":
-        flat, low = scores.get("riasec.flat") is True, scores.get("riasec.low") is True
-        raw_code = scores.get("riasec.code")
-        if low:
-            message = _meta_text(_meta(instrument, "messages", "low"), lang)
-        elif flat:
-            message = _meta_text(_meta(instrument, "messages", "flat"), lang)
-        if message is None and isinstance(raw_code, str) and raw_code:
-            code = raw_code
-            message = _meta_text(_meta(instrument, "messages", "code"), lang)
-        elif message is None:
-            message = _("Pas assez de réponses pour établir un code à trois lettres.")
-        for letter, sid in profile.scales:
-            sv = by_id[sid]
-            value = sv.raw if sv.method == "sum" else sv.mean
-            riasec_scores.append((letter, sv.name, None if sv.missing else value))
-            if sv.range is not None:
-                riasec_max = sv.range[1]
+        code, message = _riasec_code_message(instrument, scores, lang, _)
+        riasec_scores, riasec_max = _riasec_scores(profile.scales, by_id)
     elif profile is not None and profile.type == "values":
-        for _key, sid in profile.scales:
-            sv = by_id[sid]
-            if sv.rank_value is not None and sv.rank is not None:
-                ranks.append(ValueRank(sv.rank_value, sv.rank, sv.name, sid, sv.ipsative, sv.tied))
-        ranks.sort(key=lambda r: (r.rank_value, r.name))
+        ranks = _value_ranks(profile.scales, by_id)
         notice = _meta_text(_meta(instrument, "ipsative_notice"), lang)
         if notice:
             notices.append(notice)
@@ -325,6 +298,76 @@ def build_profile(
         limits=_limits(instrument, normed, norm_group, lang, _),
     )
     return _with_summary(view, lang, _)
+
+
+def _norm_group(
+    instrument: Instrument, scores: Mapping[str, Any], normed: bool, _: Translate
+) -> str | None:
+    """The reference group the scores were normed against, for the reader (None if unnormed).
+
+    The group is the first ``<scale>.norm_group`` stored; "all" (or none) is the whole group.
+    """
+    group: str | None = None
+    for s in instrument.scales:
+        g = scores.get(f"{s.id}.norm_group")
+        if isinstance(g, str):
+            group = g
+            break
+    if not normed:
+        return None
+    return _("ensemble du groupe de référence") if group in (None, "all") else group
+
+
+def _riasec_code_message(
+    instrument: Instrument, scores: Mapping[str, Any], lang: str, _: Translate
+) -> tuple[str | None, str | None]:
+    """The Holland code to show (None for a low, flat or incomplete profile) and its message.
+
+    A low or flat profile gets the instrument's message for it and no code; otherwise the
+    stored code with the instrument's "code" message, or a notice that answers are missing.
+    """
+    code = message = None
+    flat, low = scores.get("riasec.flat") is True, scores.get("riasec.low") is True
+    raw_code = scores.get("riasec.code")
+    if low:
+        message = _meta_text(_meta(instrument, "messages", "low"), lang)
+    elif flat:
+        message = _meta_text(_meta(instrument, "messages", "flat"), lang)
+    if message is None and isinstance(raw_code, str) and raw_code:
+        code = raw_code
+        message = _meta_text(_meta(instrument, "messages", "code"), lang)
+    elif message is None:
+        message = _("Pas assez de réponses pour établir un code à trois lettres.")
+    return code, message
+
+
+def _riasec_scores(
+    letters: tuple[tuple[str, str], ...], by_id: Mapping[str, ScaleView]
+) -> tuple[list[tuple[str, str, float | None]], float | None]:
+    """``(letter, name, score)`` per RIASEC letter (raw sum or mean), and the top of the
+    score range (of the last scale that has one)."""
+    riasec_scores: list[tuple[str, str, float | None]] = []
+    riasec_max: float | None = None
+    for letter, sid in letters:
+        sv = by_id[sid]
+        value = sv.raw if sv.method == "sum" else sv.mean
+        riasec_scores.append((letter, sv.name, None if sv.missing else value))
+        if sv.range is not None:
+            riasec_max = sv.range[1]
+    return riasec_scores, riasec_max
+
+
+def _value_ranks(
+    scale_ids: tuple[tuple[str, str], ...], by_id: Mapping[str, ScaleView]
+) -> list[ValueRank]:
+    """The ranked values of a values profile, best rank first (ties by name)."""
+    ranks: list[ValueRank] = []
+    for _key, sid in scale_ids:
+        sv = by_id[sid]
+        if sv.rank_value is not None and sv.rank is not None:
+            ranks.append(ValueRank(sv.rank_value, sv.rank, sv.name, sid, sv.ipsative, sv.tied))
+    ranks.sort(key=lambda r: (r.rank_value, r.name))
+    return ranks
 
 
 def _scale_view(

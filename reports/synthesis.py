@@ -582,23 +582,11 @@ def _table(document: Any, header: Sequence[str], rows: Sequence[Sequence[str]]) 
     return table
 
 
-def render_docx(
-    doc: SynthesisDocument, *, translations: gettext.NullTranslations | None = None
-) -> bytes:
-    """The document as DOCX, editable in Word or LibreOffice: A4, headings (Title, Heading
-    1-3) for navigation, charts as pictures with a caption and their data as a real table,
-    the action plan as a table, "Page X sur Y" in the footer, French spell-check language.
-
-    Charts need their PNG (:attr:`ResultElement.png`); a chart without one is given by its
-    table only.
-    """
-    from docx import Document
+def _docx_page_setup(document: Any, doc: SynthesisDocument, t: _Prepared) -> None:
+    """Core properties, A4 page with margins, and the "Page X sur Y" footer (not on the cover)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
-    t = _prepare(doc, translations)
-    document = Document()
-    _set_language(document, _language_tag(doc.lang))
     props = document.core_properties
     props.title = f"{t.title} — {doc.beneficiary}"
     props.author = doc.centre or "Boussole"
@@ -619,7 +607,11 @@ def render_docx(
     for run in footer.runs:
         run.font.size = Pt(9)
 
-    # cover
+
+def _docx_cover(document: Any, t: _Prepared) -> None:
+    """The title page: title, cover lines (the first one larger and bold), status, notice."""
+    from docx.shared import Pt
+
     document.add_heading(t.title, level=0)
     for k, line in enumerate(t.cover):
         run = document.add_paragraph().add_run(line)
@@ -627,7 +619,81 @@ def render_docx(
         run.bold = k == 0
     document.add_paragraph(t.status)
     document.add_paragraph(t.confidential).runs[0].italic = True
-    document.add_page_break()  # type: ignore[no-untyped-call]
+    document.add_page_break()
+
+
+def _docx_results(document: Any, results: Sequence[ResultGroup], t: _Prepared, figure: int) -> int:
+    """The approved results, one heading per questionnaire; returns the last figure number."""
+    document.add_paragraph(t.results_intro)
+    for group in results:
+        document.add_heading(group.questionnaire, level=2)
+        if group.instrument_key in t.completed:
+            document.add_paragraph(t.completed[group.instrument_key])
+        for element in group.elements:
+            figure = _docx_element(document, element, t, figure)
+    return figure
+
+
+def _docx_element(document: Any, element: ResultElement, t: _Prepared, figure: int) -> int:
+    """One result: heading, text, chart picture with its numbered caption (figure + 1) and
+    its data table; returns the last figure number."""
+    from docx.shared import Mm
+
+    document.add_heading(element.title, level=3)
+    if element.text:
+        _text(document, element.text)
+    if element.kind == "chart" and element.png:
+        figure += 1
+        document.add_picture(io.BytesIO(element.png), width=Mm(160))
+        picture = document.paragraphs[-1]
+        picture.paragraph_format.keep_with_next = True
+        shape = document.inline_shapes[-1]._inline.docPr
+        shape.set("descr", element.alt or element.title)
+        shape.set("title", element.title)
+        document.add_paragraph(
+            t.figure % {"n": figure, "title": element.alt or element.title},
+            style="Caption",
+        )
+    if element.table is not None:
+        caption = element.table.caption
+        if element.kind == "chart":
+            caption = t.chart_caption(caption)
+        cap = document.add_paragraph(caption, style="Caption")
+        cap.paragraph_format.keep_with_next = True
+        _table(document, element.table.header, element.table.rows)
+    return figure
+
+
+def _docx_plan(document: Any, t: _Prepared) -> None:
+    """The action plan as a table (or a sentence when empty), then the follow-up."""
+    document.add_heading(t.plan_heading, level=2)
+    if t.plan_rows:
+        cap = document.add_paragraph(t.plan_caption, style="Caption")
+        cap.paragraph_format.keep_with_next = True
+        _table(document, t.plan_header, t.plan_rows)
+    else:
+        document.add_paragraph(t.plan_empty)
+    document.add_heading(t.followup_heading, level=2)
+    document.add_paragraph(t.followup)
+
+
+def render_docx(
+    doc: SynthesisDocument, *, translations: gettext.NullTranslations | None = None
+) -> bytes:
+    """The document as DOCX, editable in Word or LibreOffice: A4, headings (Title, Heading
+    1-3) for navigation, charts as pictures with a caption and their data as a real table,
+    the action plan as a table, "Page X sur Y" in the footer, French spell-check language.
+
+    Charts need their PNG (:attr:`ResultElement.png`); a chart without one is given by its
+    table only.
+    """
+    from docx import Document
+
+    t = _prepare(doc, translations)
+    document = Document()
+    _set_language(document, _language_tag(doc.lang))
+    _docx_page_setup(document, doc, t)
+    _docx_cover(document, t)
 
     figure = 0
     for key, heading, texts in t.sections:
@@ -635,44 +701,9 @@ def render_docx(
         for text in texts or (t.empty_section,):
             _text(document, text)
         if key == "competences" and doc.results:
-            document.add_paragraph(t.results_intro)
-            for group in doc.results:
-                document.add_heading(group.questionnaire, level=2)
-                if group.instrument_key in t.completed:
-                    document.add_paragraph(t.completed[group.instrument_key])
-                for element in group.elements:
-                    document.add_heading(element.title, level=3)
-                    if element.text:
-                        _text(document, element.text)
-                    if element.kind == "chart" and element.png:
-                        figure += 1
-                        document.add_picture(io.BytesIO(element.png), width=Mm(160))
-                        picture = document.paragraphs[-1]
-                        picture.paragraph_format.keep_with_next = True
-                        shape = document.inline_shapes[-1]._inline.docPr
-                        shape.set("descr", element.alt or element.title)
-                        shape.set("title", element.title)
-                        document.add_paragraph(
-                            t.figure % {"n": figure, "title": element.alt or element.title},
-                            style="Caption",
-                        )
-                    if element.table is not None:
-                        caption = element.table.caption
-                        if element.kind == "chart":
-                            caption = t.chart_caption(caption)
-                        cap = document.add_paragraph(caption, style="Caption")
-                        cap.paragraph_format.keep_with_next = True
-                        _table(document, element.table.header, element.table.rows)
+            figure = _docx_results(document, doc.results, t, figure)
         if key == "project":
-            document.add_heading(t.plan_heading, level=2)
-            if t.plan_rows:
-                cap = document.add_paragraph(t.plan_caption, style="Caption")
-                cap.paragraph_format.keep_with_next = True
-                _table(document, t.plan_header, t.plan_rows)
-            else:
-                document.add_paragraph(t.plan_empty)
-            document.add_heading(t.followup_heading, level=2)
-            document.add_paragraph(t.followup)
+            _docx_plan(document, t)
     document.add_heading(t.observations_heading, level=1)
     for text in t.observations or (t.no_observations,):
         _text(document, text)

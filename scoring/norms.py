@@ -397,6 +397,109 @@ def build_norms(
     return NormTable(data)
 
 
+def _choose_groups(table: NormTable, demo: pd.DataFrame, n: int) -> np.ndarray:
+    """The index of the norm group of each of the ``n`` respondents: the most specific usable
+    group matching their ``demo`` values, then dropping the last group-by variable, down to
+    the overall group."""
+    groups = table.groups
+    usable = [i for i, g in enumerate(groups) if g.get("usable", True)]
+    chosen = np.full(n, -1, dtype=np.int64)
+    by = table.group_by
+    for depth in range(len(by), -1, -1):
+        cols = by[:depth]
+        level = [i for i in usable if len(groups[i]["key"]) == depth]
+        if not cols:
+            if not level:
+                raise NormsError("the norm table has no usable overall group")
+            chosen[chosen < 0] = level[0]
+            continue
+        if not level:
+            continue
+        lookup = pd.DataFrame([groups[i]["key"] for i in level], dtype=object)[cols]
+        lookup["_group"] = level
+        frame = demo[cols].reset_index(drop=True)
+        ok = frame.notna().all(axis=1).to_numpy()
+        # A hash join on the group values: vectorised, order of the left side kept.
+        merged = frame.astype(object).merge(lookup, on=cols, how="left")
+        idx = merged["_group"].to_numpy(dtype=np.float64, na_value=np.nan)
+        take = (chosen < 0) & ok & ~np.isnan(idx)
+        chosen[take] = idx[take].astype(np.int64)
+    return chosen
+
+
+def _per_group(
+    groups: list[dict[str, Any]], sid: str, key: str, fallback: float | None = None
+) -> np.ndarray:
+    """Statistic ``key`` of scale ``sid`` in each norm group (``fallback``, else NaN, if absent)."""
+    values = []
+    for g in groups:
+        v = g["scales"].get(sid, {}).get(key)
+        values.append(fallback if v is None else v)
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _percentiles(
+    sid: str,
+    x: np.ndarray,
+    z: np.ndarray,
+    groups: list[dict[str, Any]],
+    rows_of: Mapping[int, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile ranks and their source per respondent (0 normal curve, 1 empirical,
+    -1 missing): from the group's distribution when it has one, else the normal curve."""
+    n = len(x)
+    pct = np.empty(n)
+    source = np.zeros(n, dtype=np.int8)  # 0 normal curve, 1 empirical, -1 missing
+    for gi, rows in rows_of.items():
+        dist = groups[gi]["scales"][sid].get("distribution")
+        if dist and dist.get("values"):
+            pct[rows] = percentile_from_distribution(
+                x[rows], np.asarray(dist["values"]), np.asarray(dist["counts"])
+            )
+            source[rows] = 1
+        else:
+            pct[rows] = percentile_from_normal(z[rows])
+    missing = np.isnan(x)
+    pct[missing] = np.nan
+    source[missing] = -1
+    return pct, source
+
+
+def _normed_scale(
+    sid: str,
+    x: np.ndarray,
+    groups: list[dict[str, Any]],
+    chosen: np.ndarray,
+    rows_of: Mapping[int, np.ndarray],
+    fallback: float | None,
+) -> dict[str, Any]:
+    """The norm-referenced columns of one scale (all but ``.norm_group``), from its scores
+    ``x`` and each respondent's ``chosen`` group; ``fallback`` is the reliability used when
+    a group has no ``alpha``."""
+    mean = _per_group(groups, sid, "mean")[chosen]
+    sd = _per_group(groups, sid, "sd")[chosen]
+    rel = _per_group(groups, sid, "alpha", fallback)[chosen]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (x - mean) / sd
+    pct, source = _percentiles(sid, x, z, groups, rows_of)
+    t = z_to_t(z)
+    sem_t = 10.0 * np.sqrt(1.0 - rel)
+    sem_t[np.isnan(x)] = np.nan
+    return {
+        f"{sid}.z": z,
+        f"{sid}.t": t,
+        f"{sid}.percentile": pct,
+        f"{sid}.percentile_source": pd.Categorical.from_codes(
+            source, categories=pd.Index(["normal", "empirical"])
+        ),
+        f"{sid}.sten": z_to_sten(z).astype(np.float32),
+        f"{sid}.stanine": z_to_stanine(z).astype(np.float32),
+        f"{sid}.sem_t": sem_t,
+        f"{sid}.band_low": t - Z90 * sem_t,
+        f"{sid}.band_high": t + Z90 * sem_t,
+    }
+
+
 def apply_norms(
     scores: pd.DataFrame,
     table: NormTable,
@@ -425,82 +528,20 @@ def apply_norms(
         ``.stanine``, ``.sem_t``, ``.band_low``, ``.band_high`` (90% band on T) and
         ``.norm_group``.
     """
-    n = len(scores)
     demo = table.demographics(
         demographics if demographics is not None else pd.DataFrame(index=scores.index)
     )
     groups = table.groups
-    usable = [i for i, g in enumerate(groups) if g.get("usable", True)]
-    chosen = np.full(n, -1, dtype=np.int64)
-    by = table.group_by
-    for depth in range(len(by), -1, -1):
-        cols = by[:depth]
-        level = [i for i in usable if len(groups[i]["key"]) == depth]
-        if not cols:
-            if not level:
-                raise NormsError("the norm table has no usable overall group")
-            chosen[chosen < 0] = level[0]
-            continue
-        if not level:
-            continue
-        lookup = pd.DataFrame([groups[i]["key"] for i in level], dtype=object)[cols]
-        lookup["_group"] = level
-        frame = demo[cols].reset_index(drop=True)
-        ok = frame.notna().all(axis=1).to_numpy()
-        # A hash join on the group values: vectorised, order of the left side kept.
-        merged = frame.astype(object).merge(lookup, on=cols, how="left")
-        idx = merged["_group"].to_numpy(dtype=np.float64, na_value=np.nan)
-        take = (chosen < 0) & ok & ~np.isnan(idx)
-        chosen[take] = idx[take].astype(np.int64)
+    chosen = _choose_groups(table, demo, len(scores))
     out: dict[str, Any] = {}
     scale_ids = [sid for sid in groups[0]["scales"] if f"{sid}.{table.metric}" in scores.columns]
     # The group of each respondent is the same for every scale: split the rows once.
     rows_of = {int(gi): np.flatnonzero(chosen == gi) for gi in np.unique(chosen)}
     group_names = [table.describe_group(g["key"]) for g in groups]
     norm_group = pd.Categorical.from_codes(chosen, categories=pd.Index(group_names))
-
-    def per_group(sid: str, key: str, fallback: float | None = None) -> np.ndarray:
-        values = []
-        for g in groups:
-            v = g["scales"].get(sid, {}).get(key)
-            values.append(fallback if v is None else v)
-        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
     for sid in scale_ids:
         x = scores[f"{sid}.{table.metric}"].to_numpy(dtype=np.float64)
         fallback = reliabilities.get(sid) if reliabilities else None
-        mean = per_group(sid, "mean")[chosen]
-        sd = per_group(sid, "sd")[chosen]
-        rel = per_group(sid, "alpha", fallback)[chosen]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = (x - mean) / sd
-        pct = np.empty(n)
-        source = np.zeros(n, dtype=np.int8)  # 0 normal curve, 1 empirical, -1 missing
-        for gi, rows in rows_of.items():
-            dist = groups[gi]["scales"][sid].get("distribution")
-            if dist and dist.get("values"):
-                pct[rows] = percentile_from_distribution(
-                    x[rows], np.asarray(dist["values"]), np.asarray(dist["counts"])
-                )
-                source[rows] = 1
-            else:
-                pct[rows] = percentile_from_normal(z[rows])
-        missing = np.isnan(x)
-        pct[missing] = np.nan
-        source[missing] = -1
-        t = z_to_t(z)
-        sem_t = 10.0 * np.sqrt(1.0 - rel)
-        sem_t[missing] = np.nan
-        out[f"{sid}.z"] = z
-        out[f"{sid}.t"] = t
-        out[f"{sid}.percentile"] = pct
-        out[f"{sid}.percentile_source"] = pd.Categorical.from_codes(
-            source, categories=pd.Index(["normal", "empirical"])
-        )
-        out[f"{sid}.sten"] = z_to_sten(z).astype(np.float32)
-        out[f"{sid}.stanine"] = z_to_stanine(z).astype(np.float32)
-        out[f"{sid}.sem_t"] = sem_t
-        out[f"{sid}.band_low"] = t - Z90 * sem_t
-        out[f"{sid}.band_high"] = t + Z90 * sem_t
+        out |= _normed_scale(sid, x, groups, chosen, rows_of, fallback)
         out[f"{sid}.norm_group"] = norm_group
     return pd.DataFrame(out, index=scores.index, copy=False)
