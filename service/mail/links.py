@@ -34,7 +34,6 @@ def public_url(endpoint: str, *, base: str | None = None, **values: Any) -> str:
     root = base.rstrip("/") if base else public_base()
     if has_request_context():
         path = url_for(endpoint, **values).removeprefix(request.script_root)
-    else:
-        with current_app.test_request_context("/"):
-            path = url_for(endpoint, **values)
+    else:  # a daily job: no request, build the path from the URL rules alone
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
     return root + path
