@@ -73,7 +73,7 @@ from reports.restitution import (
     render_pdf,
 )
 from scoring.simulate import simulate_answers
-from service.features.journey.service import score_answers
+from service.features.journey.completion import score_answers
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -317,7 +317,7 @@ def seed(
     except ImportError:
         page_of = {item: i // per_page + 1 for i, item in enumerate(items)}
     try:  # the consent text version the app currently shows
-        from service.features.journey.service import CONSENT_VERSION as consent_version
+        from service.features.journey.consent import CONSENT_VERSION as consent_version
     except ImportError:
         consent_version = "bench"
     users: list[SimUser] = []

@@ -17,7 +17,9 @@ from instruments.model import Instrument
 from scoring.simulate import simulate_answers
 from service.extensions import db
 from service.features.accounts.invitations import create_invitation
-from service.features.journey import service as journey
+from service.features.journey import completion
+from service.features.journey import consent as consent_records
+from service.features.journey import store as answer_store
 from service.models import Assignment, Beneficiary, Bilan, Centre, StaffUser
 from service.models.states import BilanStatus
 from service.security import hash_password
@@ -41,7 +43,7 @@ def _completed_demo_bilan(
     bilan.counsellors.append(counsellor)
     session.add(bilan)
     session.flush()
-    journey.record_consent(session, bilan, person, accepted=True, keep_for_followup=False)
+    consent_records.record_consent(session, bilan, person, accepted=True, keep_for_followup=False)
     for k, iid in enumerate(DEMO_INSTRUMENTS):
         inst = instruments[iid]
         assignment = Assignment(
@@ -54,11 +56,11 @@ def _completed_demo_bilan(
             value = row.get(item.id)
             if value is not None and value == value:  # not NaN
                 v = float(value)
-                journey.upsert_answer(
+                answer_store.upsert_answer(
                     session, assignment.id, item.id, int(v) if v.is_integer() else v
                 )
-        journey.add_page_seconds(session, assignment.id, 1, 8.0 * len(inst.items))
-        journey.complete(session, assignment, inst, per_page=6)
+        answer_store.add_page_seconds(session, assignment.id, 1, 8.0 * len(inst.items))
+        completion.complete(session, assignment, inst, per_page=6)
 
 
 @dataclass(frozen=True)

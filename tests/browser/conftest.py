@@ -225,7 +225,7 @@ class Person:
 
     def consent(self, *, accepted: bool = True) -> None:
         """Record a consent decision directly (for tests that start past the consent page)."""
-        from service.features.journey.service import CONSENT_VERSION
+        from service.features.journey.consent import CONSENT_VERSION
         from service.models import Consent
 
         with self.server.session() as s:

@@ -28,7 +28,7 @@ from reports.exports import (
     to_json,
     to_xlsx,
 )
-from service.features.journey.service import score_answers
+from service.features.journey.completion import score_answers
 
 # 13:05 UTC on 3 November 2026 is 14:05 in Paris (winter time).
 COMPLETED = dt.datetime(2026, 11, 3, 13, 5, tzinfo=dt.UTC)

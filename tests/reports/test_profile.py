@@ -18,7 +18,7 @@ from scipy.stats import norm
 
 from instruments import BUILTIN_DIR, Instrument, load_instrument
 from reports.profile import ProfileView, build_profile
-from service.features.journey.service import score_answers
+from service.features.journey.completion import score_answers
 from tests.conftest import ROOT
 
 NBSP, NNBSP = "\u00a0", "\u202f"

@@ -29,7 +29,7 @@ from reports.restitution import (
     render_pdf,
 )
 from scoring.simulate import simulate_answers
-from service.features.journey.service import score_answers
+from service.features.journey.completion import score_answers
 from tests.conftest import ROOT
 
 NBSP, NNBSP = "\u00a0", "\u202f"

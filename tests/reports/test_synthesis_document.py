@@ -20,7 +20,7 @@ from instruments import BUILTIN_DIR, load_instrument
 from reports import synthesis as S
 from reports.profile import build_profile
 from reports.restitution import profile_charts
-from service.features.journey.service import score_answers
+from service.features.journey.completion import score_answers
 from tests.reports.test_exports import answers
 
 NNBSP = "\u202f"  # narrow no-break space (French typography before ! ? ;)

@@ -1,7 +1,7 @@
 """The autosave's fast path: one rule for answering (``access.answer_refusal``, also behind
-``access.can_answer``), one query for what it needs (``journey.answering_state``), the
+``access.can_answer``), one query for what it needs (``answer_store.answering_state``), the
 signed-in beneficiary read from the session without loading the person, and the writes
-(``journey.record_answer``)."""
+(``answer_store.record_answer``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from service import access
-from service.features.journey import service as journey
+from service.features.journey import consent as consent_records
+from service.features.journey import store as answer_store
 from service.models import Assignment, Beneficiary, Bilan, Consent, StaffUser
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 
@@ -39,7 +40,7 @@ def add_consent(
             Consent(
                 bilan_id=world.bilan,
                 beneficiary_id=world.beneficiary if by is None else by,
-                text_version=journey.CONSENT_VERSION,
+                text_version=consent_records.CONSENT_VERSION,
                 accepted=accepted,
                 recorded_at=at,
             )
@@ -64,11 +65,11 @@ def stored(app: Flask, aid: int) -> dict[str, Any]:
         return dict(rows.all())
 
 
-def state(app: Flask, aid: int) -> journey.AnsweringState | None:
+def state(app: Flask, aid: int) -> answer_store.AnsweringState | None:
     from service.extensions import db
 
     with app.app_context(), db.standalone() as s:
-        return journey.answering_state(s, aid)
+        return answer_store.answering_state(s, aid)
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_answering_state_reads_owner_instrument_status_and_latest_consent(
 ) -> None:
     aid = world.assignments[BFI]
     version = db_app.extensions["boussole.instruments"][BFI].version
-    assert state(db_app, aid) == journey.AnsweringState(
+    assert state(db_app, aid) == answer_store.AnsweringState(
         aid, world.beneficiary, "not_started", BFI, version, consented=False
     )
     # only the bilan's beneficiary consents for it (as consents_of(the person) read it)
@@ -306,12 +307,12 @@ def test_record_answer_counts_clears_and_times_pages(db_app: Flask, world: World
     aid = world.assignments[BFI]
     with db_app.test_request_context():
         s = db.session
-        assert journey.record_answer(s, aid, "A1", 3, page=1, seconds=4.0) == 1
-        assert journey.record_answer(s, aid, "A1", 5, page=1, seconds=1.5) == 1  # replaced
-        assert journey.record_answer(s, aid, "A2", 2, page=2, seconds=0.0) == 2
-        assert journey.record_answer(s, aid, "A3", 2, page=None, seconds=9.0) == 3
-        assert journey.record_answer(s, aid, "A2", None, page=None, seconds=0.0) == 2
-        assert journey.record_answer(s, aid, "A9", None, page=None, seconds=0.0) == 2
+        assert answer_store.record_answer(s, aid, "A1", 3, page=1, seconds=4.0) == 1
+        assert answer_store.record_answer(s, aid, "A1", 5, page=1, seconds=1.5) == 1  # replaced
+        assert answer_store.record_answer(s, aid, "A2", 2, page=2, seconds=0.0) == 2
+        assert answer_store.record_answer(s, aid, "A3", 2, page=None, seconds=9.0) == 3
+        assert answer_store.record_answer(s, aid, "A2", None, page=None, seconds=0.0) == 2
+        assert answer_store.record_answer(s, aid, "A9", None, page=None, seconds=0.0) == 2
         s.commit()
         timings = dict(
             s.execute(
@@ -335,13 +336,13 @@ def test_record_answer_writes_nothing_once_completed(db_app: Flask, world: World
 
     aid = world.assignments[BFI]
     with db_app.test_request_context():
-        assert journey.record_answer(db.session, aid, "A1", 3, page=1, seconds=4.0) == 1
+        assert answer_store.record_answer(db.session, aid, "A1", 3, page=1, seconds=4.0) == 1
         db.session.commit()
     set_status(db_app, aid, "completed")
     with db_app.test_request_context():
         s = db.session
-        assert journey.record_answer(s, aid, "A1", 6, page=1, seconds=5.0) is None
-        assert journey.record_answer(s, aid, "A1", None, page=1, seconds=5.0) is None
+        assert answer_store.record_answer(s, aid, "A1", 6, page=1, seconds=5.0) is None
+        assert answer_store.record_answer(s, aid, "A1", None, page=1, seconds=5.0) is None
         s.commit()  # even committed, nothing was written
         seconds = s.scalars(select(PageTiming.seconds).where(PageTiming.assignment_id == aid))
         assert list(seconds) == [4.0]

@@ -8,7 +8,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from service.features.journey import service as journey
+from service.features.journey import answering
+from service.features.journey import consent as consent_records
 from tests.service.conftest import World, sign_in_beneficiary
 
 
@@ -23,19 +24,19 @@ def test_busy_database_gives_503_then_the_retry_is_stored(
             Consent(
                 bilan_id=world.bilan,
                 beneficiary_id=world.beneficiary,
-                text_version=journey.CONSENT_VERSION,
+                text_version=consent_records.CONSENT_VERSION,
                 accepted=True,
             )
         )
     client = db_app.test_client()
     sign_in_beneficiary(client, db_app, world.beneficiary)
     url = f"/espace/questionnaires/{world.assignments['ipip-bfi-25']}/reponses"
-    real = journey.save_answer
+    real = answering.save_answer
 
     def locked(*args: object, **kwargs: object) -> object:
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(journey, "save_answer", locked)
+    monkeypatch.setattr(answering, "save_answer", locked)
     busy = client.post(url, json={"item": "A1", "value": 4, "page": 1})
     assert busy.status_code == 503
     assert busy.headers["Retry-After"] == "2"
@@ -43,7 +44,7 @@ def test_busy_database_gives_503_then_the_retry_is_stored(
     with db_app.app_context():
         assert db.session.scalars(select(Answer)).all() == []
 
-    monkeypatch.setattr(journey, "save_answer", real)
+    monkeypatch.setattr(answering, "save_answer", real)
     ok = client.post(url, json={"item": "A1", "value": 4, "page": 1})
     assert ok.status_code == 200 and ok.get_json()["saved"] is True
     with db_app.app_context():

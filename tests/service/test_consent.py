@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from service.features.journey.service import CONSENT_VERSION
+from service.features.journey.consent import CONSENT_VERSION
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 
 

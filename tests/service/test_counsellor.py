@@ -16,6 +16,8 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from service.features.journey import completion
+from service.features.journey import store as answer_store
 from service.models import utcnow
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 
@@ -29,7 +31,7 @@ VALUES = "valeurs-travail"
 
 def answers_for(app: Flask, instrument_id: str, *, seed: int = 0) -> dict[str, Any]:
     """Deterministic valid answers for every numeric item (ranking blocks ranked 1..k)."""
-    from service.features.journey.service import ranking_blocks
+    from service.features.journey.answers import ranking_blocks
 
     inst = app.extensions["boussole.instruments"][instrument_id]
     out: dict[str, Any] = {}
@@ -51,7 +53,6 @@ def complete(
 ) -> None:
     """Store answers and complete the questionnaire through the journey's own function."""
     from service.extensions import db
-    from service.features.journey import service as journey
     from service.models import Assignment
 
     with app.test_request_context(), db.standalone() as s:
@@ -59,9 +60,9 @@ def complete(
         assert a is not None
         inst = app.extensions["boussole.instruments"][a.instrument_id]
         for item, value in (answers or answers_for(app, a.instrument_id)).items():
-            journey.upsert_answer(s, aid, item, value)
-        journey.add_page_seconds(s, aid, 1, seconds)
-        done = journey.complete(s, a, inst, per_page=6)
+            answer_store.upsert_answer(s, aid, item, value)
+        answer_store.add_page_seconds(s, aid, 1, seconds)
+        done = completion.complete(s, a, inst, per_page=6)
         assert done.record is not None, done.problems
 
 
@@ -351,7 +352,7 @@ def test_reopen_removes_the_scores_and_lets_the_person_answer_again(
     assert again.status_code == 409
     person = db_app.test_client()
     sign_in_beneficiary(person, db_app, done.beneficiary)
-    from service.features.journey.service import CONSENT_VERSION
+    from service.features.journey.consent import CONSENT_VERSION
 
     person.post(
         f"/espace/bilans/{done.bilan}/consentement",

@@ -15,8 +15,11 @@ from sqlalchemy import func, select
 
 from instruments.loader import builtin_files
 from service.app import create_app
+from service.features.journey import answering, completion
+from service.features.journey import store as answer_store
+from service.features.journey.consent import CONSENT_VERSION
 from service.features.journey.pages import paginate
-from service.features.journey.service import CONSENT_VERSION, MAX_PAGE_SECONDS
+from service.features.journey.store import MAX_PAGE_SECONDS
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 
 BFI = "ipip-bfi-25"
@@ -642,7 +645,6 @@ def test_an_answer_racing_the_completion_is_rolled_back(
     """The route refuses a completed questionnaire; should an answer get past that check
     (a request racing the completion), the final conditional UPDATE refuses it."""
     from service.extensions import db
-    from service.features.journey import service as journey
     from service.models import Assignment
 
     aid = world.assignments[BFI]
@@ -652,11 +654,11 @@ def test_an_answer_racing_the_completion_is_rolled_back(
     with db_app.test_request_context():
         row = db.session.get(Assignment, aid)
         assert row is not None
-        with pytest.raises(journey.AssignmentClosed):
-            journey.save_answer(db.session, row.id, inst, "A1", 5, page=1, per_page=6)
+        with pytest.raises(answer_store.AssignmentClosed):
+            answering.save_answer(db.session, row.id, inst, "A1", 5, page=1, per_page=6)
         db.session.rollback()
-        with pytest.raises(journey.AssignmentClosed):
-            journey.complete(db.session, row, inst, per_page=6)
+        with pytest.raises(answer_store.AssignmentClosed):
+            completion.complete(db.session, row, inst, per_page=6)
         db.session.rollback()
     assert stored(db_app, aid) == {"A1": 2}
     assert score_records(db_app, aid) == []
@@ -1032,9 +1034,8 @@ def test_doctests_of_the_journey_modules() -> None:
     """``pytest --doctest-modules`` does not collect ``service``: run these ones here."""
     import doctest
 
-    import service.features.journey.pages
-    import service.features.journey.service
+    from service.features.journey import answering, answers, completion, pages
 
-    for module in (service.features.journey.service, service.features.journey.pages):
+    for module in (answers, answering, completion, pages):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -153,3 +153,12 @@ def test_language_switch_never_redirects_to_another_host(db_app: Flask, target: 
 def test_language_switch_returns_to_the_page(db_app: Flask) -> None:
     response = db_app.test_client().post("/langue", data={"lang": "en", "next": "/connexion"})
     assert response.headers["Location"] == "/connexion"
+
+
+def test_the_redirect_guard_doctests_pass() -> None:
+    import doctest
+
+    from service.web import redirects
+
+    result = doctest.testmod(redirects)
+    assert result.attempted >= 2 and result.failed == 0

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from instruments.model import Instrument
 from service.dates import utcnow
+from service.features.journey import answering
 from service.features.journey import service as journey
 from service.features.record import service as record
 from service.models import (
@@ -174,7 +175,7 @@ def caseload(
                     language=a.language,
                     status=a.status,
                     status_label=status_label(a.status),
-                    percent=journey.progress_percent(answered, total),
+                    percent=answering.progress_percent(answered, total),
                     answered=answered,
                     total=total,
                     completed_at=a.completed_at,

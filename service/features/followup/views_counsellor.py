@@ -27,7 +27,7 @@ from service.audit import audit
 from service.dates import utcnow
 from service.extensions import db
 from service.features.accounts.invitations import create_invitation
-from service.features.followup import attendance as attendance
+from service.features.followup import attendance
 from service.features.followup import service as followup
 from service.features.journey import service as journey
 from service.mail import MailError, current_mailer, links, messages

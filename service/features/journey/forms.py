@@ -29,14 +29,14 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from instruments.model import Instrument, Item, ResponseFormat
-from service.features.journey.pages import Page
-from service.features.journey.service import (
+from service.features.journey.answers import (
     CHOICE_TYPES,
     DEFAULT_TEXT_MAX,
     AnswerError,
     code_text,
     parse_value,
 )
+from service.features.journey.pages import Page
 from service.web.forms import select_choices
 
 

@@ -32,7 +32,11 @@ from werkzeug.wrappers import Response
 from instruments.model import Instrument
 from service import access
 from service.extensions import db, login_manager
+from service.features.journey import answering, completion
+from service.features.journey import answers as answer_rules
+from service.features.journey import consent as consent_records
 from service.features.journey import service as journey
+from service.features.journey import store as answer_store
 from service.features.journey.forms import (
     ConsentForm,
     FinishForm,
@@ -67,7 +71,7 @@ def _load(assignment_id: int) -> tuple[Assignment, Instrument]:
 
 def _refuse_answering(assignment: Assignment) -> Response | None:
     """None when the person may answer; otherwise where to send them."""
-    consents = journey.consents_of(db.session, current_user.id)
+    consents = consent_records.consents_of(db.session, current_user.id)
     if access.can_answer(current_user, assignment, consents):
         return None
     if not access.has_consented(assignment.bilan, consents):
@@ -98,7 +102,9 @@ def _page_seconds(token: str | None, assignment_id: int, page: int, reported: st
         return 0.0
     if data != [assignment_id, page]:
         return 0.0
-    elapsed = min(max(0.0, time.time() - float(signed_at.timestamp())), journey.MAX_PAGE_SECONDS)
+    elapsed = min(
+        max(0.0, time.time() - float(signed_at.timestamp())), answer_store.MAX_PAGE_SECONDS
+    )
     try:
         already = float(reported or 0)
     except ValueError:
@@ -133,7 +139,7 @@ def _json_error(message: str, status: int, **extra: Any) -> tuple[Response, int]
 @login_required
 def home() -> ResponseReturnValue:
     guards.beneficiary_only()
-    consents = journey.consents_of(db.session, current_user.id)
+    consents = consent_records.consents_of(db.session, current_user.id)
     bilans = journey.home_view(db.session, current_user, _instruments(), consents, _lang())
     return render_template("journey/home.html", bilans=bilans)
 
@@ -145,18 +151,18 @@ def consent(bilan_id: int) -> ResponseReturnValue:
     found = db.session.get(Bilan, bilan_id)
     access.require(found is not None and access.owns_bilan(current_user, found))
     bilan = cast(Bilan, found)
-    consents = journey.consents_of(db.session, current_user.id)
-    latest = journey.latest_consent(consents, bilan.id)
+    consents = consent_records.consents_of(db.session, current_user.id)
+    latest = consent_records.latest_consent(consents, bilan.id)
     form = ConsentForm()
     if form.validate_on_submit():
-        if form.text_version.data != journey.CONSENT_VERSION:
+        if form.text_version.data != consent_records.CONSENT_VERSION:
             flash(
                 _("Le texte a été mis à jour depuis son affichage : relisez-le avant de décider."),
                 "error",
             )
             return redirect(url_for("beneficiary.consent", bilan_id=bilan.id))
         accepted = bool(form.accept.data) and not form.refuse.data
-        journey.record_consent(
+        consent_records.record_consent(
             db.session,
             bilan,
             current_user,
@@ -178,7 +184,7 @@ def consent(bilan_id: int) -> ResponseReturnValue:
                 "info",
             )
         return redirect(url_for("beneficiary.home"))
-    form.text_version.data = journey.CONSENT_VERSION
+    form.text_version.data = consent_records.CONSENT_VERSION
     if latest is not None and request.method == "GET":
         form.keep_for_followup.data = latest.keep_for_followup
     counsellors = [c.name for c in bilan.counsellors]
@@ -188,7 +194,7 @@ def consent(bilan_id: int) -> ResponseReturnValue:
         bilan=bilan,
         latest=latest,
         counsellors=counsellors,
-        version=journey.CONSENT_VERSION,
+        version=consent_records.CONSENT_VERSION,
     )
 
 
@@ -204,8 +210,8 @@ def start(assignment_id: int) -> ResponseReturnValue:
         return refused
     lang = assignment.language
     pages = paginate(instrument, _per_page())
-    answers = journey.stored_answers(db.session, assignment.id)
-    progress = journey.progress_of(db.session, assignment.id, instrument)
+    answers = answer_store.stored_answers(db.session, assignment.id)
+    progress = answering.progress_of(db.session, assignment.id, instrument)
     return render_template(
         "journey/start.html",
         assignment=assignment,
@@ -218,7 +224,7 @@ def start(assignment_id: int) -> ResponseReturnValue:
         n_pages=len(pages),
         progress=progress,
         minutes=max(1, round(instrument.minutes)),
-        resume=journey.resume_page(assignment, pages, answers),
+        resume=answering.resume_page(assignment, pages, answers),
     )
 
 
@@ -234,12 +240,12 @@ def _render_page(
     pages = paginate(instrument, _per_page())
     page = pages[number - 1]
     views = item_views(form, instrument, page, lang, errors)
-    progress = journey.progress_of(db.session, assignment.id, instrument)
+    progress = answering.progress_of(db.session, assignment.id, instrument)
     last = number == len(pages)
     unanswered: list[tuple[int, int]] = []
     if last:
-        unanswered = journey.unanswered_pages(
-            pages, journey.stored_answers(db.session, assignment.id)
+        unanswered = completion.unanswered_pages(
+            pages, answer_store.stored_answers(db.session, assignment.id)
         )
     form.t.data = _timer().dumps([assignment.id, number])
     form.reported.data = "0"
@@ -280,7 +286,7 @@ def page(assignment_id: int, page: int) -> ResponseReturnValue:
     if refused is not None:
         return refused
     the_page = pages[page - 1]
-    stored = journey.stored_answers(db.session, assignment.id)
+    stored = answer_store.stored_answers(db.session, assignment.id)
     form = page_form(instrument, the_page, assignment.language, stored)
     if request.method == "GET":
         return _render_page(assignment, instrument, page, form, {})
@@ -290,7 +296,7 @@ def page(assignment_id: int, page: int) -> ResponseReturnValue:
         action = "next"
     seconds = _page_seconds(form.t.data, assignment.id, page, form.reported.data)
     try:
-        outcome = journey.save_page(
+        outcome = answering.save_page(
             db.session,
             assignment,
             instrument,
@@ -301,7 +307,7 @@ def page(assignment_id: int, page: int) -> ResponseReturnValue:
             n_pages=len(pages),
             seconds=seconds,
         )
-    except journey.AssignmentClosed:
+    except answer_store.AssignmentClosed:
         db.session.rollback()
         return redirect(url_for("beneficiary.thanks", assignment_id=assignment.id))
     db.session.commit()
@@ -333,7 +339,7 @@ def _session_beneficiary_id() -> int | None:
     (Flask-Login's default, ``"basic"``), a change of address or browser only marks the
     session "not fresh" (nothing here needs a fresh sign-in), it never signs the person
     out, so the id read here is the one Flask-Login would load. The person's record is not
-    needed either: the query of :func:`journey.answering_state` matches the id with the
+    needed either: the query of :func:`answer_store.answering_state` matches the id with the
     bilan's beneficiary, a foreign key, so a match means that the person exists.
 
     None when the id cannot be taken from the session this way: nobody signed in, a staff
@@ -363,7 +369,7 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
         kind, principal_id = access.kind_of(current_user), current_user.id
     else:
         kind, principal_id = "beneficiary", beneficiary_id
-    found = journey.answering_state(db.session, assignment_id)
+    found = answer_store.answering_state(db.session, assignment_id)
     refusal = access.answer_refusal(
         kind,
         principal_id,
@@ -376,7 +382,7 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
         # the id in the session is no longer anyone's (the person was deleted): as before
         return _json_error(_("Votre session a expiré : reconnectez-vous pour continuer."), 401)
     access.require(refusal != "not_found")
-    state = cast(journey.AnsweringState, found)  # not None: "not_found" otherwise
+    state = cast(answer_store.AnsweringState, found)  # not None: "not_found" otherwise
     instrument = journey.loaded_instrument(
         _instruments(), state.instrument_id, state.instrument_version
     )
@@ -395,7 +401,7 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
             _('Réponse illisible : attendu {"item": identifiant, "value": valeur}.'), 400
         )
     try:
-        saved = journey.save_answer(
+        saved = answering.save_answer(
             db.session,
             state.assignment_id,
             cast(Instrument, instrument),
@@ -405,10 +411,10 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
             seconds=payload.get("seconds"),
             per_page=_per_page(),
         )
-    except journey.AnswerError as exc:
+    except answer_rules.AnswerError as exc:
         db.session.rollback()
         return _json_error(str(exc), 400, item=exc.item_id)
-    except journey.AssignmentClosed:
+    except answer_store.AssignmentClosed:
         db.session.rollback()
         return _json_error(
             _("Ce questionnaire est terminé : les réponses ne peuvent plus être modifiées."), 409
@@ -435,14 +441,16 @@ def _busy() -> ResponseReturnValue:
 
 def _finish(assignment: Assignment, instrument: Instrument) -> Response:
     try:
-        outcome = journey.complete(db.session, assignment, instrument, per_page=_per_page())
-    except journey.AssignmentClosed:
+        outcome = completion.complete(db.session, assignment, instrument, per_page=_per_page())
+    except answer_store.AssignmentClosed:
         db.session.rollback()
         return redirect(url_for("beneficiary.thanks", assignment_id=assignment.id))
     if outcome.problems:
         db.session.rollback()
         first = outcome.problems[0]
-        flash(journey.problem_message(outcome.problems, instrument, assignment.language), "error")
+        flash(
+            completion.problem_message(outcome.problems, instrument, assignment.language), "error"
+        )
         return redirect(
             url_for("beneficiary.page", assignment_id=assignment.id, page=first.page)
             + f"#item-q-{first.item_id}"

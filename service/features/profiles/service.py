@@ -29,7 +29,9 @@ from reports.restitution import (
     render_pdf,
 )
 from service.dates import PARIS, paris_date, paris_today, utcnow
+from service.features.journey import answers as answer_rules
 from service.features.journey import service as journey
+from service.features.journey import store as answer_store
 from service.models import Assignment, Bilan, Centre, CounsellorNote, ScoreRecord, StaffUser
 
 
@@ -298,7 +300,7 @@ def answer_rows(
     session: Session, assignment: Assignment, instrument: Instrument, lang: str
 ) -> list[AnswerRow]:
     """Item-level answers, as the beneficiary saw the options."""
-    stored = journey.stored_answers(session, assignment.id)
+    stored = answer_store.stored_answers(session, assignment.id)
     rows = []
     for n, item in enumerate(instrument.items, start=1):
         fmt = instrument.formats[item.format]
@@ -310,13 +312,13 @@ def answer_rows(
             labels = {float(o.value): o.label.get(lang) for o in fmt.options}
             values = value if isinstance(value, list) else [value]
             shown = " ; ".join(
-                f"{labels.get(float(v), journey.code_text(v))} ({journey.code_text(v)})"
+                f"{labels.get(float(v), answer_rules.code_text(v))} ({answer_rules.code_text(v)})"
                 if isinstance(v, int | float)
                 else str(v)
                 for v in values
             )
         elif isinstance(value, int | float) and fmt.type == "ranking":
-            shown = _("rang %(rank)s", rank=journey.code_text(value))
+            shown = _("rang %(rank)s", rank=answer_rules.code_text(value))
         else:
             shown = str(value)
         rows.append(AnswerRow(n, item.id, item.text.get(lang), shown))

@@ -1,0 +1,193 @@
+"""Completing a questionnaire: what is still missing, scoring the stored answers and
+keeping the scores with the instrument and norm versions that produced them."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import (
+    DateTime,
+    bindparam,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from instruments.model import Instrument
+from scoring.matrix import from_long
+from scoring.pipeline import score
+from service.dates import utcnow
+from service.features.journey.answers import ranking_problems
+from service.features.journey.pages import Page, page_of_item, paginate
+from service.features.journey.store import ASSIGNMENTS, AssignmentClosed, stored_answers
+from service.models import (
+    Assignment,
+    PageTiming,
+    ScoreRecord,
+)
+from service.models.states import AssignmentStatus
+
+log = logging.getLogger(__name__)
+
+
+# --- completion and scoring ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    item_id: str
+    page: int
+    message: str
+
+
+def completion_problems(
+    instrument: Instrument, answers: Mapping[str, Any], pages: Sequence[Page]
+) -> list[Problem]:
+    """What prevents completion: required items unanswered, ranking blocks half-done or
+    with a rank used twice; in the order of the questionnaire."""
+    problems: dict[str, str] = {}
+    for item in instrument.items:
+        if item.required and answers.get(item.id) is None:
+            problems[item.id] = _("Cette question demande une réponse.")
+    for item_id, message in ranking_problems(instrument, answers).items():
+        problems.setdefault(item_id, message)
+    out = []
+    for item in instrument.items:
+        if item.id in problems:
+            number = page_of_item(tuple(pages), item.id) or 1
+            out.append(Problem(item.id, number, problems[item.id]))
+    return out
+
+
+def unanswered_pages(pages: Sequence[Page], answers: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """(page number, number of unanswered items) for the pages with unanswered items."""
+    out = []
+    for page in pages:
+        n = sum(1 for it in page.items if answers.get(it.id) is None)
+        if n:
+            out.append((page.number, n))
+    return out
+
+
+def score_answers(
+    instrument: Instrument, answers: Mapping[str, Any], *, respondent: int, seconds: float
+) -> tuple[dict[str, Any], str, str | None]:
+    """Score one person's stored answers: (JSON-safe scores, instrument key, norm version).
+
+    The one-row matrix is built and checked by :func:`scoring.matrix.from_long` (a value
+    that no longer fits the coding becomes missing and is logged, never a failure at the
+    end of a questionnaire); free-text answers are never scored.
+    """
+    numeric = {it.id for it in instrument.numeric_items}
+    rows = [(respondent, k, v) for k, v in answers.items() if k in numeric and v is not None]
+    long = pd.DataFrame(rows, columns=["respondent", "item", "value"], dtype=object)
+    matrix = from_long(instrument, long, invalid="missing")
+    for cell in matrix.invalid:
+        log.warning("assignment %s: answer not scored: %s", respondent, cell)
+    data = matrix.data.reindex(pd.Index([respondent], name="respondent"))
+    secs = pd.Series([seconds], index=data.index) if seconds > 0 else None
+    result = score(instrument, data, seconds=secs, norms=True)
+    return json_safe(result.table.iloc[0]), result.instrument_key, result.norm_version
+
+
+def json_safe(row: pd.Series) -> dict[str, Any]:
+    """A score-table row as plain JSON values (NaN and NA as None, NumPy scalars unboxed).
+
+    Examples
+    --------
+    >>> json_safe(pd.Series({"a.mean": np.float64(2.5), "a.n": np.int32(4), "b.t": np.nan,
+    ...                      "flag": np.bool_(True), "code": "S[AE]", "x": pd.NA}))
+    {'a.mean': 2.5, 'a.n': 4, 'b.t': None, 'flag': True, 'code': 'S[AE]', 'x': None}
+    """
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        v: Any = value
+        if isinstance(v, np.generic):
+            v = v.item()
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            out[str(key)] = None
+        elif isinstance(v, bool | int | float | str):
+            out[str(key)] = v
+        else:
+            out[str(key)] = str(v)
+    return out
+
+
+@dataclass(frozen=True)
+class Completion:
+    problems: tuple[Problem, ...] = ()
+    record: ScoreRecord | None = None
+
+
+def complete(
+    session: Session, assignment: Assignment, instrument: Instrument, *, per_page: int
+) -> Completion:
+    """Finish a questionnaire: check it, mark it completed, score it, store the scores.
+
+    Returns the problems (nothing changed) or the stored :class:`ScoreRecord`. Raises
+    :class:`AssignmentClosed` when it was already completed (e.g. a double submit). The
+    caller commits.
+    """
+    pages = paginate(instrument, per_page)
+    problems = completion_problems(instrument, stored_answers(session, assignment.id), pages)
+    if problems:
+        return Completion(problems=tuple(problems))
+    table = ASSIGNMENTS
+    now = utcnow()
+    done = session.execute(
+        update(table)
+        .where(table.c.id == assignment.id, table.c.status != AssignmentStatus.COMPLETED)
+        .values(
+            status=AssignmentStatus.COMPLETED,
+            completed_at=now,
+            started_at=func.coalesce(
+                table.c.started_at, bindparam("now", now, type_=DateTime(timezone=True))
+            ),
+        )
+    )
+    if not getattr(done, "rowcount", 0):
+        raise AssignmentClosed(assignment.id)
+    # Read again under the row lock: these are the answers that are scored.
+    answers = stored_answers(session, assignment.id)
+    seconds = session.scalar(
+        select(func.coalesce(func.sum(PageTiming.seconds), 0.0)).where(
+            PageTiming.assignment_id == assignment.id
+        )
+    )
+    scores, key, norm_version = score_answers(
+        instrument, answers, respondent=assignment.id, seconds=float(seconds or 0.0)
+    )
+    record = ScoreRecord(
+        assignment_id=assignment.id, instrument_key=key, norm_version=norm_version, scores=scores
+    )
+    session.add(record)
+    session.flush()
+    session.expire(assignment)
+    return Completion(record=record)
+
+
+def problem_message(problems: Sequence[Problem], instrument: Instrument, lang: str) -> str:
+    """One sentence naming the first problem found at completion and how many there are."""
+    first = problems[0]
+    text = instrument.item(first.item_id).text.get(lang)
+    short = text if len(text) <= 80 else text[:77] + "…"
+    return str(
+        ngettext(
+            "Avant de terminer : « %(item)s » (page %(page)s). %(message)s",
+            "Avant de terminer, %(num)d points sont à revoir, dont « %(item)s » (page %(page)s)."
+            " %(message)s",
+            len(problems),
+            item=short,
+            page=first.page,
+            message=first.message,
+        )
+    )
