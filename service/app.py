@@ -133,16 +133,31 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Boussole app (see the module docstring for the configuration order)."""
     app = Flask(__name__, instance_relative_config=True)
     _configure(app, config)
+    _load_instruments(app)
+    _init_extensions(app)
+    _register_views(app)
+    _register_handlers(app)
+    if app.config.get("ENV_NAME") == "production" and not app.testing:
+        # Reports: pay WeasyPrint's loading now, in the background, not on a first PDF.
+        from reports.restitution import warm_up
 
+        threading.Thread(target=warm_up, name="weasyprint-warm-up", daemon=True).start()
+    return app
+
+
+def _load_instruments(app: Flask) -> None:
+    """The built-in instruments and the centre's own; refuses to start on any invalid file
+    (raises InstrumentError listing every problem)."""
     files = app.config["INSTRUMENT_FILES"] or list(builtin_files())
     if isinstance(files, str):  # from the environment: a PATH-like list
         files = [f for f in files.split(os.pathsep) if f]
     extra = app.config.get("EXTRA_INSTRUMENT_DIR")
     if extra:
         files = [*files, *sorted(Path(extra).glob("*.yaml"))]
-    # Refuses to start on any invalid file (raises InstrumentError listing every problem).
     app.extensions["boussole.instruments"] = load_all(files)
 
+
+def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
@@ -158,6 +173,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         model = {"staff": StaffUser, "beneficiary": Beneficiary}.get(kind)
         return db.session.get(model, int(raw)) if model else None
 
+
+def _register_views(app: Flask) -> None:
+    """Every feature's views on their audience's blueprint; templates from service/templates
+    (layout and shared partials), the mail templates and each feature's folder."""
     features.import_views()
     app.jinja_loader = ChoiceLoader(
         [
@@ -168,6 +187,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     for blueprint in blueprints.ALL:
         app.register_blueprint(blueprint)
+
+
+def _register_handlers(app: Flask) -> None:
+    """The template globals and the error pages (French first, JSON for JSON requests)."""
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -206,10 +229,3 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if request.is_json:
             return {"error": message, "status": 500}, 500
         return render_template("error.html", code=500, message=message), 500
-
-    if app.config.get("ENV_NAME") == "production" and not app.testing:
-        # Reports: pay WeasyPrint's loading now, in the background, not on a first PDF.
-        from reports.restitution import warm_up
-
-        threading.Thread(target=warm_up, name="weasyprint-warm-up", daemon=True).start()
-    return app

@@ -56,53 +56,63 @@ def read_table(path: Path, *, progress: bool | None = None) -> Iterator[pd.DataF
         raise BatchError(f"{path}: file not found")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            frame = pd.read_excel(path, sheet_name=0, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for broken files
-            raise BatchError(f"{path}: cannot read this XLSX file ({exc})") from None
-        if frame.empty:
-            raise BatchError(f"{path}: the first sheet has no data rows")
-        yield frame
+        yield _read_xlsx(path)
         return
     if suffix not in (".csv", ".txt"):
         raise BatchError(f"{path}: unsupported input type '{suffix}' (use .csv or .xlsx)")
     if path.stat().st_size == 0:
         raise BatchError(f"{path}: the file is empty")
-    sep = _sniff_sep(path)
-    total = _count_lines(path)
     try:
-        with (
-            pd.read_csv(
-                path,
-                sep=sep,
-                decimal="," if sep == ";" else ".",  # French spreadsheets: 300,5 with ';'
-                chunksize=CHUNK,
-                encoding="utf-8-sig",
-                skipinitialspace=True,
-            ) as reader,
-            tqdm(
-                total=total,
-                unit=" lignes",
-                disable=None if progress is None else not progress,
-                file=sys.stderr,
-                desc="Lecture",
-            ) as bar,
-        ):
-            first = True
-            for chunk in reader:
-                if chunk.empty:
-                    continue
-                first = False
-                bar.update(len(chunk))
-                yield chunk
-        if first:
-            raise BatchError(f"{path}: the file has a header but no data rows")
+        yield from _read_csv(path, progress=progress)
     except pd.errors.EmptyDataError:
         raise BatchError(f"{path}: the file is empty") from None
     except pd.errors.ParserError as exc:
         raise BatchError(f"{path}: malformed CSV ({exc})") from None
     except UnicodeDecodeError:
         raise BatchError(f"{path}: not UTF-8 text; save the file as CSV UTF-8") from None
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    """The first sheet of a workbook."""
+    try:
+        frame = pd.read_excel(path, sheet_name=0, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise BatchError(f"{path}: cannot read this XLSX file ({exc})") from None
+    if frame.empty:
+        raise BatchError(f"{path}: the first sheet has no data rows")
+    return frame
+
+
+def _read_csv(path: Path, *, progress: bool | None) -> Iterator[pd.DataFrame]:
+    """The non-empty chunks of a CSV file, with a progress bar on stderr."""
+    sep = _sniff_sep(path)
+    total = _count_lines(path)
+    with (
+        pd.read_csv(
+            path,
+            sep=sep,
+            decimal="," if sep == ";" else ".",  # French spreadsheets: 300,5 with ';'
+            chunksize=CHUNK,
+            encoding="utf-8-sig",
+            skipinitialspace=True,
+        ) as reader,
+        tqdm(
+            total=total,
+            unit=" lignes",
+            disable=None if progress is None else not progress,
+            file=sys.stderr,
+            desc="Lecture",
+        ) as bar,
+    ):
+        first = True
+        for chunk in reader:
+            if chunk.empty:
+                continue
+            first = False
+            bar.update(len(chunk))
+            yield chunk
+    if first:
+        raise BatchError(f"{path}: the file has a header but no data rows")
 
 
 def _write(frame: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:

@@ -203,15 +203,9 @@ def save_page(
     for item_id, message in rank_errors.items():
         out.errors.setdefault(item_id, message)
     duplicated_blocks = {instrument.item(i).block for i, m in rank_errors.items() if i in submitted}
-    for item in page.items:
-        value = submitted.get(item.id)
-        if value is None or item.id in errors:
-            continue
-        if item.block is not None and item.block in duplicated_blocks:
-            continue
-        if stored.get(item.id) != value:
-            upsert_answer(session, assignment.id, item.id, value)
-        out.saved += 1
+    out.saved = _store_valid(
+        session, assignment, page, submitted, errors, stored, duplicated_blocks
+    )
     if forward:
         for item in page.items:
             if item.required and merged.get(item.id) is None and item.id not in out.errors:
@@ -219,15 +213,42 @@ def save_page(
     add_page_seconds(session, assignment.id, page.number, seconds)
     if out.errors:
         return out
-    if action == "previous":
-        out.target = page.number - 1
-    elif action in ("finish", "later") or page.number >= n_pages:
-        out.target = page.number
-    else:
-        out.target = page.number + 1
+    out.target = _target_page(action, page.number, n_pages)
     if out.target >= 1:
         open_for_answers(session, assignment.id, page=out.target)
     return out
+
+
+def _store_valid(
+    session: Session,
+    assignment: Assignment,
+    page: Page,
+    submitted: Mapping[str, Any],
+    errors: Mapping[str, str],
+    stored: Mapping[str, Any],
+    refused_blocks: set[str | None],
+) -> int:
+    """Write the page's valid answers that changed; how many valid answers it had."""
+    saved = 0
+    for item in page.items:
+        value = submitted.get(item.id)
+        if value is None or item.id in errors:
+            continue
+        if item.block is not None and item.block in refused_blocks:
+            continue
+        if stored.get(item.id) != value:
+            upsert_answer(session, assignment.id, item.id, value)
+        saved += 1
+    return saved
+
+
+def _target_page(action: str, number: int, n_pages: int) -> int:
+    """The page to show after a page was saved without errors (0: before the first)."""
+    if action == "previous":
+        return number - 1
+    if action in ("finish", "later") or number >= n_pages:
+        return number
+    return number + 1
 
 
 def resume_page(assignment: Assignment, pages: Sequence[Page], answers: Mapping[str, Any]) -> int:

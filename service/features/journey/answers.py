@@ -91,38 +91,9 @@ def parse_value(fmt: ResponseFormat, raw: object) -> Any:
     if raw is None:
         return None
     if fmt.type == "free_text":
-        text = _single(raw)
-        if text is None:
-            return None
-        if not isinstance(text, str):
-            raise AnswerError(_("Cette réponse doit être un texte."))
-        text = text.replace("\r\n", "\n").strip()
-        if not text:
-            return None
-        limit = fmt.max_length or DEFAULT_TEXT_MAX
-        if len(text) > limit:
-            raise AnswerError(
-                _(
-                    "Votre texte compte %(n)s caractères : raccourcissez-le à %(max)s"
-                    " caractères au plus.",
-                    n=len(text),
-                    max=limit,
-                )
-            )
-        return text
+        return _parse_text(fmt, raw)
     if fmt.type == "multiple_choice":
-        chosen = list(raw) if isinstance(raw, list | tuple) else [raw]
-        chosen = [c for c in chosen if not (isinstance(c, str) and c.strip() == "")]
-        if not chosen:
-            return None
-        allowed = {float(o.value) for o in fmt.options}
-        codes: set[float] = set()
-        for c in chosen:
-            v = _number(c)
-            if v not in allowed:
-                raise AnswerError(_("Choisissez parmi les réponses proposées."))
-            codes.add(v)
-        return [_plain(v) for v in sorted(codes)]
+        return _parse_choices(fmt, raw)
     one = _single(raw)
     if one is None or (isinstance(one, str) and one.strip() == ""):
         return None
@@ -134,6 +105,49 @@ def parse_value(fmt: ResponseFormat, raw: object) -> Any:
                 raise AnswerError(_("Choisissez un rang entre 1 et %(k)s.", k=len(allowed_values)))
             raise AnswerError(_("Choisissez une des réponses proposées."))
         return _plain(value)
+    _check_number(fmt, value)
+    return _plain(value)
+
+
+def _parse_text(fmt: ResponseFormat, raw: object) -> str | None:
+    text = _single(raw)
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise AnswerError(_("Cette réponse doit être un texte."))
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        return None
+    limit = fmt.max_length or DEFAULT_TEXT_MAX
+    if len(text) > limit:
+        raise AnswerError(
+            _(
+                "Votre texte compte %(n)s caractères : raccourcissez-le à %(max)s"
+                " caractères au plus.",
+                n=len(text),
+                max=limit,
+            )
+        )
+    return text
+
+
+def _parse_choices(fmt: ResponseFormat, raw: object) -> list[int | float] | None:
+    chosen = list(raw) if isinstance(raw, list | tuple) else [raw]
+    chosen = [c for c in chosen if not (isinstance(c, str) and c.strip() == "")]
+    if not chosen:
+        return None
+    allowed = {float(o.value) for o in fmt.options}
+    codes: set[float] = set()
+    for c in chosen:
+        v = _number(c)
+        if v not in allowed:
+            raise AnswerError(_("Choisissez parmi les réponses proposées."))
+        codes.add(v)
+    return [_plain(v) for v in sorted(codes)]
+
+
+def _check_number(fmt: ResponseFormat, value: float) -> None:
+    """A number inside the format's range, on its step."""
     lo, hi = fmt.coding_range
     if not lo <= value <= hi:
         raise AnswerError(
@@ -143,19 +157,20 @@ def parse_value(fmt: ResponseFormat, raw: object) -> Any:
                 max=_show_number(hi),
             )
         )
-    if fmt.step is not None:
-        steps = (value - lo) / fmt.step
-        if not math.isclose(steps, round(steps), abs_tol=1e-9):
-            if fmt.step == 1 and float(lo).is_integer():
-                raise AnswerError(_("Indiquez un nombre entier."))
-            raise AnswerError(
-                _(
-                    "Indiquez un nombre par pas de %(step)s à partir de %(min)s.",
-                    step=_show_number(fmt.step),
-                    min=_show_number(lo),
-                )
-            )
-    return _plain(value)
+    if fmt.step is None:
+        return
+    steps = (value - lo) / fmt.step
+    if math.isclose(steps, round(steps), abs_tol=1e-9):
+        return
+    if fmt.step == 1 and float(lo).is_integer():
+        raise AnswerError(_("Indiquez un nombre entier."))
+    raise AnswerError(
+        _(
+            "Indiquez un nombre par pas de %(step)s à partir de %(min)s.",
+            step=_show_number(fmt.step),
+            min=_show_number(lo),
+        )
+    )
 
 
 def ranking_blocks(instrument: Instrument) -> dict[str, tuple[Item, ...]]:
