@@ -311,16 +311,16 @@ def suivi(day: object, base_url: str | None) -> None:
     from service.dates import paris_today
     from service.extensions import db as database
     from service.features.followup.service import MAX_REMINDERS, run_followups
-    from service.mail import MailError, MailSender, mail_sender
+    from service.mail import MailError, current_mailer
 
     app = _app()
     base = base_url or app.config.get("PUBLIC_URL")
     if not base:
         _fail("indiquez --base-url ou BOUSSOLE_PUBLIC_URL : les liens envoyés en ont besoin.")
     today = day.date() if isinstance(day, dt.datetime) else paris_today()
-    installed = app.extensions.get("boussole.mail")
     try:
-        mailer: MailSender = installed or mail_sender(app.config)
+        with app.app_context():
+            mailer = current_mailer()
     except MailError as exc:
         _fail(f"envoi des e-mails impossible : {exc}")
     try:

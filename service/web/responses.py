@@ -23,7 +23,7 @@ MIMETYPES = {
 def download(data: bytes, filename: str) -> Response:
     """``data`` as an attachment named ``filename``; its extension gives the type."""
     extension = filename.rpartition(".")[2]
-    response = Response(data, mimetype=MIMETYPES[extension])
+    response = Response(data, content_type=MIMETYPES[extension])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

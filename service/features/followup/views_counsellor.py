@@ -21,7 +21,6 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField
 from wtforms.validators import Optional
 
-from reports.restitution import PdfUnavailable
 from service import access, dates
 from service.audit import audit
 from service.dates import utcnow
@@ -37,6 +36,7 @@ from service.web import guards
 from service.web.blueprints import counsellor as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
+from service.web.responses import pdf_download
 
 
 class EndBilanForm(FlaskForm):
@@ -199,14 +199,10 @@ def attendance_page(bilan_id: int) -> ResponseReturnValue:
 def attendance_pdf(bilan_id: int) -> ResponseReturnValue:
     """The attestation of attendance for the funder, as an A4 PDF (dates and hours only)."""
     bilan = _attendance_bilan(bilan_id)
-    try:
-        pdf = attendance.attendance_pdf(db.session, bilan, _lang(), get_translations())
-    except PdfUnavailable as exc:
-        return Response(str(exc), status=503, mimetype="text/plain")
-    audit(db.session, current_user, "attendance_pdf", bilan_id=bilan.id)
-    db.session.commit()
-    response = Response(pdf, mimetype="application/pdf")
+    tr = get_translations()
     name = f"attestation-assiduite-bilan-{bilan.id}.pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
+    response = pdf_download(lambda: attendance.attendance_pdf(db.session, bilan, _lang(), tr), name)
+    if response.status_code == 200:
+        audit(db.session, current_user, "attendance_pdf", bilan_id=bilan.id)
+        db.session.commit()
     return response

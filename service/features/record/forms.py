@@ -1,7 +1,9 @@
 """Forms of the bilan record and the centre's template (Flask-WTF, CSRF-protected).
 
-The forms check what a browser can get wrong (missing, malformed, out of range); the
-rules of the record are checked again by :mod:`service.record`, which the routes call.
+The forms only read what was typed (present, a date, a number, not too long for a text
+box); every rule of the record (phases, modes, kinds, ranges of hours and minutes, dates in
+order, a step's name) is checked once, by :mod:`service.features.record.service`, whose
+refusals the views show next to the field.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from service import dates
@@ -61,13 +63,6 @@ class HoursField(StringField):
         return record.format_hours(self.data) if self.data is not None else ""
 
 
-def _hours_range(form: Any, field: Any) -> None:
-    if field.data is not None and not 0 <= field.data <= record.MAX_STEP_HOURS:
-        raise ValidationError(
-            str(_l("Un nombre d’heures entre 0 et %(max)s.", max=record.MAX_STEP_HOURS))
-        )
-
-
 class RecordForm(FlaskForm):
     funding = StringField(
         _l("Financement"),
@@ -93,10 +88,6 @@ class RecordForm(FlaskForm):
     planned_end = DateField(_l("Fin prévue"), validators=[Optional()])
     followup_date = DateField(_l("Date du suivi"), validators=[Optional()])
 
-    def validate_planned_end(self, field: Any) -> None:
-        if field.data and self.start_date.data and field.data < self.start_date.data:
-            raise ValidationError(str(_l("La fin prévue ne peut pas précéder le début du bilan.")))
-
 
 class StatusForm(FlaskForm):
     status = StringField(_l("Statut"), validators=[InputRequired(message=_l("Choisissez."))])
@@ -119,17 +110,10 @@ class StepForm(FlaskForm):
         _l("Phase"),
         choices=[],
         validate_choice=False,
-        validators=[
-            AnyOf(record.STEP_PHASES, message=_l("Phase inconnue : choisissez une phase."))
-        ],
     )
     name = StringField(
         _l("Étape"),
         filters=[_strip],
-        validators=[
-            InputRequired(message=_l("Donnez un nom à l’étape.")),
-            Length(min=1, max=record.NAME_MAX, message=_l("De 1 à 200 caractères.")),
-        ],
     )
     objectives = TextAreaField(
         _l("Objectifs et outils"),
@@ -137,11 +121,11 @@ class StepForm(FlaskForm):
     )
     interview_hours = HoursField(
         _l("Heures d’entretien"),
-        validators=[InputRequired(message=_l("Saisissez un nombre d’heures.")), _hours_range],
+        validators=[InputRequired(message=_l("Saisissez un nombre d’heures."))],
     )
     personal_hours = HoursField(
         _l("Heures de travail personnel"),
-        validators=[InputRequired(message=_l("Saisissez un nombre d’heures.")), _hours_range],
+        validators=[InputRequired(message=_l("Saisissez un nombre d’heures."))],
     )
     instruments = SelectMultipleField(
         _l("Questionnaires de l’étape"),
@@ -170,23 +154,12 @@ class InterviewForm(FlaskForm):
         default=120,
         validators=[
             InputRequired(message=_l("Saisissez la durée en minutes.")),
-            NumberRange(
-                min=1,
-                max=record.MAX_INTERVIEW_MINUTES,
-                message=_l("Une durée de 1 à 480 minutes."),
-            ),
         ],
     )
     mode = SelectField(
         _l("Mode"),
         choices=[],
         validate_choice=False,
-        validators=[
-            AnyOf(
-                record.MODES,
-                message=_l("Mode inconnu : choisissez présentiel, distanciel ou hybride."),
-            )
-        ],
     )
     topic = TextAreaField(
         _l("Thème de l’entretien"),
@@ -206,23 +179,12 @@ class WorkForm(FlaskForm):
         _l("Durée (minutes)"),
         validators=[
             InputRequired(message=_l("Saisissez la durée en minutes.")),
-            NumberRange(
-                min=1,
-                max=record.MAX_WORK_MINUTES,
-                message=_l("Une durée de 1 à 1 440 minutes."),
-            ),
         ],
     )
     kind = SelectField(
         _l("Type de travail"),
         choices=[],
         validate_choice=False,
-        validators=[
-            AnyOf(
-                record.WORK_KINDS,
-                message=_l("Type inconnu : recherches, enquêtes de terrain, rédaction ou autre."),
-            )
-        ],
     )
     description = TextAreaField(
         _l("Description"),

@@ -76,8 +76,8 @@ MODES = ("presentiel", "distanciel", "hybride")
 WORK_KINDS = ("recherches", "enquete", "redaction", "autre")
 TESTS = "tests"
 
-MAX_INTERVIEW_MINUTES = 8 * 60
-MAX_WORK_MINUTES = 24 * 60
+MAX_INTERVIEW_MINUTES = 8 * 60  # "Une durée de 1 à 480 minutes." says it in words
+MAX_WORK_MINUTES = 24 * 60  # "Une durée de 1 à 1 440 minutes."
 MAX_STEP_HOURS = 24
 NAME_MAX = 200
 INSTRUMENTS_MAX = 500
@@ -751,21 +751,16 @@ def _check_step_id(session: Session, bilan: Bilan, step_id: int | None) -> None:
         raise RecordError(_("Étape inconnue : choisissez une étape de ce bilan."), "step_id")
 
 
-def _check_minutes(minutes: int, limit: int) -> None:
-    if minutes <= 0:
-        raise RecordError(_("La durée doit être d’au moins une minute."), "minutes")
-    if minutes > limit:
-        raise RecordError(
-            _("Une durée de %(max)s minutes au plus.", max=limit),
-            "minutes",
-        )
+def _check_minutes(minutes: int, limit: int, message: str) -> None:
+    if not 1 <= minutes <= limit:
+        raise RecordError(message, "minutes")
 
 
 def check_interview(session: Session, bilan: Bilan, values: InterviewValues) -> InterviewValues:
     ensure_open(bilan)
     if values.held_at.tzinfo is None:
         raise RecordError(_("Date et heure de l’entretien invalides."), "held_at")
-    _check_minutes(values.minutes, MAX_INTERVIEW_MINUTES)
+    _check_minutes(values.minutes, MAX_INTERVIEW_MINUTES, _("Une durée de 1 à 480 minutes."))
     if values.mode not in MODES:
         raise RecordError(_("Mode inconnu : choisissez présentiel, distanciel ou hybride."), "mode")
     _check_step_id(session, bilan, values.step_id)
@@ -800,12 +795,12 @@ def _set_interview(row: Interview, values: InterviewValues) -> None:
 
 def check_work(session: Session, bilan: Bilan, values: WorkValues) -> WorkValues:
     ensure_open(bilan)
-    _check_minutes(values.minutes, MAX_WORK_MINUTES)
+    _check_minutes(values.minutes, MAX_WORK_MINUTES, _("Une durée de 1 à 1 440 minutes."))
     if values.kind not in WORK_KINDS:
         raise RecordError(
             _(
-                "Type de travail inconnu : recherches, enquêtes de terrain, rédaction ou"
-                " autre (le temps des questionnaires est compté automatiquement)."
+                "Type inconnu : recherches, enquêtes de terrain, rédaction ou autre. Le temps"
+                " des questionnaires est compté automatiquement."
             ),
             "kind",
         )

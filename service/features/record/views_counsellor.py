@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
 
 from service import access, dates
 from service.extensions import db
@@ -46,6 +45,7 @@ from service.web.blueprints import counsellor as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
 from service.web.forms import ActionForm, select_choices
+from service.web.responses import download
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -136,12 +136,9 @@ def _attach(form: Any, exc: record.RecordError) -> None:
         flash(str(exc), "error")
 
 
-def _end_url(bilan: Bilan) -> str | None:
-    """The "Terminer le bilan" page (service.followup), when it is installed."""
-    try:
-        return url_for("counsellor.end_bilan", bilan_id=bilan.id)
-    except BuildError:  # pragma: no cover - the end page is another module
-        return None
+def _end_url(bilan: Bilan) -> str:
+    """The "Terminer le bilan" page (the follow-up feature)."""
+    return url_for("counsellor.end_bilan", bilan_id=bilan.id)
 
 
 def _current_step(steps: list[BilanStep], bilan: Bilan) -> str:
@@ -361,43 +358,63 @@ def _step_hints() -> dict[str, str]:
     }
 
 
+#: What a new step's form shows first.
+NEW_STEP = {"phase": "investigation", "interview_hours": 2, "personal_hours": 0}
+
+
+def _step_route(
+    bilan: Bilan | None,
+    *,
+    title: str,
+    action: str,
+    initial: dict[str, Any],
+    save: Callable[[record.StepValues], object],
+    done: str,
+) -> ResponseReturnValue:
+    """Add or edit a step of a bilan's plan (``bilan``) or of the centre's template (None):
+    the form, then the domain's checks, then back to the plan."""
+    if bilan is not None:
+        back = url_for("counsellor.view_record", bilan_id=bilan.id) + "#etapes"
+    else:
+        back = url_for("counsellor.view_centre_template")
+
+    def page(form: StepForm, status: int = 200) -> ResponseReturnValue:
+        return _render_step_page(
+            title=title, form=form, action=action, back=back, status=status, hints=_step_hints()
+        )
+
+    if request.method == "GET":
+        return page(_step_form(bilan, data=initial))
+    form = _step_form(bilan, request.form)
+    if not form.validate():
+        return page(form, 422)
+    try:
+        save(_step_values(form, with_date=bilan is not None))
+    except record.RecordError as exc:
+        db.session.rollback()
+        _attach(form, exc)
+        # A refused plan change of a bilan (no field to blame) is a conflict with its state.
+        status = 409 if bilan is not None and not exc.field else 422
+        return page(form, status)
+    db.session.commit()
+    flash(done, "info")
+    if bilan is not None:
+        return _back(bilan, "etapes")
+    return redirect(back)
+
+
 @bp.route("/bilans/<int:bilan_id>/dossier/etapes/nouvelle", methods=["GET", "POST"])
 @login_required
 def add_step(bilan_id: int) -> ResponseReturnValue:
     bilan = _record_bilan(bilan_id)
-    back = url_for("counsellor.view_record", bilan_id=bilan.id) + "#etapes"
-    action = url_for("counsellor.add_step", bilan_id=bilan.id)
-    title = _("Nouvelle étape du bilan")
-    if request.method == "GET":
-        form = _step_form(
-            bilan, data={"phase": "investigation", "interview_hours": 2, "personal_hours": 0}
-        )
-        return _render_step_page(
-            title=title, form=form, action=action, back=back, hints=_step_hints()
-        )
-    form = _step_form(bilan, request.form)
-    if not form.validate():
-        return _render_step_page(
-            title=title, form=form, action=action, back=back, status=422, hints=_step_hints()
-        )
-    try:
-        record.add_bilan_step(
-            _session(), bilan, _step_values(form, with_date=True), _instruments().keys()
-        )
-    except record.RecordError as exc:
-        db.session.rollback()
-        _attach(form, exc)
-        return _render_step_page(
-            title=title,
-            form=form,
-            action=action,
-            back=back,
-            status=422 if exc.field else 409,
-            hints=_step_hints(),
-        )
-    db.session.commit()
-    flash(_("Étape ajoutée."), "info")
-    return _back(bilan, "etapes")
+    return _step_route(
+        bilan,
+        title=_("Nouvelle étape du bilan"),
+        action=url_for("counsellor.add_step", bilan_id=bilan.id),
+        initial=NEW_STEP,
+        save=lambda values: record.add_bilan_step(_session(), bilan, values, _instruments().keys()),
+        done=_("Étape ajoutée."),
+    )
 
 
 @bp.route("/bilans/<int:bilan_id>/dossier/etapes/<int:step_id>", methods=["GET", "POST"])
@@ -405,37 +422,14 @@ def add_step(bilan_id: int) -> ResponseReturnValue:
 def edit_step(bilan_id: int, step_id: int) -> ResponseReturnValue:
     bilan = _record_bilan(bilan_id)
     step = _bilan_step(bilan, step_id)
-    back = url_for("counsellor.view_record", bilan_id=bilan.id) + "#etapes"
-    action = url_for("counsellor.edit_step", bilan_id=bilan.id, step_id=step.id)
-    title = _("Modifier l’étape « %(name)s »", name=step.name)
-    if request.method == "GET":
-        form = _step_form(bilan, data=_step_data(step))
-        return _render_step_page(
-            title=title, form=form, action=action, back=back, hints=_step_hints()
-        )
-    form = _step_form(bilan, request.form)
-    if not form.validate():
-        return _render_step_page(
-            title=title, form=form, action=action, back=back, status=422, hints=_step_hints()
-        )
-    try:
-        record.update_bilan_step(
-            bilan, step, _step_values(form, with_date=True), _instruments().keys()
-        )
-    except record.RecordError as exc:
-        db.session.rollback()
-        _attach(form, exc)
-        return _render_step_page(
-            title=title,
-            form=form,
-            action=action,
-            back=back,
-            status=422 if exc.field else 409,
-            hints=_step_hints(),
-        )
-    db.session.commit()
-    flash(_("Étape enregistrée."), "info")
-    return _back(bilan, "etapes")
+    return _step_route(
+        bilan,
+        title=_("Modifier l’étape « %(name)s »", name=step.name),
+        action=url_for("counsellor.edit_step", bilan_id=bilan.id, step_id=step.id),
+        initial=_step_data(step),
+        save=lambda values: record.update_bilan_step(bilan, step, values, _instruments().keys()),
+        done=_("Étape enregistrée."),
+    )
 
 
 @bp.post("/bilans/<int:bilan_id>/dossier/etapes/<int:step_id>/supprimer")
@@ -691,20 +685,13 @@ def delete_work(bilan_id: int, work_id: int) -> ResponseReturnValue:
 # --- calendar -----------------------------------------------------------------------------
 
 
-def ics_response(data: bytes, filename: str) -> Response:
-    response = Response(data, content_type="text/calendar; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/bilans/<int:bilan_id>/calendrier.ics")
 @login_required
 def download_calendar(bilan_id: int) -> ResponseReturnValue:
     bilan = guards.managed_bilan(bilan_id)
     access.require(access.can_download_calendar(current_user, bilan))
     data = record.calendar_ics(_session(), bilan, audience="counsellor")
-    return ics_response(data, f"bilan-{bilan.id}.ics")
+    return download(data, f"bilan-{bilan.id}.ics")
 
 
 # --- the centre's template (admins of the centre) -----------------------------------------
@@ -756,68 +743,34 @@ def view_centre_template() -> ResponseReturnValue:
     )
 
 
-def _centre_step_page(
-    form: StepForm, *, title: str, action: str, status: int = 200
-) -> ResponseReturnValue:
-    return _render_step_page(
-        title=title,
-        form=form,
-        action=action,
-        back=url_for("counsellor.view_centre_template"),
-        status=status,
-        hints=_step_hints(),
-    )
-
-
 @bp.route("/centre/modele/etapes/nouvelle", methods=["GET", "POST"])
 @login_required
 def add_centre_step() -> ResponseReturnValue:
     centre_id = _centre_admin()
-    title = _("Nouvelle étape du modèle du centre")
-    action = url_for("counsellor.add_centre_step")
-    if request.method == "GET":
-        form = _step_form(
-            None, data={"phase": "investigation", "interview_hours": 2, "personal_hours": 0}
-        )
-        return _centre_step_page(form, title=title, action=action)
-    form = _step_form(None, request.form)
-    if not form.validate():
-        return _centre_step_page(form, title=title, action=action, status=422)
-    try:
-        record.add_centre_step(
-            _session(), centre_id, _step_values(form, with_date=False), _instruments().keys()
-        )
-    except record.RecordError as exc:
-        db.session.rollback()
-        _attach(form, exc)
-        return _centre_step_page(form, title=title, action=action, status=422)
-    db.session.commit()
-    flash(_("Étape ajoutée au modèle du centre."), "info")
-    return redirect(url_for("counsellor.view_centre_template"))
+    return _step_route(
+        None,
+        title=_("Nouvelle étape du modèle du centre"),
+        action=url_for("counsellor.add_centre_step"),
+        initial=NEW_STEP,
+        save=lambda values: record.add_centre_step(
+            _session(), centre_id, values, _instruments().keys()
+        ),
+        done=_("Étape ajoutée au modèle du centre."),
+    )
 
 
 @bp.route("/centre/modele/etapes/<int:step_id>", methods=["GET", "POST"])
 @login_required
 def edit_centre_step(step_id: int) -> ResponseReturnValue:
     step = _centre_step(step_id)
-    title = _("Modifier l’étape « %(name)s »", name=step.name)
-    action = url_for("counsellor.edit_centre_step", step_id=step.id)
-    if request.method == "GET":
-        return _centre_step_page(
-            _step_form(None, data=_step_data(step)), title=title, action=action
-        )
-    form = _step_form(None, request.form)
-    if not form.validate():
-        return _centre_step_page(form, title=title, action=action, status=422)
-    try:
-        record.update_centre_step(step, _step_values(form, with_date=False), _instruments().keys())
-    except record.RecordError as exc:
-        db.session.rollback()
-        _attach(form, exc)
-        return _centre_step_page(form, title=title, action=action, status=422)
-    db.session.commit()
-    flash(_("Étape du modèle enregistrée."), "info")
-    return redirect(url_for("counsellor.view_centre_template"))
+    return _step_route(
+        None,
+        title=_("Modifier l’étape « %(name)s »", name=step.name),
+        action=url_for("counsellor.edit_centre_step", step_id=step.id),
+        initial=_step_data(step),
+        save=lambda values: record.update_centre_step(step, values, _instruments().keys()),
+        done=_("Étape du modèle enregistrée."),
+    )
 
 
 @bp.post("/centre/modele/etapes/<int:step_id>/supprimer")
