@@ -7,6 +7,8 @@ Callers build the link with :mod:`service.mail.links` and send with
 
 from __future__ import annotations
 
+import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +16,26 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from service.mail.links import LinkUnavailable
+from service.mail.sender import MailError, current_mailer
+
 
 @dataclass(frozen=True)
 class Message:
     subject: str
     body: str
+
+
+def deliver(to: str, build: Callable[[], Message], *, what: str) -> bool:
+    """Build a message (its link included) and send it to ``to``; False, logged, when the
+    link cannot be built or the mail cannot be sent (the caller tells the user)."""
+    try:
+        message = build()
+        current_mailer().send(to, message.subject, message.body)
+    except (MailError, OSError, smtplib.SMTPException, LinkUnavailable) as exc:
+        current_app.logger.warning("%s not sent: %s", what, exc)
+        return False
+    return True
 
 
 def _render(template: str, lang: str | None, subject: Any, **context: Any) -> Message:

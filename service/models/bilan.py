@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.dates import utcnow
 from service.db import Base
-from service.models.states import AssignmentStatus, BilanStatus
+from service.models.states import AssignmentStatus, BilanStatus, QuestionnaireState
 from service.models.types import UTCDateTime, status_type
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class Consent(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Assignment(Base):
+class Assignment(QuestionnaireState, Base):
     """A questionnaire assigned within a bilan (one instrument version, one language)."""
 
     __tablename__ = "assignment"
@@ -133,14 +133,6 @@ class Assignment(Base):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="assignment", cascade="all, delete-orphan"
     )
-
-    @property
-    def is_completed(self) -> bool:
-        return self.status == AssignmentStatus.COMPLETED
-
-    @property
-    def is_in_progress(self) -> bool:
-        return self.status == AssignmentStatus.IN_PROGRESS
 
     @property
     def status_label(self) -> str:

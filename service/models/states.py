@@ -8,6 +8,7 @@ Routes, services and templates ask these (``bilan.is_running``, ``assignment.is_
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
@@ -76,6 +77,22 @@ class AssignmentStatus(StrEnum):
             AssignmentStatus.COMPLETED: _("Terminé"),
         }
         return str(labels[self])
+
+
+class QuestionnaireState:
+    """``is_completed`` and ``is_in_progress`` for anything that carries a questionnaire's
+    ``status`` (the model, and the rows the pages are given)."""
+
+    if TYPE_CHECKING:
+        status: str
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == AssignmentStatus.COMPLETED
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status == AssignmentStatus.IN_PROGRESS
 
 
 def phase_label(code: str) -> str:

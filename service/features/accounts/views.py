@@ -6,8 +6,6 @@ in the reverse proxy (see docs/deployment.md) until the service has its own.
 
 from __future__ import annotations
 
-import smtplib
-
 from flask import (
     current_app,
     flash,
@@ -40,7 +38,7 @@ from service.features.accounts.service import (
     password_matches,
     set_beneficiary_password,
 )
-from service.mail import MailError, current_mailer, links, messages
+from service.mail import links, messages
 from service.models import Beneficiary
 from service.security import MIN_PASSWORD_LENGTH
 from service.web.blueprints import auth as bp
@@ -154,16 +152,16 @@ def _taken_message() -> str:
 def _send_link(person: Beneficiary, token: str, *, base: str) -> None:
     if not person.email:  # found by its address: cannot happen
         return
-    message = messages.sign_in_link(
-        lang=person.language,
-        name=person.first_name,
-        link=links.public_url("auth.invitation", token=token, base=base),
+    # The page says the same thing whether this works or not (no account enumeration).
+    messages.deliver(
+        person.email,
+        lambda: messages.sign_in_link(
+            lang=person.language,
+            name=person.first_name,
+            link=links.public_url("auth.invitation", token=token, base=base),
+        ),
+        what="sign-in link",
     )
-    try:
-        current_mailer().send(person.email, message.subject, message.body)
-    except (OSError, smtplib.SMTPException, MailError):
-        # The page says the same thing either way (no account enumeration): log only.
-        current_app.logger.exception("sign-in link not sent (beneficiary %s)", person.id)
 
 
 @bp.route("/nouveau-lien", methods=["GET", "POST"])

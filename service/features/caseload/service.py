@@ -31,7 +31,7 @@ from service.models import (
     StaffUser,
     bilan_counsellor,
 )
-from service.models.states import AssignmentStatus, phase_label, status_label
+from service.models.states import AssignmentStatus, QuestionnaireState, phase_label, status_label
 
 #: A questionnaire assigned but untouched for this many days raises an alert.
 UNTOUCHED_DAYS = 10
@@ -40,7 +40,7 @@ UNTOUCHED_DAYS = 10
 
 
 @dataclass(frozen=True)
-class AssignmentRow:
+class AssignmentRow(QuestionnaireState):
     id: int
     name: str
     language: str
@@ -57,14 +57,6 @@ class AssignmentRow:
     flags: int  # number of validity flags raised (completed questionnaires)
     untouched: bool  # not completed and untouched for UNTOUCHED_DAYS days
     installed: bool  # its instrument version is loaded
-
-    @property
-    def is_completed(self) -> bool:
-        return self.status == AssignmentStatus.COMPLETED
-
-    @property
-    def is_in_progress(self) -> bool:
-        return self.status == AssignmentStatus.IN_PROGRESS
 
 
 @dataclass(frozen=True)

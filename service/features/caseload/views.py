@@ -33,7 +33,7 @@ from service.features.journey import service as journey
 from service.features.profiles import service as restitution
 from service.features.profiles.forms import CommentForm, NoteForm
 from service.features.profiles.pages import render_profile
-from service.mail import MailError, current_mailer, links, messages
+from service.mail import links, messages
 from service.models import Assignment, Bilan
 from service.web import guards
 from service.web.blueprints import counsellor as bp
@@ -69,16 +69,17 @@ def _send_link(bilan: Bilan, token: str) -> bool:
     person = bilan.beneficiary
     if not person.email:
         return False
-    try:
-        message = messages.invitation(
+    sent = messages.deliver(
+        person.email,
+        lambda: messages.invitation(
             lang=person.language,
             name=person.first_name,
             link=links.public_url("auth.invitation", token=token),
             days=current_app.config["INVITATION_DAYS"],
-        )
-        current_mailer().send(person.email, message.subject, message.body)
-    except (MailError, OSError, links.LinkUnavailable) as exc:
-        current_app.logger.warning("invitation mail not sent: %s", exc)
+        ),
+        what="invitation mail",
+    )
+    if not sent:
         flash(_("Le message n’a pas pu être envoyé : copiez le lien ci-dessous."), "error")
         return False
     return True
@@ -311,16 +312,17 @@ def remind(assignment_id: int) -> ResponseReturnValue:
         return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
     inst = journey.instrument_for(_instruments(), assignment)
     name = inst.name.get(person.language) if inst is not None else assignment.instrument_id
-    try:
-        message = messages.reminder(
+    sent = messages.deliver(
+        person.email,
+        lambda: messages.reminder(
             lang=person.language,
             name=person.first_name,
             questionnaire=name,
             link=links.public_url("auth.login"),
-        )
-        current_mailer().send(person.email, message.subject, message.body)
-    except (MailError, OSError, links.LinkUnavailable) as exc:
-        current_app.logger.warning("reminder not sent: %s", exc)
+        ),
+        what="reminder",
+    )
+    if not sent:
         flash(_("La relance n’a pas pu être envoyée (messagerie indisponible)."), "error")
         return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
     return _action(

@@ -29,7 +29,7 @@ from service.features.accounts.invitations import create_invitation
 from service.features.followup import attendance
 from service.features.followup import service as followup
 from service.features.journey import service as journey
-from service.mail import MailError, current_mailer, links, messages
+from service.mail import links, messages
 from service.models import Assignment, Bilan
 from service.models.states import phase_label
 from service.web import guards
@@ -107,16 +107,17 @@ def _send_satisfaction_link(bilan: Bilan) -> None:
         return
     token = create_invitation(db.session, person, days=current_app.config["INVITATION_DAYS"])
     db.session.commit()
-    try:
-        message = messages.satisfaction_link(
+    sent = messages.deliver(
+        person.email,
+        lambda: messages.satisfaction_link(
             lang=person.language,
             name=person.first_name,
             link=links.public_url("auth.invitation", token=token),
             days=current_app.config["INVITATION_DAYS"],
-        )
-        current_mailer().send(person.email, message.subject, message.body)
-    except (MailError, OSError, links.LinkUnavailable) as exc:
-        current_app.logger.warning("satisfaction link not sent: %s", exc)
+        ),
+        what="satisfaction link",
+    )
+    if not sent:
         flash(_("Le message n’a pas pu être envoyé (messagerie indisponible)."), "error")
         return
     flash(_("Un lien a été envoyé à %(email)s.", email=person.email), "info")

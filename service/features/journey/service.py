@@ -38,7 +38,7 @@ from service.models import (
     Bilan,
     Consent,
 )
-from service.models.states import AssignmentStatus
+from service.models.states import QuestionnaireState
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def loaded_instrument(
 
 
 @dataclass(frozen=True)
-class AssignmentSummary:
+class AssignmentSummary(QuestionnaireState):
     id: int
     name: str
     status: str  # not_started | in_progress | completed
@@ -77,14 +77,6 @@ class AssignmentSummary:
     minutes: int
     minutes_left: int
     results_available: bool
-
-    @property
-    def is_completed(self) -> bool:
-        return self.status == AssignmentStatus.COMPLETED
-
-    @property
-    def is_in_progress(self) -> bool:
-        return self.status == AssignmentStatus.IN_PROGRESS
 
 
 @dataclass(frozen=True)

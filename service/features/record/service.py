@@ -58,7 +58,12 @@ from service.models import (
     PageTiming,
     PersonalWork,
 )
-from service.models.states import AssignmentStatus, BilanStatus, phase_label, status_label
+from service.models.states import (
+    BilanStatus,
+    QuestionnaireState,
+    phase_label,
+    status_label,
+)
 
 #: The legal ceiling of a bilan de compétences, in minutes (follow-up excluded).
 CEILING_MINUTES = 24 * 60
@@ -935,7 +940,7 @@ def hours_warnings(summary: HoursSummary) -> list[str]:
 
 
 @dataclass(frozen=True)
-class StepTool:
+class StepTool(QuestionnaireState):
     instrument_id: str
     name: str
     status: str  # not_assigned | not_started | in_progress | completed
@@ -945,14 +950,6 @@ class StepTool:
     @property
     def is_assigned(self) -> bool:
         return self.status != "not_assigned"
-
-    @property
-    def is_completed(self) -> bool:
-        return self.status == AssignmentStatus.COMPLETED
-
-    @property
-    def is_in_progress(self) -> bool:
-        return self.status == AssignmentStatus.IN_PROGRESS
 
 
 def step_tools(step: BilanStep, bilan: Bilan, names: dict[str, str]) -> list[StepTool]:
