@@ -16,10 +16,11 @@ and template compilation, as the first report after a server start does.
 What it does:
 
 1. Simulates one respondent per instrument (``scoring.simulate.simulate_answers``, seeded)
-   and scores the answers as the service stores them (``service.journey.score_answers``:
+   and scores the answers as the service stores them
+   (``service.features.journey.completion.score_answers``:
    the JSON-safe row of ``<scale>.<metric>`` values, with norms for the personality
    inventory). This set-up is timed but not part of the report's time.
-2. Times the whole generation, stage by stage, as ``service.restitution`` runs it:
+2. Times the whole generation, stage by stage, as ``service.features.profiles.service`` runs it:
    ``build_profile`` for the three rows -> ``profile_charts`` (SVG data URIs + data tables;
    facets too with ``--spi``) -> ``render_html`` -> ``render_pdf`` (WeasyPrint, A4).
    One cold run, then ``--repeats`` warm runs: min / median / max per stage, wall clock,
@@ -151,7 +152,7 @@ class Run:
 
 
 def generate(work: Workload) -> Run:
-    """Profiles -> charts -> HTML -> PDF, as ``service.restitution`` does it."""
+    """Profiles -> charts -> HTML -> PDF, as ``service.features.profiles.service`` does it."""
     run = Run()
     cpu0 = time.process_time()
     t0 = time.perf_counter()

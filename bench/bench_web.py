@@ -19,7 +19,7 @@ What it does (all traffic stays on 127.0.0.1, every loop is bounded in time):
 2. With the app's models: a centre, a counsellor, N beneficiaries, each with a bilan
    followed by the counsellor, ``--assignments`` assignments of ``spi-135`` (135 items,
    6-point likert coded 1-6), a consent row (``--consent db``, the default) and an
-   invitation token (``service.invitations.create_invitation``).
+   invitation token (``service.features.accounts.invitations.create_invitation``).
 3. Starts gunicorn as a subprocess on a free 127.0.0.1 port, as in production
    (``BOUSSOLE_ENV_NAME=production``: the variable ``create_app`` reads, it makes
    the 32+-character secret mandatory and the session cookie Secure; a generated
@@ -40,7 +40,8 @@ What it does (all traffic stays on 127.0.0.1, every loop is bounded in time):
    ``autosave``: ``POST /espace/questionnaires/<assignment_id>/reponses`` with
    ``{"item": "q_...", "value": 1-6, "page": p, "seconds": s}`` and ``X-CSRFToken``, as
    ``service/static/js/autosave.js`` sends it (p: the item's page, numbered from 1, from
-   ``service.pages.paginate``; s: seconds since the previous report, in tenths, which the
+   ``service.features.journey.pages.paginate``; s: seconds since the previous report, in tenths,
+   which the
    server adds to the page's time when > 0), items in order,
    ``--think-ms`` between answers (default 0: maximal load). A user who has answered every
    item of all its assignments starts again at the first (the answers are then updates).

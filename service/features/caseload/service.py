@@ -220,7 +220,7 @@ def create_bilan(
     """A new beneficiary and their bilan, followed by ``counsellor``; the caller commits.
 
     With a ``start_date``, the bilan is planned from the centre's template (steps, hours,
-    interview dates about every 15 days): see :func:`service.record.plan_bilan`."""
+    interview dates about every 15 days): see :func:`service.features.record.service.plan_bilan`."""
     if email:
         taken = session.scalar(
             select(func.count()).select_from(Beneficiary).where(Beneficiary.email == email)

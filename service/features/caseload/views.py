@@ -3,7 +3,8 @@ exports.
 
 Thin routes: load the records, check access with :mod:`service.access` (a bilan the
 counsellor does not follow is a 404, as if it did not exist), call one function of
-:mod:`service.workspace` or :mod:`service.restitution`, render or redirect. Every view or
+:mod:`service.features.caseload.service` or :mod:`service.features.profiles.service`, render or
+redirect. Every view or
 export of results is written to the audit log.
 """
 

@@ -2,7 +2,8 @@
 
 Only the questionnaires assigned automatically at the end of the bilan (``purpose="end"``)
 and at the 6-month follow-up (``purpose="followup"``) are counted (see
-:mod:`service.followup`); a satisfaction questionnaire a counsellor assigns by hand is not.
+:mod:`service.features.followup.service`); a satisfaction questionnaire a counsellor assigns by
+hand is not.
 Groups are (moment, instrument, version): answers to two versions are not pooled.
 
 What is shown, and what never is:

@@ -1,9 +1,8 @@
 """Counsellor routes: end of the bilan (satisfaction questionnaire assigned, follow-up date)
 and the attestation of attendance for the funder.
 
-Registered on the counsellor blueprint by one import line at the end of
-``service/counsellor/routes.py``. Thin routes: access through :mod:`service.access`, the
-work in :mod:`service.followup` and :mod:`service.attendance`.
+Thin routes: access through :mod:`service.access`, the
+work in :mod:`service.features.followup.service` and :mod:`service.features.followup.attendance`.
 """
 
 from __future__ import annotations

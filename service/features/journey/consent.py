@@ -21,7 +21,8 @@ from service.models import (
 log = logging.getLogger(__name__)
 
 
-#: Version of the consent text shown on the consent page (templates/beneficiary/consent.html).
+#: Version of the consent text shown on the consent page
+#: (features/journey/templates/journey/consent.html).
 #: Change it whenever the text changes: every decision records the version it answered.
 CONSENT_VERSION = "2026-11-v1"
 

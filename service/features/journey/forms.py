@@ -2,7 +2,7 @@
 
 A questionnaire page's form is generated from the instrument: one field per item, named
 ``q-<item id>``, whose validator checks the answer against the item's declared coding
-(:func:`service.journey.parse_value`) and keeps the parsed value on the field. The
+(:func:`service.features.journey.answers.parse_value`) and keeps the parsed value on the field. The
 templates render the fields themselves (fieldset, legend, labels, hints and errors).
 """
 

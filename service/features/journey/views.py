@@ -1,7 +1,7 @@
 """The beneficiary's journey: home, consent, questionnaires, autosave, results.
 
 Thin routes: load the records, check access with :mod:`service.access` (someone else's
-records are a 404), call one function of :mod:`service.journey`, render or redirect
+records are a 404), call one function of :mod:`service.features.journey`, render or redirect
 (POST, redirect, GET). Page numbers in URLs start at 1.
 """
 

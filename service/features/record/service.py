@@ -24,11 +24,12 @@ Decisions (see docs/conseiller.md, "Dossier du bilan, heures et calendrier"):
   chosen; planned end: start + 3 months (or the last interview if later). The follow-up
   step is proposed 6 months after the planned end; that date is provisional: the bilan's
   follow-up date (``Bilan.followup_date``) is fixed when the bilan ends, 6 months after the
-  real end (:func:`service.followup.end_bilan`), or by the counsellor on the record page,
+  real end (:func:`service.features.followup.service.end_bilan`), or by the counsellor on the
+  record page,
   and the follow-up step then shows and exports that date (:func:`step_moment`).
 - **Status** (:data:`TRANSITIONS`, the changes made on the record page): forward through
   the three legal phases, or back one phase to correct a mistake; "terminé" is reached
-  only through "Terminer le bilan" (:func:`service.followup.end_bilan`: end date,
+  only through "Terminer le bilan" (:func:`service.features.followup.service.end_bilan`: end date,
   follow-up date, satisfaction questionnaire) and "suivi" only by the follow-up job on the
   follow-up date (follow-up questionnaires); from "terminé" or "suivi" the bilan can be
   closed; nothing goes back from "terminé", and "clos" is final and locks the record.

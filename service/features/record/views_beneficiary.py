@@ -1,8 +1,7 @@
 """Beneficiary route of the bilan record: the calendar of planned interviews (.ics).
 
 The beneficiary's calendar holds dates and generic titles only ("Entretien de bilan de
-compétences"): no step name, objective or note. Registered by one import line at the end
-of ``service/beneficiary/routes.py``.
+compétences"): no step name, objective or note.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@ objectives, status, the plan (steps, hours, interview dates), interviews and per
 hours against the 24 h ceiling, the .ics calendar; and the centre's template of steps
 (``/conseil/centre/modele``, centre admins only).
 
-Registered by one import line at the end of ``service/counsellor/routes.py``. Thin routes:
+Registered on the counsellor blueprint (:mod:`service.web.blueprints`). Thin routes:
 access through :mod:`service.access` (a bilan the counsellor does not follow is a 404),
-one call to :mod:`service.record`, render or redirect. Refused input answers 422 with the
+one call to :mod:`service.features.record.service`, render or redirect. Refused input answers 422
+with the
 message next to the field and nothing saved; a change the state of the bilan forbids
 (e.g. a closed bilan) answers 409.
 """
@@ -128,7 +129,8 @@ def _work_form(steps: list[BilanStep], formdata: Any = None, **data: Any) -> Wor
 
 
 def _attach(form: Any, exc: record.RecordError) -> None:
-    """Show a refusal of :mod:`service.record` next to its field (or as a message)."""
+    """Show a refusal of :mod:`service.features.record.service` next to its field (or as a
+    message)."""
     target = getattr(form, exc.field, None) if exc.field else None
     if target is not None and hasattr(target, "errors"):
         target.errors = [*target.errors, str(exc)]

@@ -2,7 +2,8 @@
 
 Thin routes on the ``counsellor`` blueprint: load the bilan (404 unless the counsellor
 follows it), check :func:`service.access.can_edit_synthesis`, call one function of
-:mod:`service.synthesis`, commit, redirect. A refused change (document approved, bad
+:mod:`service.features.synthesis.service`, commit, redirect. A refused change (document approved,
+bad
 input) re-renders the page with the reason and a 409 or 422. Every view and download of
 the document or of the results offered for it is written to the audit log.
 """
