@@ -40,7 +40,7 @@ What it does (all traffic stays on 127.0.0.1, every loop is bounded in time):
    ``autosave``: ``POST /espace/questionnaires/<assignment_id>/reponses`` with
    ``{"item": "q_...", "value": 1-6, "page": p, "seconds": s}`` and ``X-CSRFToken``, as
    ``service/static/js/autosave.js`` sends it (p: the item's page, numbered from 1, from
-   ``service.features.journey.pages.paginate``; s: seconds since the previous report, in tenths,
+   ``service.features.journey.paging.paginate``; s: seconds since the previous report, in tenths,
    which the
    server adds to the page's time when > 0), items in order,
    ``--think-ms`` between answers (default 0: maximal load). A user who has answered every
@@ -312,7 +312,7 @@ def seed(
     items = [it.id for it in inst.items]
     per_page = int(app.config["ITEMS_PER_PAGE"])
     try:  # the page each item is on, numbered from 1 as in the URLs
-        from service.features.journey.pages import paginate
+        from service.features.journey.paging import paginate
 
         page_of = {it.id: page.number for page in paginate(inst, per_page) for it in page.items}
     except ImportError:

@@ -1,6 +1,7 @@
 """Architecture contracts that import-linter (``lint-imports``, configured in pyproject.toml)
 cannot express: no import circle among the modules of ``service/``, no feature importing
-another feature's views, and no HTTP in a feature's domain module (``service.py``).
+another feature's views, and no HTTP in a feature's domain modules (``service.py`` and every
+module beside it but ``views*.py``, ``forms.py`` and ``pages.py``).
 
 The import graph comes from grimp (import-linter's engine), imports under ``TYPE_CHECKING``
 left out: they never run.
@@ -143,6 +144,20 @@ def test_the_http_check_catches_what_it_should(tmp_path: Path) -> None:
     assert sorted(_http_imports(sample)) == ["flask", "flask.request", "flask.url_for"]
 
 
-@pytest.mark.parametrize("path", sorted(FEATURES.glob("*/service.py")), ids=lambda p: p.parent.name)
+def _domain_modules() -> list[Path]:
+    """Every module of a feature but its views, its forms and its page renderers."""
+    return sorted(
+        p
+        for p in FEATURES.glob("*/*.py")
+        if not p.stem.startswith("views") and p.stem not in ("forms", "pages", "__init__")
+    )
+
+
+def test_the_domain_modules_are_found() -> None:
+    names = {f"{p.parent.name}.{p.stem}" for p in _domain_modules()}
+    assert {"journey.service", "journey.store", "record.service", "synthesis.service"} <= names
+
+
+@pytest.mark.parametrize("path", _domain_modules(), ids=lambda p: f"{p.parent.name}.{p.stem}")
 def test_a_features_domain_module_speaks_no_http(path: Path) -> None:
     assert _http_imports(path) == []

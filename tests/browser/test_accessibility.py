@@ -152,7 +152,7 @@ ITEM_TYPES = _builtin_types()
 
 def first_page_with(live_server, instrument_id: str, item_type: str) -> tuple[int, str]:
     """(page number, item id) of the first item of ``item_type`` in the instrument."""
-    from service.features.journey.pages import paginate
+    from service.features.journey.paging import paginate
 
     inst = live_server.app.extensions["boussole.instruments"][instrument_id]
     for page in paginate(inst, live_server.app.config["ITEMS_PER_PAGE"]):
@@ -250,7 +250,7 @@ def test_ranking_duplicate_and_incomplete(page, axe, make_person, live_server):
 
 def finish(page, person, instrument_id: str) -> None:
     """Every answer stored already: open the last page and press Terminer."""
-    from service.features.journey.pages import paginate
+    from service.features.journey.paging import paginate
 
     server = person.server
     inst = server.app.extensions["boussole.instruments"][instrument_id]

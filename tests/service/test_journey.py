@@ -18,7 +18,7 @@ from service.app import create_app
 from service.features.journey import answering, completion
 from service.features.journey import store as answer_store
 from service.features.journey.consent import CONSENT_VERSION
-from service.features.journey.pages import paginate
+from service.features.journey.paging import paginate
 from service.features.journey.store import MAX_PAGE_SECONDS
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 
@@ -1034,8 +1034,8 @@ def test_doctests_of_the_journey_modules() -> None:
     """``pytest --doctest-modules`` does not collect ``service``: run these ones here."""
     import doctest
 
-    from service.features.journey import answering, answers, completion, pages
+    from service.features.journey import answering, answers, completion, paging
 
-    for module in (answers, answering, completion, pages):
+    for module in (answers, answering, completion, paging):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__

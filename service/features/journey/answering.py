@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from instruments.model import Instrument
 from service.features.journey.answers import AnswerError, parse_value, ranking_problems
-from service.features.journey.pages import Page, paginate
+from service.features.journey.paging import Page, paginate
 from service.features.journey.store import (
     MAX_PAGE_SECONDS,
     AssignmentClosed,

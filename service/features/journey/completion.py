@@ -27,7 +27,7 @@ from scoring.matrix import from_long
 from scoring.pipeline import score
 from service.dates import utcnow
 from service.features.journey.answers import ranking_problems
-from service.features.journey.pages import Page, page_of_item, paginate
+from service.features.journey.paging import Page, page_of_item, paginate
 from service.features.journey.store import ASSIGNMENTS, AssignmentClosed, stored_answers
 from service.models import (
     Assignment,

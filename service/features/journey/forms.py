@@ -36,7 +36,7 @@ from service.features.journey.answers import (
     code_text,
     parse_value,
 )
-from service.features.journey.pages import Page
+from service.features.journey.paging import Page
 from service.web.forms import select_choices
 
 

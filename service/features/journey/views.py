@@ -45,7 +45,7 @@ from service.features.journey.forms import (
     page_form,
     submitted_values,
 )
-from service.features.journey.pages import paginate
+from service.features.journey.paging import paginate
 from service.models import Assignment, Bilan
 from service.web import guards
 from service.web.blueprints import beneficiary as bp
