@@ -1,7 +1,4 @@
-"""Flask application factory with layered configuration.
-
-Order: built-in defaults, then the instance file ``instance/boussole.cfg`` (Python), then
-``BOUSSOLE_*`` environment variables, then the ``config`` mapping passed in (tests).
+"""Flask application factory. Configuration comes in layers (:mod:`service.config`).
 The instruments are loaded and validated here: an invalid instrument file stops start-up
 with the list of problems (``InstrumentError``). The database is never created or
 migrated here: run ``boussole db upgrade``.
@@ -10,7 +7,6 @@ migrated here: run ``boussole db upgrade``.
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,96 +22,10 @@ from werkzeug.exceptions import HTTPException
 from instruments import load_all
 from instruments.loader import builtin_files
 from service import features
+from service.config import configure
 from service.extensions import babel, csrf, db, login_manager
 from service.models import Beneficiary, StaffUser
 from service.web import blueprints
-
-DEFAULTS: dict[str, Any] = {
-    "ENV_NAME": "development",  # "production" requires a strong SECRET_KEY
-    "SECRET_KEY": None,
-    "DATABASE_URL": None,  # default: SQLite in the instance folder
-    "DB_POOL_SIZE": 10,  # PostgreSQL connections per worker (>= gunicorn threads)
-    "INSTRUMENT_FILES": None,  # None = the built-in instruments
-    "EXTRA_INSTRUMENT_DIR": None,  # a folder of a centre's own instrument files
-    "INVITATION_DAYS": 14,  # validity of an invitation link
-    "ITEMS_PER_PAGE": 6,
-    "LANGUAGES": ("fr", "en"),
-    "BABEL_DEFAULT_LOCALE": "fr",
-    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",  # dates shown in French time
-    "MAIL_FOLDER": None,  # development mail sender writes here (default instance/mail)
-    "PUBLIC_URL": None,  # used in links sent by mail; default: the request's host
-    "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire can stay open for hours
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,
-    "MAIL_BACKEND": "folder",  # "folder" (development) or "smtp"
-    "MAIL_FROM": None,
-    "SMTP_HOST": None,
-    "SMTP_PORT": 587,
-    "SMTP_USER": None,
-    "SMTP_PASSWORD": None,
-    "SMTP_STARTTLS": True,
-}
-
-MIN_SECRET_LENGTH = 32
-
-
-class ConfigError(RuntimeError):
-    """The configuration cannot be used; the message says what to set."""
-
-
-def _coerce(key: str, value: str) -> Any:
-    default = DEFAULTS.get(key)
-    if isinstance(default, bool):
-        return value.strip().lower() in ("1", "true", "yes", "on", "oui")
-    if isinstance(default, int):
-        try:
-            return int(value)
-        except ValueError:
-            raise ConfigError(f"BOUSSOLE_{key} must be a whole number, not {value!r}") from None
-    return value
-
-
-def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
-    app.config.update(DEFAULTS)
-    app.config.from_pyfile("boussole.cfg", silent=True)
-    for key, value in os.environ.items():
-        if key.startswith("BOUSSOLE_"):
-            name = key.removeprefix("BOUSSOLE_")
-            name = "ENV_NAME" if name == "ENV" else name  # BOUSSOLE_ENV=production
-            app.config[name] = _coerce(name, value)
-    if config:
-        app.config.update(config)
-    instance = Path(app.instance_path)
-    if not app.config["DATABASE_URL"]:
-        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'boussole.sqlite'}"
-    if not app.config["MAIL_FOLDER"]:
-        app.config["MAIL_FOLDER"] = str(instance / "mail")
-    production = app.config["ENV_NAME"] == "production"
-    secret = app.config.get("SECRET_KEY")
-    if production:
-        if not secret or len(str(secret)) < MIN_SECRET_LENGTH:
-            raise ConfigError(
-                "refusing to start in production without a strong secret key: set"
-                f" BOUSSOLE_SECRET_KEY to a random string of at least {MIN_SECRET_LENGTH}"
-                " characters (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
-            )
-        app.config["SESSION_COOKIE_SECURE"] = True
-    elif not secret:
-        app.config["SECRET_KEY"] = _development_key(instance)
-
-
-def _development_key(instance: Path) -> str:
-    """A random key kept in the instance folder, so that sessions survive a restart."""
-    path = instance / "secret_key"
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        instance.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32)
-        path.write_text(key, encoding="utf-8")
-        path.chmod(0o600)
-        return key
 
 
 def _select_locale() -> str:
@@ -132,7 +42,7 @@ def _select_locale() -> str:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Boussole app (see the module docstring for the configuration order)."""
     app = Flask(__name__, instance_relative_config=True)
-    _configure(app, config)
+    configure(app, config)
     _load_instruments(app)
     _init_extensions(app)
     _register_views(app)

@@ -277,7 +277,8 @@ def run(host: str, port: int) -> None:
 
 
 def _app() -> Flask:
-    from service.app import ConfigError, create_app
+    from service.app import create_app
+    from service.config import ConfigError
 
     try:
         return create_app()

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import inspect
 
-from service.app import MIN_SECRET_LENGTH, ConfigError, create_app
+from service.app import create_app
+from service.config import MIN_SECRET_LENGTH, ConfigError
 from service.db import Base, make_engine
 
 STRONG_KEY = "k" * MIN_SECRET_LENGTH

@@ -1,0 +1,105 @@
+"""Configuration in layers: built-in defaults, then the instance file
+``instance/boussole.cfg`` (Python), then ``BOUSSOLE_*`` environment variables, then the
+mapping given to :func:`service.app.create_app` (tests).
+
+``BOUSSOLE_ENV=production`` refuses a missing or short secret key and marks the session
+cookie ``Secure``; elsewhere a random key is kept in the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "ENV_NAME": "development",  # "production" requires a strong SECRET_KEY
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # default: SQLite in the instance folder
+    "DB_POOL_SIZE": 10,  # PostgreSQL connections per worker (>= gunicorn threads)
+    "INSTRUMENT_FILES": None,  # None = the built-in instruments
+    "EXTRA_INSTRUMENT_DIR": None,  # a folder of a centre's own instrument files
+    "INVITATION_DAYS": 14,  # validity of an invitation link
+    "ITEMS_PER_PAGE": 6,
+    "LANGUAGES": ("fr", "en"),
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",  # dates shown in French time
+    "MAIL_FOLDER": None,  # development mail sender writes here (default instance/mail)
+    "PUBLIC_URL": None,  # used in links sent by mail; default: the request's host
+    "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire can stay open for hours
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "MAIL_BACKEND": "folder",  # "folder" (development) or "smtp"
+    "MAIL_FROM": None,
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,
+}
+
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+def _coerce(key: str, value: str) -> Any:
+    default = DEFAULTS.get(key)
+    if isinstance(default, bool):
+        return value.strip().lower() in ("1", "true", "yes", "on", "oui")
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"BOUSSOLE_{key} must be a whole number, not {value!r}") from None
+    return value
+
+
+def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config`` from the layers (see the module docstring)."""
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("boussole.cfg", silent=True)
+    for key, value in os.environ.items():
+        if key.startswith("BOUSSOLE_"):
+            name = key.removeprefix("BOUSSOLE_")
+            name = "ENV_NAME" if name == "ENV" else name  # BOUSSOLE_ENV=production
+            app.config[name] = _coerce(name, value)
+    if config:
+        app.config.update(config)
+    instance = Path(app.instance_path)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'boussole.sqlite'}"
+    if not app.config["MAIL_FOLDER"]:
+        app.config["MAIL_FOLDER"] = str(instance / "mail")
+    production = app.config["ENV_NAME"] == "production"
+    secret = app.config.get("SECRET_KEY")
+    if production:
+        if not secret or len(str(secret)) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "refusing to start in production without a strong secret key: set"
+                f" BOUSSOLE_SECRET_KEY to a random string of at least {MIN_SECRET_LENGTH}"
+                " characters (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        app.config["SESSION_COOKIE_SECURE"] = True
+    elif not secret:
+        app.config["SECRET_KEY"] = _development_key(instance)
+
+
+def _development_key(instance: Path) -> str:
+    """A random key kept in the instance folder, so that sessions survive a restart."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key, encoding="utf-8")
+        path.chmod(0o600)
+        return key
