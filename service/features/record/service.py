@@ -940,6 +940,10 @@ def hours_warnings(summary: HoursSummary) -> list[str]:
 # --- phase-linked questionnaires ----------------------------------------------------------
 
 
+#: The status of a step's questionnaire that is not assigned in the bilan yet.
+NOT_ASSIGNED = "not_assigned"
+
+
 @dataclass(frozen=True)
 class StepTool(QuestionnaireState):
     instrument_id: str
@@ -950,7 +954,7 @@ class StepTool(QuestionnaireState):
 
     @property
     def is_assigned(self) -> bool:
-        return self.status != "not_assigned"
+        return self.status != NOT_ASSIGNED
 
 
 def step_tools(step: BilanStep, bilan: Bilan, names: dict[str, str]) -> list[StepTool]:
@@ -963,7 +967,7 @@ def step_tools(step: BilanStep, bilan: Bilan, names: dict[str, str]) -> list[Ste
             default=None,
         )
         if latest is None:
-            out.append(StepTool(iid, names.get(iid, iid), "not_assigned", _("non assigné"), None))
+            out.append(StepTool(iid, names.get(iid, iid), NOT_ASSIGNED, _("non assigné"), None))
         else:
             out.append(
                 StepTool(

@@ -475,7 +475,7 @@ def assign_step_questionnaires(bilan_id: int, step_id: int) -> ResponseReturnVal
         record.ensure_open(bilan)
         for tool in record.step_tools(step, bilan, _names()):
             inst = instruments.get(tool.instrument_id)
-            if tool.status != "not_assigned" or inst is None:
+            if tool.is_assigned or inst is None:
                 continue
             lang = bilan.beneficiary.language
             journey.assign(
