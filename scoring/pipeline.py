@@ -9,8 +9,8 @@ Examples
 >>> m = pd.DataFrame(rng.integers(1, 7, (3, 25)).astype(float),
 ...                  columns=[i.id for i in inst.items], index=["a", "b", "c"])
 >>> result = score(inst, m)
->>> result.table.loc["a", "openness.t"] > 0
-np.True_
+>>> bool(result.table.loc["a", "openness.t"] > 0)
+True
 >>> result.norm_version is not None
 True
 """

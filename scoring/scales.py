@@ -190,7 +190,8 @@ def score_scales(instrument: Instrument, matrix: pd.DataFrame) -> pd.DataFrame:
     >>> row = {it.id: 6.0 for it in inst.items}
     >>> row["A2"] = np.nan
     >>> t = score_scales(inst, pd.DataFrame([row], index=["p1"]))
-    >>> t.loc["p1", ["agreeableness.raw", "agreeableness.mean", "agreeableness.n"]].tolist()
+    >>> cols = ["agreeableness.raw", "agreeableness.mean", "agreeableness.n"]
+    >>> t.loc["p1", cols].astype(float).tolist()
     [19.0, 4.75, 4.0]
     """
     matrix = indicator_columns(matrix, instrument)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine
 
 from instruments import BUILTIN_DIR
 from service.app import create_app
@@ -25,16 +27,33 @@ def _no_boussole_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
-@pytest.fixture(autouse=True)
-def _close_new_engines() -> Iterator[None]:
-    """Close the pooled connections of every engine a test made (apps, CLI commands):
-    PostgreSQL connections left to the garbage collector raise ResourceWarnings later,
-    in another test."""
-    from service.db import ENGINES
+class _HeldEngines(weakref.WeakSet[Engine]):
+    """``service.db.ENGINES`` during a test: also keeps each new engine alive."""
 
-    before = set(ENGINES)
+    def __init__(self, engines: Iterable[Engine]) -> None:
+        self.held: list[Engine] = []
+        super().__init__()
+        for engine in engines:
+            super().add(engine)  # made before this test: not held, not closed by it
+
+    def add(self, item: Engine) -> None:
+        super().add(item)
+        self.held.append(item)
+
+
+@pytest.fixture(autouse=True)
+def _close_new_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close the pooled connections of every engine a test made (apps, CLI commands):
+    PostgreSQL connections left to the garbage collector raise ResourceWarnings whenever
+    it runs. The engines are held until the end of the test: ``create_app`` replaces the
+    shared engine (a CLI command run after ``db_app``), and the replaced one, collected
+    mid-test with its connections open, made such tests fail now and then."""
+    import service.db
+
+    engines = _HeldEngines(service.db.ENGINES)
+    monkeypatch.setattr(service.db, "ENGINES", engines)
     yield
-    for engine in set(ENGINES) - before:
+    for engine in engines.held:
         engine.dispose()
 
 

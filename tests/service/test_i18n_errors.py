@@ -13,13 +13,17 @@ from typing import Any, BinaryIO
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
+
+try:
+    from babel.messages.frontend import parse_mapping_cfg
+except ImportError:  # Babel < 2.16 (the floor is 2.12): the same parser, under its older name
+    from babel.messages.frontend import parse_mapping as parse_mapping_cfg
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "service" / "translations"
