@@ -188,6 +188,16 @@ def can_view_centre_statistics(principal: Principal, centre_id: int) -> bool:
     return is_centre_admin(principal) and principal.centre_id == centre_id
 
 
+def can_manage_staff(principal: Principal, staff: StaffUser) -> bool:
+    """Invite, deactivate, reactivate a staff account, reassign its bilans: the admins of
+    that account's centre."""
+    return is_centre_admin(principal) and principal.centre_id == staff.centre_id
+
+
+def can_invite_staff(principal: Principal, centre_id: int) -> bool:
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
 # --- the bilan record: steps, hours, calendar (issue 6) -----------------------------------
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -29,6 +29,10 @@ from service.web import blueprints
 
 
 def _select_locale() -> str:
+    """The session's choice, else the signed-in person's language, else French (and French
+    outside a request: command line, daily job)."""
+    if not has_request_context():
+        return "fr"
     langs = tuple(current_app.config["LANGUAGES"])
     lang = session.get("lang")
     if lang in langs:

@@ -258,11 +258,15 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("")
     click.echo("Comptes de démonstration / demo accounts")
     click.echo(f"  Bénéficiaire : ouvrez {base}/invitation/{access.invitation_token}")
-    click.echo(f"  Conseillère  : {access.counsellor_email}", nl=False)
-    if access.counsellor_password:
-        click.echo(f" / mot de passe : {access.counsellor_password}")
-    else:
-        click.echo(" (mot de passe déjà créé lors d'une démo précédente)")
+    for label, email in (
+        ("Conseillère  ", access.counsellor_email),
+        ("Administration", access.admin_email),
+    ):
+        click.echo(f"  {label} : {email}", nl=False)
+        if access.counsellor_password:  # the two demo staff accounts share one password
+            click.echo(f" / mot de passe : {access.counsellor_password}")
+        else:
+            click.echo(" (mot de passe déjà créé lors d'une démo précédente)")
     click.echo("")
     if not no_serve:
         _serve(app, host, port)
@@ -366,3 +370,152 @@ def suivi(day: object, base_url: str | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# --- staff accounts ---------------------------------------------------------------------------
+
+
+@main.group()
+def users() -> None:
+    """Comptes du centre (conseillers, administration) / staff accounts."""
+
+
+@users.command("create")
+@click.option("--role", type=click.Choice(["admin", "counsellor"]), required=True)
+@click.option("--email", required=True, help="Adresse e-mail, identifiant de connexion.")
+@click.option("--name", required=True, help="Nom et prénom.")
+@click.option(
+    "--centre",
+    "centre_name",
+    default=None,
+    help="Nom du centre (obligatoire pour le premier compte d'une installation neuve).",
+)
+@click.option(
+    "--password",
+    "ask_password",
+    is_flag=True,
+    help="Saisir le mot de passe ici (terminal) au lieu d'afficher un lien à usage unique.",
+)
+@click.option(
+    "--base-url", default=None, help="Adresse publique du site (défaut : BOUSSOLE_PUBLIC_URL)."
+)
+def users_create(
+    role: str,
+    email: str,
+    name: str,
+    centre_name: str | None,
+    ask_password: bool,
+    base_url: str | None,
+) -> None:
+    """Créer un compte du centre : affiche un lien à usage unique pour choisir le mot de passe
+    (ou le demande sur le terminal avec --password)."""
+    from sqlalchemy import select
+
+    from service.extensions import db as database
+    from service.features.accounts import staff as staff_accounts
+    from service.mail import links
+    from service.models import Centre
+
+    app = _app()
+    with app.app_context(), database.standalone() as session:
+        centres = list(session.scalars(select(Centre).order_by(Centre.id)))
+        if centre_name:
+            centre = next((c for c in centres if c.name == centre_name), None)
+            if centre is None:
+                centre = Centre(name=" ".join(centre_name.split()))
+                session.add(centre)
+                session.flush()
+        elif len(centres) == 1:
+            centre = centres[0]
+        elif not centres:
+            _fail('aucun centre : indiquez --centre "Nom du centre" pour le premier compte.')
+        else:
+            names = ", ".join(f"« {c.name} »" for c in centres)
+            _fail(f"plusieurs centres ({names}) : indiquez lequel avec --centre.")
+        try:
+            staff = staff_accounts.create_staff(
+                session, centre.id, role=role, email=email, name=name
+            )
+        except staff_accounts.StaffError as exc:
+            _fail(str(exc))
+        if ask_password:
+            password = click.prompt(
+                "Mot de passe", hide_input=True, confirmation_prompt="Confirmez le mot de passe"
+            )
+            try:
+                staff_accounts.check_password(password, staff)
+            except staff_accounts.StaffError as exc:
+                _fail(str(exc))
+            from service.security import hash_password
+
+            staff.password_hash = hash_password(password)
+            link = None
+        else:
+            token = staff_accounts.issue_token(session, staff, "invite")
+            base = base_url or app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+            link = links.public_url("auth.staff_password", token=token, base=base)
+        label = staff_accounts.role_label(role).lower()
+        click.echo(
+            f"Compte créé : {staff.name} <{staff.email}>, {label}, centre « {centre.name} »."
+        )
+        if link:
+            days = staff_accounts.INVITE_HOURS // 24
+            click.echo(f"Lien pour choisir le mot de passe (valable {days} jours, une fois) :")
+            click.echo(f"  {link}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """Lister les comptes du centre (tous les centres)."""
+    from sqlalchemy import select
+
+    from service.extensions import db as database
+    from service.features.accounts import staff as staff_accounts
+    from service.models import Centre
+
+    app = _app()
+    with app.app_context(), database.standalone() as session:
+        centres = list(session.scalars(select(Centre).order_by(Centre.id)))
+        if not centres:
+            click.echo("Aucun centre, aucun compte (boussole users create --centre ...).")
+        for centre in centres:
+            click.echo(f"{centre.name}")
+            for s in staff_accounts.staff_of(session, centre.id):
+                state = (
+                    "désactivé"
+                    if not s.active
+                    else "actif"
+                    if staff_accounts.has_password(s)
+                    else "invitation en attente"
+                )
+                click.echo(f"  {s.id:>4}  {s.email:<40} {s.role:<10} {state:<22} {s.name}")
+
+
+@users.command("deactivate")
+@click.argument("email")
+@click.option(
+    "--successor",
+    default=None,
+    help="Adresse du conseiller ou de la conseillère qui reprend les bilans en cours.",
+)
+def users_deactivate(email: str, successor: str | None) -> None:
+    """Désactiver un compte ; ses bilans en cours passent à --successor."""
+    from service.extensions import db as database
+    from service.features.accounts import staff as staff_accounts
+    from service.features.accounts.service import find_staff
+
+    app = _app()
+    with app.app_context(), database.standalone() as session:
+        staff = find_staff(session, email.strip().lower())
+        if staff is None:
+            _fail(f"aucun compte du centre pour {email}.")
+        other = find_staff(session, successor.strip().lower()) if successor else None
+        if successor and other is None:
+            _fail(f"aucun compte du centre pour {successor}.")
+        try:
+            moved = staff_accounts.deactivate(session, staff, by=None, successor=other)
+        except staff_accounts.StaffError as exc:
+            _fail(str(exc))
+        click.echo(f"Compte désactivé : {staff.email}.")
+        if moved and other is not None:
+            click.echo(f"Bilans en cours confiés à {other.email} : {moved}.")

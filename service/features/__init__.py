@@ -37,6 +37,7 @@ VIEW_MODULES = (
     "followup.views_counsellor",
     "followup.views_admin",
     "admin.views",
+    "admin.views_staff",
 )
 
 

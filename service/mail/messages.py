@@ -112,3 +112,33 @@ def followup_reminder(
         link=link,
         days=days,
     )
+
+
+def staff_invitation(
+    *, name: str, inviter: str, centre: str, role: str, email: str, link: str, days: int
+) -> Message:
+    """A staff member's invitation: the link to choose a first password."""
+    return _render(
+        "staff_invitation",
+        "fr",
+        _l("Votre compte Boussole"),
+        name=name,
+        inviter=inviter,
+        centre=centre,
+        role=role,
+        email=email,
+        link=link,
+        days=days,
+    )
+
+
+def staff_reset(*, name: str, link: str, hours: int) -> Message:
+    """The link a staff member asked for, to choose a new password."""
+    return _render(
+        "staff_reset",
+        "fr",
+        _l("Choisir un nouveau mot de passe Boussole"),
+        name=name,
+        link=link,
+        hours=hours,
+    )

@@ -9,7 +9,7 @@ from service.dates import utcnow
 from service.models.answers import Answer, PageTiming, ScoreRecord
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
-from service.models.people import Beneficiary, Centre, Invitation, StaffUser
+from service.models.people import Beneficiary, Centre, Invitation, StaffToken, StaffUser
 from service.models.record import BilanStep, CentreStep, CounsellorNote, Interview, PersonalWork
 from service.models.states import AssignmentStatus, BilanStatus
 from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
@@ -33,6 +33,7 @@ __all__ = [
     "PageTiming",
     "PersonalWork",
     "ScoreRecord",
+    "StaffToken",
     "StaffUser",
     "SynthesisItem",
     "SynthesisVersion",

@@ -95,3 +95,23 @@ class Invitation(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     beneficiary: Mapped[Beneficiary] = relationship()
+
+
+class StaffToken(Base):
+    """A single-use, expiring link mailed to a staff member: to set the first password of an
+    invited account (``purpose="invite"``) or to choose a new one (``"reset"``). Only the
+    SHA-256 of the token is stored; a new link of the same purpose revokes the older ones."""
+
+    __tablename__ = "staff_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(10))  # invite | reset
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    staff_user: Mapped[StaffUser] = relationship()

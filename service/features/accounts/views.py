@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from service import access
 from service.extensions import db
+from service.features.accounts import staff as staff_accounts
 from service.features.accounts.forms import (
     LoginForm,
     RequestLinkForm,
@@ -201,3 +202,75 @@ def logout() -> Response:
         session["lang"] = lang
     flash(_("Vous êtes déconnecté·e."), "info")
     return redirect(url_for("public.index"))
+
+
+# --- staff: forgotten password, first password ----------------------------------------------
+
+
+@bp.route("/compte/mot-de-passe-oublie", methods=["GET", "POST"])
+def forgot_password() -> ResponseReturnValue:
+    """A counsellor or an admin asks for a link to choose a new password. The answer is the
+    same whether the address belongs to an account or not."""
+    form = RequestLinkForm()
+    if form.validate_on_submit():
+        staff = find_staff(db.session, normalise_email(form.email.data))
+        if staff is not None and staff.active:
+            token = staff_accounts.issue_token(db.session, staff, "reset")
+            db.session.commit()
+            messages.deliver(
+                staff.email,
+                lambda: messages.staff_reset(
+                    name=staff.name,
+                    link=links.public_url("auth.staff_password", token=token),
+                    hours=staff_accounts.RESET_HOURS,
+                ),
+                what="password reset link",
+            )
+        return redirect(url_for("auth.forgot_password_sent"))
+    return (
+        render_template("accounts/forgot_password.html", form=form),
+        _invalid(form.is_submitted()),
+    )
+
+
+@bp.get("/compte/mot-de-passe-oublie/envoye")
+def forgot_password_sent() -> str:
+    return render_template("accounts/forgot_password_sent.html", hours=staff_accounts.RESET_HOURS)
+
+
+@bp.route("/compte/choisir-mot-de-passe/<token>", methods=["GET", "POST"])
+def staff_password(token: str) -> ResponseReturnValue:
+    """The page a staff link opens: a GET shows the form and changes nothing (a mail
+    scanner's visit does not use the link); only the form's POST uses it."""
+    try:
+        _row, staff = staff_accounts.token_owner(db.session, token)
+    except staff_accounts.TokenError as exc:
+        status = 410 if exc.reason in ("used", "expired") else 404
+        return render_template("accounts/staff_link_invalid.html", reason=exc.reason), status
+    form = SetPasswordForm()
+    del form.email
+    if form.validate_on_submit():
+        try:
+            staff_accounts.set_password_with_token(db.session, token, form.password.data or "")
+        except staff_accounts.StaffError as exc:
+            db.session.rollback()
+            form.password.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Votre mot de passe est enregistré : connectez-vous avec %(email)s.",
+                    email=staff.email,
+                ),
+                "info",
+            )
+            return redirect(url_for("auth.login"))
+    return (
+        render_template(
+            "accounts/staff_password.html",
+            form=form,
+            staff=staff,
+            min_length=MIN_PASSWORD_LENGTH,
+        ),
+        _invalid(form.is_submitted()),
+    )
