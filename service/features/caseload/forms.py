@@ -79,6 +79,15 @@ class NewBilanForm(FlaskForm):
     )
 
 
+class BeneficiaryForm(FlaskForm):
+    """The person's name, address and language, corrected after creation."""
+
+    first_name = NewBilanForm.first_name
+    last_name = NewBilanForm.last_name
+    email = NewBilanForm.email
+    language = NewBilanForm.language
+
+
 class AssignForm(FlaskForm):
     instrument = SelectField(_l("Questionnaire"), choices=[])
     language = SelectField(_l("Langue du questionnaire"), choices=LANGUAGE_CHOICES, default="fr")

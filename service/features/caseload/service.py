@@ -221,16 +221,7 @@ def create_bilan(
 
     With a ``start_date``, the bilan is planned from the centre's template (steps, hours,
     interview dates about every 15 days): see :func:`service.features.record.service.plan_bilan`."""
-    if email:
-        taken = session.scalar(
-            select(func.count()).select_from(Beneficiary).where(Beneficiary.email == email)
-        ) or session.scalar(
-            select(func.count()).select_from(StaffUser).where(StaffUser.email == email)
-        )
-        if taken:
-            raise WorkspaceError(
-                _("L’adresse %(email)s est déjà utilisée par un autre compte.", email=email)
-            )
+    _check_email_free(session, email, beneficiary_id=None)
     person = Beneficiary(
         centre_id=counsellor.centre_id,
         first_name=first_name.strip(),
@@ -252,6 +243,38 @@ def create_bilan(
     if start_date is not None:
         record.plan_bilan(session, bilan, start_date)
     return bilan
+
+
+def _check_email_free(session: Session, email: str | None, *, beneficiary_id: int | None) -> None:
+    """Refuse an address another account signs in with (staff or another beneficiary)."""
+    if not email:
+        return
+    other = session.scalars(select(Beneficiary).where(Beneficiary.email == email)).first()
+    staff = session.scalar(
+        select(func.count()).select_from(StaffUser).where(StaffUser.email == email)
+    )
+    if staff or (other is not None and other.id != beneficiary_id):
+        raise WorkspaceError(
+            _("L’adresse %(email)s est déjà utilisée par un autre compte.", email=email)
+        )
+
+
+def update_beneficiary(
+    session: Session,
+    person: Beneficiary,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str | None,
+    language: str,
+) -> None:
+    """Correct the person's name, address or language after the bilan was created; the
+    caller commits."""
+    _check_email_free(session, email, beneficiary_id=person.id)
+    person.first_name = first_name.strip()
+    person.last_name = last_name.strip()
+    person.email = email or None
+    person.language = language
 
 
 def remind(assignment: Assignment) -> None:

@@ -29,7 +29,12 @@ from service.audit import audit
 from service.extensions import db
 from service.features.accounts.invitations import create_invitation
 from service.features.caseload import service as workspace
-from service.features.caseload.forms import AssignForm, NewBilanForm, NextInterviewForm
+from service.features.caseload.forms import (
+    AssignForm,
+    BeneficiaryForm,
+    NewBilanForm,
+    NextInterviewForm,
+)
 from service.features.journey import service as journey
 from service.features.profiles import service as restitution
 from service.features.profiles.forms import CommentForm, NoteForm
@@ -168,6 +173,8 @@ def new_bilan() -> ResponseReturnValue:
         db.session.commit()
         link = _invitation_link(token)
         flash(_("Le bilan de %(name)s est créé.", name=bilan.beneficiary.display_name), "info")
+        if bilan.beneficiary.email and _send_link(bilan, token):
+            flash(_("Le lien a été envoyé à %(email)s.", email=bilan.beneficiary.email), "info")
         return _render_bilan(bilan, link=link, status=201)
     status = 422 if request.method == "POST" else 200
     return render_template("caseload/new_bilan.html", form=form), status
@@ -177,6 +184,37 @@ def new_bilan() -> ResponseReturnValue:
 @login_required
 def bilan(bilan_id: int) -> ResponseReturnValue:
     return _render_bilan(guards.managed_bilan(bilan_id))
+
+
+@bp.route("/bilans/<int:bilan_id>/personne", methods=["GET", "POST"])
+@login_required
+def edit_beneficiary(bilan_id: int) -> ResponseReturnValue:
+    """Correct the person's name, e-mail address or language."""
+    bilan = guards.managed_bilan(bilan_id)
+    person = bilan.beneficiary
+    form = BeneficiaryForm(obj=person) if request.method == "GET" else BeneficiaryForm()
+    if form.validate_on_submit():
+        try:
+            workspace.update_beneficiary(
+                db.session,
+                person,
+                first_name=form.first_name.data or "",
+                last_name=form.last_name.data or "",
+                email=form.email.data,
+                language=form.language.data or "fr",
+            )
+        except workspace.WorkspaceError as exc:
+            db.session.rollback()
+            form.email.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(
+                _("Les coordonnées de %(name)s sont enregistrées.", name=person.display_name),
+                "info",
+            )
+            return redirect(url_for("counsellor.bilan", bilan_id=bilan.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("caseload/beneficiary.html", bilan=bilan, form=form), status
 
 
 @bp.post("/bilans/<int:bilan_id>/lien")
