@@ -17,9 +17,10 @@ from service.extensions import db
 from service.features.journey import service as journey
 from service.features.profiles import service as restitution
 from service.features.profiles.forms import CommentForm, NoteForm
-from service.models import Assignment, ScoreRecord
+from service.models import Assignment, Bilan, ScoreRecord
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
+from service.web.responses import pdf_download
 
 
 def render_profile(
@@ -65,3 +66,15 @@ def render_profile(
         ),
         status,
     )
+
+
+def report_page(bilan: Bilan, *, pdf: bool, back: str, pdf_url: str) -> ResponseReturnValue:
+    """The restitution report as a page (with its ``back`` and ``pdf_url`` links) or as a
+    PDF download, written to the audit log; the caller has checked access."""
+    args = (db.session, bilan, _instruments(), _lang(), get_translations())
+    audit(db.session, current_user, "report_pdf" if pdf else "view_report", bilan_id=bilan.id)
+    db.session.commit()
+    if pdf:
+        name = restitution.report_filename(bilan)
+        return pdf_download(lambda: restitution.report_pdf(*args), name)
+    return restitution.report_html(*args, links={"back": back, "pdf": pdf_url})

@@ -13,16 +13,15 @@ from sqlalchemy import select
 
 from instruments.model import Instrument
 from service import access
-from service.audit import audit
 from service.extensions import db
 from service.features.journey import service as journey
 from service.features.profiles import service as restitution
+from service.features.profiles.pages import report_page
 from service.models import Bilan, ScoreRecord
 from service.web import guards
 from service.web.blueprints import beneficiary as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
-from service.web.responses import pdf_download
 
 
 @bp.get("/questionnaires/<int:assignment_id>/resultats")
@@ -68,14 +67,9 @@ def report_pdf(bilan_id: int) -> ResponseReturnValue:
 
 
 def _report(bilan: Bilan, *, pdf: bool) -> ResponseReturnValue:
-    args = (db.session, bilan, _instruments(), _lang(), get_translations())
-    audit(db.session, current_user, "report_pdf" if pdf else "view_report", bilan_id=bilan.id)
-    db.session.commit()
-    if pdf:
-        name = restitution.report_filename(bilan)
-        return pdf_download(lambda: restitution.report_pdf(*args), name)
-    links = {
-        "back": url_for("beneficiary.home"),
-        "pdf": url_for("beneficiary.report_pdf", bilan_id=bilan.id),
-    }
-    return restitution.report_html(*args, links=links)
+    return report_page(
+        bilan,
+        pdf=pdf,
+        back=url_for("beneficiary.home"),
+        pdf_url=url_for("beneficiary.report_pdf", bilan_id=bilan.id),
+    )

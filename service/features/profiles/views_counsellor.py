@@ -15,13 +15,13 @@ from service.audit import audit
 from service.extensions import db
 from service.features.profiles import service as restitution
 from service.features.profiles.forms import CommentForm
-from service.features.profiles.pages import render_profile
+from service.features.profiles.pages import render_profile, report_page
 from service.models import Bilan
 from service.web import guards
 from service.web.blueprints import counsellor as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
-from service.web.responses import download, pdf_download
+from service.web.responses import download
 
 
 @bp.post("/questionnaires/<int:assignment_id>/commentaire")
@@ -77,17 +77,12 @@ def report_pdf(bilan_id: int) -> ResponseReturnValue:
 
 def _report(bilan: Bilan, *, pdf: bool) -> ResponseReturnValue:
     access.require(access.can_view_report(current_user, bilan))
-    args = (db.session, bilan, _instruments(), _lang(), get_translations())
-    audit(db.session, current_user, "report_pdf" if pdf else "view_report", bilan_id=bilan.id)
-    db.session.commit()
-    if pdf:
-        name = restitution.report_filename(bilan)
-        return pdf_download(lambda: restitution.report_pdf(*args), name)
-    links = {
-        "back": url_for("counsellor.bilan", bilan_id=bilan.id),
-        "pdf": url_for("counsellor.report_pdf", bilan_id=bilan.id),
-    }
-    return restitution.report_html(*args, links=links)
+    return report_page(
+        bilan,
+        pdf=pdf,
+        back=url_for("counsellor.bilan", bilan_id=bilan.id),
+        pdf_url=url_for("counsellor.report_pdf", bilan_id=bilan.id),
+    )
 
 
 @bp.post("/bilans/<int:bilan_id>/rapport/diffusion")
