@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from instruments import (
+    ARCHIVE_DIR,
     InstrumentError,
+    InstrumentSet,
+    archived_files,
     builtin_files,
     check_instrument_file,
     load_all,
@@ -126,6 +129,26 @@ def test_every_builtin_instrument_administered_in_a_bilan_passes(path: Path) -> 
 
 
 # --- earlier versions kept in the archive ------------------------------------------------
+
+
+def test_archived_versions_load_and_are_never_administered() -> None:
+    files = archived_files()
+    assert files == [ARCHIVE_DIR / "spi-135-1.0.0" / "spi-135.yaml"]
+    for f in files:
+        inst = load_instrument(f)
+        assert f.parent.name == f"{inst.id}-{inst.version}" and f.stem == inst.id
+        assert not inst.administered_in_bilan
+
+
+def test_load_all_keeps_earlier_versions_apart() -> None:
+    installed = load_all(earlier=archived_files())
+    assert isinstance(installed, InstrumentSet)
+    assert installed["spi-135"].version == "2.0.0"  # what is assigned today
+    assert list(installed.earlier) == [("spi-135", "1.0.0")]
+    assert installed.version("spi-135", "1.0.0") is installed.earlier[("spi-135", "1.0.0")]
+    assert installed.version("spi-135", "2.0.0") is installed["spi-135"]
+    assert installed.version("spi-135", "0.9.0") is None
+    assert installed.version("nothing", "1.0.0") is None
 
 
 def test_load_all_refuses_an_earlier_version_equal_to_the_current_one(tmp_path: Path) -> None:
