@@ -17,7 +17,7 @@ What it does (all traffic stays on 127.0.0.1, every loop is bounded in time):
    ``boussole_bench_<random>`` created on that server and dropped at the end. Then
    ``service.migrate.upgrade(url)`` (what ``boussole db upgrade`` runs).
 2. With the app's models: a centre, a counsellor, N beneficiaries, each with a bilan
-   followed by the counsellor, ``--assignments`` assignments of ``spi-135`` (135 items,
+   followed by the counsellor, ``--assignments`` assignments of ``spi-135`` (127 items,
    6-point likert coded 1-6), a consent row (``--consent db``, the default) and an
    invitation token (``service.features.accounts.invitations.create_invitation``).
 3. Starts gunicorn as a subprocess on a free 127.0.0.1 port, as in production

@@ -6,9 +6,12 @@ The file format is documented in ``docs/instruments.md``.
 
 from instruments.formats import FORMAT_TYPES, register_format
 from instruments.loader import (
+    ARCHIVE_DIR,
     BUILTIN_DIR,
     InstrumentError,
+    InstrumentSet,
     Problem,
+    archived_files,
     builtin_files,
     check_instrument_file,
     load_all,
@@ -26,10 +29,12 @@ from instruments.model import (
 )
 
 __all__ = [
+    "ARCHIVE_DIR",
     "BUILTIN_DIR",
     "FORMAT_TYPES",
     "Instrument",
     "InstrumentError",
+    "InstrumentSet",
     "Item",
     "Problem",
     "ResponseFormat",
@@ -37,6 +42,7 @@ __all__ = [
     "ScaleMember",
     "Text",
     "ValiditySettings",
+    "archived_files",
     "builtin_files",
     "check_instrument_file",
     "load_all",

@@ -36,6 +36,9 @@ from instruments.schema import NORMED_METRICS, InstrumentSchema
 from instruments.typography import french
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
+# Earlier versions of built-in instruments, one folder per version with its norm file
+# (archive/<id>-<version>/<id>.yaml): never assigned, kept to read the scores they produced.
+ARCHIVE_DIR = BUILTIN_DIR / "archive"
 
 Path_ = tuple[str | int, ...]
 
@@ -182,6 +185,7 @@ def _build_item(i: Mapping[str, Any]) -> Item:
         block=i.get("block"),
         section=i.get("section"),
         required=i.get("required", False),
+        sensitive=i.get("sensitive"),
     )
 
 
@@ -283,6 +287,7 @@ def _build(data: dict[str, Any], path: Path | None) -> Instrument:
         profile=_build_profile(data.get("profile")),
         path=path,
         metadata=dict(data.get("metadata") or {}),
+        administered_in_bilan=data.get("administered_in_bilan", True),
     )
 
 
@@ -447,8 +452,37 @@ def builtin_files() -> list[Path]:
     return sorted(BUILTIN_DIR.glob("*.yaml"))
 
 
-def load_all(paths: Iterable[str | Path] | None = None) -> dict[str, Instrument]:
-    """Load several instruments (default: the built-in ones), keyed by id.
+def archived_files(folder: Path = ARCHIVE_DIR) -> list[Path]:
+    """The earlier versions kept in ``folder`` (``<id>-<version>/<id>.yaml``), sorted."""
+    return sorted(folder.glob("*/*.yaml"))
+
+
+class InstrumentSet(dict[str, Instrument]):
+    """The installed instruments by id, each in the version assigned today, plus the
+    earlier versions kept to read the answers and scores they produced (``earlier``,
+    by ``(id, version)``; never offered for a new assignment)."""
+
+    def __init__(
+        self,
+        current: Mapping[str, Instrument] | None = None,
+        earlier: Iterable[Instrument] = (),
+    ) -> None:
+        super().__init__(current or {})
+        self.earlier: dict[tuple[str, str], Instrument] = {(i.id, i.version): i for i in earlier}
+
+    def version(self, instrument_id: str, version: str) -> Instrument | None:
+        """This id in this version: the current one or an earlier one, else None."""
+        inst = self.get(instrument_id)
+        if inst is not None and inst.version == version:
+            return inst
+        return self.earlier.get((instrument_id, version))
+
+
+def load_all(
+    paths: Iterable[str | Path] | None = None, *, earlier: Iterable[str | Path] = ()
+) -> InstrumentSet:
+    """Load several instruments (default: the built-in ones), keyed by id, and the earlier
+    versions in ``earlier`` (files of the same ids in other versions).
 
     Every file is checked before raising, so one error lists the problems of all files.
     """
@@ -464,9 +498,23 @@ def load_all(paths: Iterable[str | Path] | None = None) -> dict[str, Instrument]
                     Problem(str(f), None, "id", f"instrument id '{inst.id}' is used twice")
                 )
             out[inst.id] = inst
+    kept: dict[tuple[str, str], Instrument] = {}
+    for f in earlier:
+        inst, probs = check_instrument_file(f)
+        problems.extend(probs)
+        if inst is None:
+            continue
+        current = out.get(inst.id)
+        if (inst.id, inst.version) in kept or (
+            current is not None and current.version == inst.version
+        ):
+            problems.append(
+                Problem(str(f), None, "version", f"instrument '{inst.key}' is loaded twice")
+            )
+        kept[(inst.id, inst.version)] = inst
     if problems:
         raise InstrumentError(problems)
-    return out
+    return InstrumentSet(out, kept.values())
 
 
 def resolve_instrument(id_or_file: str, *, check_norms: bool = True) -> Instrument:

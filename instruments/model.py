@@ -101,6 +101,9 @@ class Item:
     block: str | None = None  # ranking block: items ranked together
     section: str | None = None
     required: bool = False
+    # What the item reveals when it touches a special category of personal data
+    # (instruments.schema.SENSITIVE_CATEGORIES), e.g. "religion"; None for most items.
+    sensitive: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,8 @@ class Instrument:
     profile: Profile | None = None
     path: Path | None = None
     metadata: dict[str, object] = field(default_factory=dict)
+    # Whether the service may assign it in a bilan; such an instrument has no sensitive item.
+    administered_in_bilan: bool = True
 
     @property
     def key(self) -> str:

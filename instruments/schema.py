@@ -36,6 +36,22 @@ CONSTRUCTS = (
 METHODS = ("mean", "sum", "ipsative")
 BAND_METRICS = ("percentile", "t", "z", "sten", "mean", "raw", "score", "rank", "ipsative")
 NORMED_METRICS = ("percentile", "t", "z", "sten")
+# What an item tagged ``sensitive`` reveals: the special categories of personal data of
+# the GDPR (art. 9(1)) and data on offences (art. 10), with their French names for the
+# messages. An instrument administered in a bilan may contain none of them (minimisation:
+# only what has a direct and necessary link with the bilan).
+SENSITIVE_CATEGORIES: dict[str, str] = {
+    "ethnic_origin": "origine raciale ou ethnique",
+    "politics": "opinions politiques",
+    "religion": "convictions religieuses",
+    "philosophy": "convictions philosophiques",
+    "trade_union": "appartenance syndicale",
+    "genetic": "données génétiques",
+    "biometric": "données biométriques",
+    "health": "santé",
+    "sex_life": "vie sexuelle ou orientation sexuelle",
+    "offences": "infractions et condamnations pénales",
+}
 
 _id = validate.Regexp(
     ID_RE,
@@ -124,6 +140,12 @@ class ItemSchema(_Base):
     block = fields.String(validate=_id)
     section = fields.String(validate=_id)
     required = fields.Boolean(load_default=False)
+    sensitive = fields.String(
+        validate=validate.OneOf(
+            tuple(SENSITIVE_CATEGORIES),
+            error="sensitive names what the item reveals; use one of {choices}",
+        )
+    )
 
 
 class SectionSchema(_Base):
@@ -343,6 +365,7 @@ class _CrossChecks:
         self.check_inconsistency_pairs()
         self.check_flat_profile_scales()
         self.check_profile_scales()
+        self.check_bilan_items()
         return self.errors
 
     def add(self, path: tuple[Any, ...], message: str) -> None:
@@ -602,6 +625,35 @@ class _CrossChecks:
                 if sid not in self.scale_ids:
                     self.add(("profile", "scales", letter), f"unknown scale '{sid}'")
 
+    # Minimisation.
+
+    def check_bilan_items(self) -> None:
+        """An instrument administered in a bilan contains no item tagged ``sensitive``."""
+        if self.data.get("administered_in_bilan", True) is not True:
+            return
+        tagged = [
+            (i, item["id"], item["sensitive"])
+            for i, item in enumerate(self.items)
+            if item.get("sensitive") in SENSITIVE_CATEGORIES and item.get("id")
+        ]
+        if not tagged:
+            return
+        fr = ", ".join(f"{iid} ({SENSITIVE_CATEGORIES[cat]})" for _, iid, cat in tagged)
+        en = ", ".join(f"{iid} ({cat})" for _, iid, cat in tagged)
+        where = (
+            ("administered_in_bilan",)
+            if isinstance(self.original, dict) and "administered_in_bilan" in self.original
+            else ("items", tagged[0][0], "sensitive")
+        )
+        self.add(
+            where,
+            "un questionnaire administré dans un bilan ne doit contenir aucun item sensible"
+            f" (RGPD, art. 9 ; minimisation) : retirez {fr}, ou déclarez"
+            " « administered_in_bilan: false » s’il n’est pas proposé dans un bilan"
+            f" / an instrument administered in a bilan must not contain sensitive items:"
+            f" remove {en}, or declare 'administered_in_bilan: false'",
+        )
+
 
 class InstrumentSchema(_Base):
     """The whole instrument file. Cross-field checks run even when a field failed, so
@@ -642,6 +694,9 @@ class InstrumentSchema(_Base):
     validity = fields.Nested(ValiditySchema)
     norms = fields.String(allow_none=True)
     profile = fields.Nested(ProfileSchema)
+    # Whether the service may assign it in a bilan (default: yes). Such an instrument
+    # may contain no item tagged ``sensitive`` (check_bilan_items).
+    administered_in_bilan = fields.Boolean(load_default=True)
     metadata = fields.Dict(keys=fields.String())
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)

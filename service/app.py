@@ -20,7 +20,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.exceptions import HTTPException
 
 from instruments import load_all
-from instruments.loader import builtin_files
+from instruments.loader import archived_files, builtin_files
 from service import features
 from service.config import configure
 from service.extensions import babel, csrf, db, login_manager
@@ -60,15 +60,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _load_instruments(app: Flask) -> None:
-    """The built-in instruments and the centre's own; refuses to start on any invalid file
-    (raises InstrumentError listing every problem)."""
+    """The built-in instruments and the centre's own, with the earlier versions of their
+    archive folders (kept to read stored scores, never assigned); refuses to start on any
+    invalid file (raises InstrumentError listing every problem)."""
     files = app.config["INSTRUMENT_FILES"] or list(builtin_files())
     if isinstance(files, str):  # from the environment: a PATH-like list
         files = [f for f in files.split(os.pathsep) if f]
+    earlier = archived_files()
     extra = app.config.get("EXTRA_INSTRUMENT_DIR")
     if extra:
         files = [*files, *sorted(Path(extra).glob("*.yaml"))]
-    app.extensions["boussole.instruments"] = load_all(files)
+        earlier = [*earlier, *archived_files(Path(extra) / "archive")]
+    app.extensions["boussole.instruments"] = load_all(files, earlier=earlier)
 
 
 def _init_extensions(app: Flask) -> None:

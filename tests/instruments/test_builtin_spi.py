@@ -1,5 +1,9 @@
 """The built-in SAPA Personality Inventory (spi-135): structure, keys, reliability, texts, norms.
 
+Version 2.0.0 is the SPI-135 as administered in a bilan: 8 items that reveal religious or
+political opinions or a health condition are left out (REMOVED), and version 1.0.0 is kept
+in the archive to read the scores it produced.
+
 Tests marked with the ``shared_data`` fixture use ``../shared/data`` (spi.csv, its
 dictionary and keys) and are skipped when it is absent; the others only read the shipped
 files (the YAML, its norm table and the R psych reference in tests/scoring/golden).
@@ -25,8 +29,22 @@ from scoring.validity import validity_indices
 from tests.conftest import GOLDEN
 
 PATH = BUILTIN_DIR / "spi-135.yaml"
+ARCHIVED = BUILTIN_DIR / "archive" / "spi-135-1.0.0" / "spi-135.yaml"
 DOMAINS = ("agreeableness", "conscientiousness", "extraversion", "neuroticism", "openness")
 N_ADULTS = 3365  # spi.csv respondents aged 18+
+# The items of the SPI-135 left out of 2.0.0, and what they reveal (docs/translation-spi.md).
+REMOVED = {
+    "q_345": "religion",  # Believe in one true religion.
+    "q_660": "religion",  # Dont consider myself religious.
+    "q_1824": "politics",  # Tend to vote for conservative political candidates.
+    "q_1825": "politics",  # Tend to vote for liberal political candidates.
+    "q_1328": "politics",  # Like to stand during the national anthem.
+    "q_369": "politics",  # Believe that laws should be strictly enforced.
+    "q_398": "politics",  # Believe that we should be tough on crime.
+    "q_811": "health",  # Feel a sense of worthlessness or hopelessness.
+}
+# Scales that lost items, with what they keep (every other scale keeps 5 or 14 items).
+SHORTENED = {"conscientiousness": 13, "neuroticism": 13, "authoritarianism": 3, "well_being": 4}
 
 
 @pytest.fixture(scope="module")
@@ -64,27 +82,75 @@ def signed(scale) -> list[str]:
     return [("-" if m.key < 0 else "") + m.item for m in scale.members]
 
 
+def without_removed(keys: list[str]) -> list[str]:
+    return [k for k in keys if k.lstrip("-") not in REMOVED]
+
+
 # --------------------------------------------------------------------- (a) structure
 
 
 def test_identity_and_counts(spi: Instrument) -> None:
-    assert spi.key == "spi-135@1.0.0"
+    assert spi.key == "spi-135@2.0.0"
     assert spi.languages == ("fr", "en")
     assert spi.construct == "personality"
-    assert len(spi.items) == 135
-    assert len({it.id for it in spi.items}) == 135
+    assert spi.administered_in_bilan
+    assert len(spi.items) == 127
+    assert len({it.id for it in spi.items}) == 127
     assert all(re.fullmatch(r"q_\d+", it.id) for it in spi.items)
-    assert len(spi.scales) == 32
+    assert len(spi.scales) == 31
     domains = [s for s in spi.scales if s.level == "domain"]
     facets = [s for s in spi.scales if s.level == "facet"]
     assert tuple(s.id for s in domains) == DOMAINS
-    assert len(facets) == 27
-    assert all(len(s.members) == 14 and s.parent is None for s in domains)
-    assert all(len(s.members) == 5 and s.parent in DOMAINS for s in facets)
+    assert len(facets) == 26
+    assert all(len(s.members) == SHORTENED.get(s.id, 14) and s.parent is None for s in domains)
+    assert all(len(s.members) == SHORTENED.get(s.id, 5) and s.parent in DOMAINS for s in facets)
     for s in spi.scales:
         assert s.method == "mean"
         assert s.min_answered == 0.5
         assert re.fullmatch(r"[a-z][a-z_]*", s.id), s.id
+
+
+def test_no_item_reveals_a_special_category_of_personal_data(spi: Instrument) -> None:
+    assert not {it.id for it in spi.items} & set(REMOVED)
+    assert all(it.sensitive is None for it in spi.items)
+    assert "conservatism" not in {s.id for s in spi.scales}  # all its items were removed
+    removed = spi.metadata["removed_items"]
+    assert isinstance(removed, list)
+    assert {r["item"]: r["category"] for r in removed} == REMOVED
+    assert all(r["reason"] and r["text"] and r["scales"] for r in removed)
+
+
+def test_every_scale_keeps_enough_items_for_its_missing_data_rule(spi: Instrument) -> None:
+    """The shortest scales (authoritarianism 3 items, well-being 4) still need two answers."""
+    for s in spi.scales:
+        assert len(s.members) >= 3, s.id
+        assert s.required_answers() >= 2, s.id
+    assert spi.scale("authoritarianism").required_answers() == 2  # 2 of 3
+    assert spi.scale("well_being").required_answers() == 2  # 2 of 4
+    assert spi.scale("conscientiousness").required_answers() == 7  # 7 of 13
+
+
+def test_version_1_is_archived_with_its_sensitive_items_tagged(spi: Instrument) -> None:
+    """1.0.0 is kept to read its stored scores; ids of the kept items did not change and
+    mean the same (texts and format), so their answers carry over to 2.0.0."""
+    old = load_instrument(ARCHIVED)
+    assert old.key == "spi-135@1.0.0"
+    assert not old.administered_in_bilan
+    assert {it.id: it.sensitive for it in old.items if it.sensitive} == REMOVED
+    kept = [it for it in old.items if it.id not in REMOVED]
+    assert [(it.id, it.text, it.format) for it in kept] == [
+        (it.id, it.text, it.format) for it in spi.items
+    ]
+    by_id = {s.id: s for s in spi.scales}
+    for s in old.scales:
+        if s.id == "conservatism":
+            assert s.id not in by_id
+            continue
+        assert signed(by_id[s.id]) == without_removed(signed(s)), s.id
+    old_norms = old.norms_path()
+    assert old_norms is not None
+    table = NormTable.load(old_norms)
+    assert (table.data["instrument_version"], table.version) == ("1.0.0", "2026.11-spi-adults")
 
 
 def test_response_format_is_the_six_point_accuracy_scale(spi: Instrument) -> None:
@@ -106,23 +172,29 @@ def test_every_item_is_scored_in_a_facet_and_a_domain_at_most(spi: Instrument) -
     domains = Counter(i for s in spi.scales if s.level == "domain" for i in s.item_ids)
     assert set(facets) == {it.id for it in spi.items}  # every item in exactly one facet
     assert set(facets.values()) == {1}
-    assert set(domains.values()) == {1}  # 70 items in one domain each
-    assert len(domains) == 70
+    assert set(domains.values()) == {1}  # 68 items in one domain each (70 in the SPI-135)
+    assert len(domains) == 68
 
 
-def test_keys_are_those_of_spi_keys_json(spi: Instrument, sapa_names, spi_data: Path) -> None:
+def test_keys_are_those_of_spi_keys_json_without_the_removed_items(
+    spi: Instrument, sapa_names, spi_data: Path
+) -> None:
     keys = json.loads((spi_data / "spi_keys.json").read_text())
-    assert sorted(sapa_names.values()) == sorted(keys)
+    assert sorted(sapa_names.values()) == sorted(k for k in keys if k != "Conservatism")
+    assert sorted(keys["Conservatism"]) == sorted(
+        ["q_345", "-q_660", "q_1824", "-q_1825", "q_1328"]
+    )
     assert sorted(sapa_names) == sorted(s.id for s in spi.scales)
     for s in spi.scales:
-        assert signed(s) == keys[sapa_names[s.id]], s.id
+        assert signed(s) == without_removed(keys[sapa_names[s.id]]), s.id
 
 
 def test_items_follow_the_data_and_keep_the_english_originals(
     spi: Instrument, spi_data: Path
 ) -> None:
     columns = [c for c in pd.read_csv(spi_data / "spi.csv", nrows=0).columns if c.startswith("q_")]
-    assert [it.id for it in spi.items] == columns
+    assert len(columns) == 135
+    assert [it.id for it in spi.items] == [c for c in columns if c not in REMOVED]
     dictionary = pd.read_csv(spi_data / "spi_dictionary.csv").set_index("item_id")
     for it in spi.items:
         assert it.text.en == dictionary.loc[it.id, "item"], it.id
@@ -131,20 +203,22 @@ def test_items_follow_the_data_and_keep_the_english_originals(
 def test_facet_parents_follow_the_b5_column_of_the_dictionary(
     spi: Instrument, sapa_names, spi_data: Path
 ) -> None:
+    """Decided on the facets' full SAPA keys (1.0.0), kept in 2.0.0."""
     dictionary = pd.read_csv(spi_data / "spi_dictionary.csv").set_index("item_id")
+    keys = json.loads((spi_data / "spi_keys.json").read_text())
     domain_of = {sapa_names[d]: d for d in DOMAINS}
     without_b5 = set()
     for s in spi.scales:
         if s.level != "facet":
             continue
-        b5 = dictionary.loc[list(s.item_ids), "B5"].dropna()
+        items = [k.lstrip("-") for k in keys[sapa_names[s.id]]]
+        b5 = dictionary.loc[items, "B5"].dropna()
         if b5.empty:
             without_b5.add(s.id)
             continue
         assert domain_of[b5.value_counts().idxmax()] == s.parent, s.id
     # decided from correlations with the domains instead (see the YAML comments)
     assert without_b5 == {
-        "conservatism",
         "easygoingness",
         "impulsivity",
         "self_control",
@@ -182,7 +256,11 @@ def test_recorded_alphas_are_reproduced_from_the_data(
 
 
 def test_alphas_agree_with_r_psych(spi: Instrument, sapa_names, matrix: pd.DataFrame) -> None:
-    ref = json.loads((GOLDEN / "spi_alpha_psych.json").read_text())["scales"]
+    """R computed these on the SAPA keys minus the removed items, written out in
+    make_reference.R independently of the YAML (section 5b)."""
+    doc = json.loads((GOLDEN / "spi_bilan_alpha_psych.json").read_text())
+    assert doc["meta"]["removed_items"] == list(REMOVED)
+    ref = doc["scales"]
     assert sorted(ref) == sorted(sapa_names.values())
     for s in spi.scales:
         r = ref[sapa_names[s.id]]
@@ -198,12 +276,25 @@ def test_alphas_agree_with_r_psych(spi: Instrument, sapa_names, matrix: pd.DataF
 
 def test_recorded_alphas_match_the_psych_reference(spi: Instrument, sapa_names) -> None:
     """Without the data: the YAML figures are psych's, rounded to 6 decimals."""
-    ref = json.loads((GOLDEN / "spi_alpha_psych.json").read_text())["scales"]
+    ref = json.loads((GOLDEN / "spi_bilan_alpha_psych.json").read_text())["scales"]
     recorded = spi.metadata["reliability"]["alpha"]  # type: ignore[index]
+    assert sorted(recorded) == sorted(s.id for s in spi.scales)
     for s in spi.scales:
         assert s.reliability is not None
         assert abs(s.reliability - ref[sapa_names[s.id]]["raw_alpha"]) < 1e-6, s.id
         assert recorded[s.id] == s.reliability
+
+
+def test_archived_alphas_are_those_of_the_full_sapa_keys() -> None:
+    """1.0.0 keeps the alphas of the SPI-135 (spi_alpha_psych.json): the "before" figures."""
+    old = load_instrument(ARCHIVED)
+    names = old.metadata["spi_keys"]
+    assert isinstance(names, dict)
+    ref = json.loads((GOLDEN / "spi_alpha_psych.json").read_text())["scales"]
+    for s in old.scales:
+        assert s.reliability is not None
+        assert abs(s.reliability - ref[names[s.id]]["raw_alpha"]) < 1e-6, s.id
+        assert ref[names[s.id]]["keys"] == signed(s)
 
 
 # --------------------------------------------------------------------- (d) texts
@@ -279,7 +370,7 @@ def test_gender_inclusive_forms_use_the_middle_dot(spi: Instrument) -> None:
 def test_band_texts_are_specific_to_each_scale(spi: Instrument) -> None:
     for lang in ("fr", "en"):
         texts = [getattr(b.text, lang) for s in spi.scales if s.bands for b in s.bands.levels]
-        assert len(texts) == 32 * 3
+        assert len(texts) == 31 * 3
         assert len(set(texts)) == len(texts), lang
 
 
@@ -303,7 +394,7 @@ def norms(spi: Instrument) -> NormTable:
 def test_norm_table_names_its_sample(spi: Instrument, norms: NormTable) -> None:
     assert norms.data["instrument"] == spi.id
     assert norms.data["instrument_version"] == spi.version
-    assert norms.version == "2026.11-spi-adults"
+    assert norms.version == "2026.12-spi-bilan-adults"
     prov = norms.data["provenance"]
     assert prov["source"] == (
         "SAPA Personality Inventory data, psychTools 2.2.9 (Condon 2018; Revelle et al.):"

@@ -592,7 +592,7 @@ def test_spi_facets_and_reliability_range_from_the_yaml():
         row |= {f"{s['id']}.mean": 3.5, f"{s['id']}.n": len(s["items"]), f"{s['id']}.t": 50.0}
         row |= {f"{s['id']}.percentile": 50.0}
     view = build_profile(spi, row)
-    assert [s.id for s in view.facets] == facet_ids and len(facet_ids) == 27
+    assert [s.id for s in view.facets] == facet_ids and len(facet_ids) == 26
     assert len(view.domains) == 5
 
     def two(x: float) -> str:  # at most two decimals, comma, trailing zeros dropped

@@ -176,7 +176,7 @@ def test_spi_facets_add_a_second_chart_on_demand(views):
     scales = yaml_of("spi-135")["scales"]
     n_domains = sum(1 for s in scales if s.get("level") == "domain")
     n_facets = sum(1 for s in scales if s.get("level") == "facet")
-    assert (n_domains, n_facets) == (5, 27)
+    assert (n_domains, n_facets) == (5, 26)
     assert [len(c.table.rows) for c in charts if c.table] == [n_domains, n_facets]
     assert charts[1].title == "Profil de personnalité — Facettes"
 

@@ -111,3 +111,23 @@ def test_spi_reference_alphas_are_in_the_published_range():
     domains = {k: v["raw_alpha"] for k, v in ref.items() if len(v["items"]) == 14}
     assert len(domains) == 5
     assert all(0.8 < a < 0.95 for a in domains.values())
+
+
+def test_spi_bilan_reference_is_the_spi_keys_without_the_removed_items():
+    """spi_bilan_alpha_psych.json (spi-135 2.0.0): the SAPA keys of spi_alpha_psych.json
+    minus the 8 items left out, a scale left empty dropped, and the same alphas for the
+    scales that keep all their items."""
+    full = json.loads((GOLDEN / "spi_alpha_psych.json").read_text())["scales"]
+    doc = json.loads((GOLDEN / "spi_bilan_alpha_psych.json").read_text())
+    removed = set(doc["meta"]["removed_items"])
+    assert len(removed) == 8
+    bilan = doc["scales"]
+    assert list(bilan) == [name for name in full if name != "Conservatism"]
+    assert {k.lstrip("-") for k in full["Conservatism"]["keys"]} <= removed
+    for name, ref in bilan.items():
+        keys = [k for k in full[name]["keys"] if k.lstrip("-") not in removed]
+        assert ref["keys"] == keys
+        if keys == full[name]["keys"]:
+            assert ref["raw_alpha"] == full[name]["raw_alpha"]
+    domains = {k: v["raw_alpha"] for k, v in bilan.items() if len(v["items"]) >= 13}
+    assert len(domains) == 5 and all(0.8 < a < 0.95 for a in domains.values())

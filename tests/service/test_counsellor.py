@@ -441,7 +441,7 @@ def test_facets_on_demand_for_the_spi(db_app: Flask, world: World, claire: Flask
         as_text=True
     )
     assert plain.count("data:image/svg+xml") == 1 and with_facets.count("data:image/svg+xml") == 2
-    assert with_facets.count('class="facet"') == 27 and plain.count('class="facet"') == 0
+    assert with_facets.count('class="facet"') == 26 and plain.count('class="facet"') == 0
 
 
 @pytest.mark.parametrize("who", ["paul", "admin", "other_beneficiary", "anonymous"])

@@ -284,11 +284,21 @@ def remind(assignment: Assignment) -> None:
     assignment.reminded_at = utcnow()
 
 
-def reopen(session: Session, assignment: Assignment) -> None:
+def reopen(session: Session, assignment: Assignment, instruments: Mapping[str, Instrument]) -> None:
     """Re-open a completed questionnaire: answers kept, scores removed until it is
-    completed again (they would no longer match the answers)."""
+    completed again (they would no longer match the answers). A questionnaire taken in an
+    earlier version of its instrument (kept in the archive to read its scores) cannot be
+    re-opened: that version is no longer answered."""
     if not assignment.is_completed:
         raise WorkspaceError(_("Ce questionnaire n’est pas terminé : il est déjà ouvert."))
+    if journey.answerable_instrument(instruments, assignment) is None:
+        raise WorkspaceError(
+            _(
+                "Ce questionnaire a été passé dans une version qui n’est plus proposée : il ne"
+                " peut pas être rouvert. Ses résultats restent consultables ; assignez la"
+                " version actuelle si besoin."
+            )
+        )
     session.execute(delete(ScoreRecord).where(ScoreRecord.assignment_id == assignment.id))
     assignment.status = AssignmentStatus.IN_PROGRESS
     assignment.completed_at = None

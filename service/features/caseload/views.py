@@ -122,6 +122,7 @@ def _assign_form(formdata: Any = None) -> AssignForm:
         [
             (inst.id, f"{inst.name.get(lang)} ({round(inst.minutes)} min)")
             for inst in sorted(_instruments().values(), key=lambda i: i.name.get(lang))
+            if inst.administered_in_bilan
         ]
     )
     return form
@@ -377,7 +378,7 @@ def reopen(assignment_id: int) -> ResponseReturnValue:
     assignment = guards.managed_assignment(assignment_id)
     return _action(
         assignment,
-        lambda: workspace.reopen(db.session, assignment),
+        lambda: workspace.reopen(db.session, assignment, _instruments()),
         _(
             "Le questionnaire est rouvert : la personne peut modifier ses réponses ; il sera"
             " de nouveau calculé quand elle le terminera."

@@ -345,8 +345,8 @@ def _remind(
             continue  # its follow-up starts today: the follow-up mail is enough
         if a.purpose == "end" and a.bilan.status != BilanStatus.TERMINE:
             continue  # once the follow-up has started, the end survey is no longer asked for
-        if journey.instrument_for(instruments, a) is None:
-            continue  # that version is not installed: the person could not answer it
+        if journey.answerable_instrument(instruments, a) is None:
+            continue  # that version is not installed (or archived): it cannot be answered
         if (today - paris_date(a.assigned_at)).days < REMINDER_DAYS:
             continue
         if a.reminded_at is not None and (today - paris_date(a.reminded_at)).days < REMINDER_DAYS:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from instruments.loader import InstrumentSet
 from instruments.model import Instrument
 from service import access
 from service.features.journey.answering import minutes_left, progress_percent
@@ -49,14 +50,33 @@ log = logging.getLogger(__name__)
 def instrument_for(
     instruments: Mapping[str, Instrument], assignment: Assignment
 ) -> Instrument | None:
-    """The loaded instrument of an assignment, or None when that version is not loaded."""
+    """The instrument an assignment was given in, to read its answers and scores: the
+    current version or an earlier one kept in the archive; None when neither is loaded."""
     return loaded_instrument(instruments, assignment.instrument_id, assignment.instrument_version)
+
+
+def answerable_instrument(
+    instruments: Mapping[str, Instrument], assignment: Assignment
+) -> Instrument | None:
+    """The instrument of an assignment if it may still be answered: only the version
+    assigned today (an earlier version is kept to read scores, never to collect answers)."""
+    return current_instrument(instruments, assignment.instrument_id, assignment.instrument_version)
 
 
 def loaded_instrument(
     instruments: Mapping[str, Instrument], instrument_id: str, version: str
 ) -> Instrument | None:
-    """The loaded instrument with this id and version, or None when it is not loaded."""
+    """The loaded instrument with this id and version, current or earlier (archived), or
+    None when it is not loaded."""
+    if isinstance(instruments, InstrumentSet):
+        return instruments.version(instrument_id, version)
+    return current_instrument(instruments, instrument_id, version)
+
+
+def current_instrument(
+    instruments: Mapping[str, Instrument], instrument_id: str, version: str
+) -> Instrument | None:
+    """The loaded instrument with this id if ``version`` is its current version, else None."""
     inst = instruments.get(instrument_id)
     if inst is None or inst.version != version:
         return None
@@ -116,8 +136,12 @@ def home_view(
         rows = []
         for a in bilan.assignments:
             inst = instrument_for(instruments, a)
-            if inst is None:
-                continue  # a version no longer installed: the counsellor sees it, not here
+            if inst is None or (
+                not a.is_completed and answerable_instrument(instruments, a) is None
+            ):
+                # a version no longer installed, or an earlier one left open (it cannot be
+                # answered any more): the counsellor sees it, not here
+                continue
             answered = counts.get(a.id, 0)
             total = len(inst.items)
             rows.append(
@@ -163,6 +187,13 @@ def assign(
     show_results_now: bool,
 ) -> Assignment:
     """Assign a questionnaire (the instrument's current version) to a bilan."""
+    if not instrument.administered_in_bilan:
+        raise AssignmentRefused(
+            _(
+                "Le questionnaire « %(name)s » n’est pas destiné à être proposé dans un bilan.",
+                name=instrument.name.get("fr"),
+            )
+        )
     if language not in instrument.languages:
         raise AssignmentRefused(
             _(

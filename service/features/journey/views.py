@@ -59,13 +59,16 @@ def _per_page() -> int:
     return int(current_app.config["ITEMS_PER_PAGE"])
 
 
-def _load(assignment_id: int) -> tuple[Assignment, Instrument]:
-    """The signed-in beneficiary's assignment and its instrument, or 404."""
+def _load(assignment_id: int, *, answering: bool = True) -> tuple[Assignment, Instrument]:
+    """The signed-in beneficiary's assignment and its instrument, or 404. When
+    ``answering``, only the version assigned today: an earlier version kept in the
+    archive is never answered again."""
     guards.beneficiary_only()
     assignment = db.session.get(Assignment, assignment_id, options=[joinedload(Assignment.bilan)])
     access.require(assignment is not None and access.owns_bilan(current_user, assignment.bilan))
-    instrument = journey.instrument_for(_instruments(), cast(Assignment, assignment))
-    access.require(instrument is not None)  # a version no longer installed
+    lookup = journey.answerable_instrument if answering else journey.instrument_for
+    instrument = lookup(_instruments(), cast(Assignment, assignment))
+    access.require(instrument is not None)  # a version no longer installed (or archived)
     return cast(Assignment, assignment), cast(Instrument, instrument)
 
 
@@ -383,10 +386,10 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
         return _json_error(_("Votre session a expiré : reconnectez-vous pour continuer."), 401)
     access.require(refusal != "not_found")
     state = cast(answer_store.AnsweringState, found)  # not None: "not_found" otherwise
-    instrument = journey.loaded_instrument(
+    instrument = journey.current_instrument(
         _instruments(), state.instrument_id, state.instrument_version
     )
-    access.require(instrument is not None)  # a version no longer installed
+    access.require(instrument is not None)  # a version no longer installed (or archived)
     if refusal == "no_consent":
         return _json_error(
             _("Votre accord est nécessaire avant de répondre aux questionnaires."), 403
@@ -473,7 +476,7 @@ def finish(assignment_id: int) -> ResponseReturnValue:
 @bp.get("/questionnaires/<int:assignment_id>/merci")
 @login_required
 def thanks(assignment_id: int) -> ResponseReturnValue:
-    assignment, instrument = _load(assignment_id)
+    assignment, instrument = _load(assignment_id, answering=False)
     if not assignment.is_completed:
         return redirect(url_for("beneficiary.start", assignment_id=assignment.id))
     return render_template(

@@ -22,6 +22,7 @@ from reports import synthesis as documents
 from service import access
 from service.audit import audit
 from service.extensions import db
+from service.features.journey import service as journey
 from service.features.synthesis import service as synthesis
 from service.features.synthesis.forms import ActionItemForm, FollowupForm, SynthesisForm
 from service.models import Assignment, Bilan
@@ -83,7 +84,7 @@ def item_names(bilan: Bilan, items: list[Any]) -> dict[int, tuple[str, str]]:
     instruments, lang, tr = _instruments(), _lang(), get_translations()
     names = {}
     for a in bilan.assignments:
-        inst = instruments.get(a.instrument_id)
+        inst = journey.instrument_for(instruments, a)
         names[a.id] = inst.name.get(lang) if inst is not None else a.instrument_id
     return {
         i.id: (names.get(i.assignment_id, ""), documents.element_label(i.element, tr, lang))

@@ -18,6 +18,8 @@
 #                              scale, complete cases of each scale
 #   spi_alpha_psych.json       the same for the 32 SPI scales, age >= 18,
 #                              plus mean / sd of the scale mean score
+#   spi_bilan_alpha_psych.json the same for the 31 scales of spi-135 2.0.0
+#                              (SPI keys minus 8 items left out, section 5b)
 #   scoreitems_missing_demo.csv  tiny SYNTHETIC data set showing how
 #                              scoreItems(impute = "none") treats missing cells
 #                              (the real bfi data has no respondent with all
@@ -293,12 +295,40 @@ spi_alpha <- list(
 )
 write_json17(spi_alpha, file.path(out_dir, "spi_alpha_psych.json"))
 
+# ---- 5b. Reliability: SPI as administered in a bilan (spi-135 2.0.0) ---------
+#
+# Version 2.0.0 of the instrument leaves out 8 items that reveal religious or
+# political opinions or a health condition (GDPR art. 9; see
+# docs/translation-spi.md).  Its scales are the SAPA keys above minus those
+# items, in the same order; a scale left without any item (Conservatism) is
+# dropped.  Written out here, independently of the instrument file, so that
+# the test compares the YAML's scales with these keys.
+
+spi_bilan_removed <- c("q_345", "q_660", "q_1824", "q_1825", "q_1328",
+                       "q_369", "q_398", "q_811")
+stopifnot(all(spi_bilan_removed %in% names(spi)))
+spi_bilan_keys <- lapply(spi_keys, function(k)
+  k[!(parse_keys(k)$item %in% spi_bilan_removed)])
+spi_bilan_keys <- spi_bilan_keys[lengths(spi_bilan_keys) > 0]
+
+spi_bilan_alpha <- list(
+  meta = c(meta, list(
+    data = spi_alpha$meta$data,
+    keys = paste(
+      "spi_keys.json minus the items of removed_items (same order);",
+      "scales left without items dropped"),
+    removed_items = as.list(spi_bilan_removed),
+    method = bfi_alpha$meta$method)),
+  scales = lapply(spi_bilan_keys, function(k) alpha_block(spi_adults, k))
+)
+write_json17(spi_bilan_alpha, file.path(out_dir, "spi_bilan_alpha_psych.json"))
+
 # ---- 6. Summary on stdout ------------------------------------------------------
 
 cat(sprintf("%s; psych %s; %s\n", meta$R_version, meta$psych_version, meta$date))
 cat(sprintf("data: %s\nout:  %s\n", data_dir, out_dir))
-for (nm in c("bfi", "spi")) {
-  res <- if (nm == "bfi") bfi_alpha else spi_alpha
+for (nm in c("bfi", "spi", "spi_bilan")) {
+  res <- switch(nm, bfi = bfi_alpha, spi = spi_alpha, spi_bilan = spi_bilan_alpha)
   cat(sprintf("%s raw_alpha:\n", nm))
   for (s in names(res$scales))
     cat(sprintf("  %-24s n=%4d  raw_alpha=%.4f  std.alpha=%.4f\n", s,
