@@ -117,6 +117,7 @@ def _assign_form(formdata: Any = None) -> AssignForm:
         [
             (inst.id, f"{inst.name.get(lang)} ({round(inst.minutes)} min)")
             for inst in sorted(_instruments().values(), key=lambda i: i.name.get(lang))
+            if not inst.anonymous  # assigned at the end of the bilan and the follow-up
         ]
     )
     return form
