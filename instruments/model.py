@@ -238,6 +238,13 @@ class Source:
     url: str | None = None
 
 
+#: Constructs of the quality questionnaires (Qualiopi indicator 30): the end-of-bilan
+#: satisfaction survey and the 6-month follow-up. Their answers are the person's opinion
+#: of the bilan for the centre's statistics, not results of the bilan: see
+#: :attr:`Instrument.anonymous`.
+ANONYMOUS_CONSTRUCTS = frozenset({"satisfaction", "follow_up"})
+
+
 @dataclass(frozen=True)
 class Instrument:
     """A validated instrument definition (one YAML file, one version)."""
@@ -268,6 +275,25 @@ class Instrument:
     def key(self) -> str:
         """``id@version``, the identity recorded with every stored score."""
         return f"{self.id}@{self.version}"
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether answers to this instrument are anonymous: they feed the centre's
+        statistics only, and are never shown, scored or exported per person (to the
+        counsellor, the beneficiary or anyone else). Decided by the ``construct``, once,
+        here: see :data:`ANONYMOUS_CONSTRUCTS`.
+
+        Examples
+        --------
+        >>> from instruments import load_instrument, BUILTIN_DIR
+        >>> load_instrument(BUILTIN_DIR / "satisfaction-fin-bilan.yaml").anonymous
+        True
+        >>> load_instrument(BUILTIN_DIR / "suivi-6-mois.yaml").anonymous
+        True
+        >>> load_instrument(BUILTIN_DIR / "riasec-60.yaml").anonymous
+        False
+        """
+        return self.construct in ANONYMOUS_CONSTRUCTS
 
     def item(self, item_id: str) -> Item:
         for it in self.items:

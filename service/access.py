@@ -7,6 +7,11 @@ or ownership themselves. Rules (see docs/BRIEF in shared/ and docs/security.md):
   have consented; they see their results only once released to them;
 - the counsellors assigned to a bilan see its answers and results; other counsellors,
   admins, funders and anonymous visitors do not;
+- the answers to an anonymous questionnaire (satisfaction, 6-month follow-up:
+  :attr:`instruments.model.Instrument.anonymous`) are nobody's to see, one person at a
+  time: not the counsellors', not the person's own "results" (there are none); they
+  feed only the centre's statistics (:func:`can_view_centre_statistics`). The
+  counsellors see that such a questionnaire is assigned and whether it is completed;
 - nobody changes a completed questionnaire's answers.
 """
 
@@ -17,6 +22,7 @@ from typing import Literal, TypeAlias, TypeGuard
 from flask import abort
 from flask_login import AnonymousUserMixin
 
+from instruments.model import Instrument
 from service.models import Assignment, Beneficiary, Bilan, Consent, StaffUser, SynthesisVersion
 
 #: Who is asking: a staff member, a beneficiary, or an anonymous visitor (Flask-Login's
@@ -118,7 +124,25 @@ def results_released(assignment: Assignment) -> bool:
     )
 
 
-def can_view_results(principal: Principal, assignment: Assignment) -> bool:
+def is_anonymous(assignment: Assignment, instrument: Instrument | None) -> bool:
+    """Whether the answers to ``assignment`` are anonymous (never shown per person).
+
+    ``instrument`` is the assignment's instrument: the loaded version, or another loaded
+    version of the same id. When it is None or another instrument, the questionnaire
+    counts as anonymous: what cannot be checked is not shown.
+    """
+    if instrument is None or instrument.id != assignment.instrument_id:
+        return True
+    return instrument.anonymous
+
+
+def can_view_results(
+    principal: Principal, assignment: Assignment, instrument: Instrument | None
+) -> bool:
+    """The scores and profile of a completed questionnaire: its counsellors; the person
+    once released to them. Nobody, for an anonymous questionnaire (:func:`is_anonymous`)."""
+    if is_anonymous(assignment, instrument):
+        return False
     bilan = assignment.bilan
     if is_counsellor_of(principal, bilan):
         return assignment.is_completed
@@ -140,8 +164,13 @@ def can_read_notes(principal: Principal, bilan: Bilan) -> bool:
     return is_counsellor_of(principal, bilan)
 
 
-def can_view_answers(principal: Principal, assignment: Assignment) -> bool:
-    """Item-level answers: the counsellors of the bilan, once the questionnaire is done."""
+def can_view_answers(
+    principal: Principal, assignment: Assignment, instrument: Instrument | None
+) -> bool:
+    """Item-level answers: the counsellors of the bilan, once the questionnaire is done;
+    nobody, for an anonymous questionnaire (:func:`is_anonymous`)."""
+    if is_anonymous(assignment, instrument):
+        return False
     return is_counsellor_of(principal, assignment.bilan) and assignment.is_completed
 
 
@@ -184,7 +213,8 @@ def is_centre_admin(principal: Principal) -> bool:
 
 def can_view_centre_statistics(principal: Principal, centre_id: int) -> bool:
     """Satisfaction statistics of a centre (aggregates and anonymous free texts, never
-    linked to a person or to their results): the admins of that centre only."""
+    linked to a person or to their results): the admins of that centre only. The only
+    place where the answers to anonymous questionnaires are read."""
     return is_centre_admin(principal) and principal.centre_id == centre_id
 
 

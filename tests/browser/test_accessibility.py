@@ -273,6 +273,26 @@ def test_thanks_page_results_later(page, axe, make_person):
     axe(page, "home, questionnaire done")
 
 
+def test_anonymous_questionnaire_instructions_and_thanks(page, axe, make_person):
+    """A satisfaction survey: the person is told before answering that it is anonymous,
+    and thanked without a word about results."""
+    person = make_person("satisfaction-fin-bilan")
+    person.consent()
+    person.give_answers("satisfaction-fin-bilan")
+    person.sign_in(page)
+    page.goto(f"/espace/questionnaires/{person.assignments['satisfaction-fin-bilan']}")
+    expect(page.locator("p.notice", has_text="Vos réponses sont anonymes")).to_be_visible()
+    axe(page, "instructions, anonymous questionnaire")
+    finish(page, person, "satisfaction-fin-bilan")
+    expect(page.get_by_text("Merci d’avoir pris le temps de donner votre avis.")).to_be_visible()
+    expect(page.get_by_text("restitution")).to_have_count(0)
+    expect(page.get_by_role("link", name="Voir mes résultats")).to_have_count(0)
+    axe(page, "thank-you, anonymous questionnaire")
+    page.goto("/espace/")
+    expect(page.get_by_text("Merci pour votre avis.")).to_be_visible()
+    axe(page, "home, anonymous questionnaire done")
+
+
 @pytest.mark.parametrize("instrument_id", ["ipip-bfi-25", "riasec-60", "valeurs-travail"])
 def test_thanks_and_results_pages(page, axe, make_person, instrument_id):
     person = make_person(instrument_id, show_results_now=True)

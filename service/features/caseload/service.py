@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from instruments.model import Instrument
+from service import access
 from service.dates import utcnow
 from service.features.journey import answering
 from service.features.journey import service as journey
@@ -57,6 +58,9 @@ class AssignmentRow(QuestionnaireState):
     flags: int  # number of validity flags raised (completed questionnaires)
     untouched: bool  # not completed and untouched for UNTOUCHED_DAYS days
     installed: bool  # its instrument version is loaded
+    #: A satisfaction or follow-up questionnaire: its state only (assigned, started,
+    #: completed); no answer count, no validity flag, no profile, no results to release.
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,17 @@ def caseload(
     """Dashboard rows: one per bilan, with its questionnaires and alerts."""
     current = now or utcnow()
     ids = [a.id for b in bilans for a in b.assignments]
+    # Anonymous questionnaires (an older version too: same instrument id) are never
+    # scored for the counsellor: no flag read for them, even from a score stored earlier.
+    anonymous = {
+        a.id
+        for b in bilans
+        for a in b.assignments
+        if access.is_anonymous(
+            a, journey.instrument_for(instruments, a) or instruments.get(a.instrument_id)
+        )
+    }
+    scored = [i for i in ids if i not in anonymous]
     counts: dict[int, tuple[int, dt.datetime | None]] = {}
     last: dt.datetime | None
     flags: dict[int, int] = {}
@@ -131,9 +146,10 @@ def caseload(
             .group_by(Answer.assignment_id)
         ):
             counts[aid] = (int(n), last)
+    if scored:
         for aid, scores in session.execute(
             select(ScoreRecord.assignment_id, ScoreRecord.scores).where(
-                ScoreRecord.assignment_id.in_(ids)
+                ScoreRecord.assignment_id.in_(scored)
             )
         ):
             flags[aid] = sum(
@@ -156,6 +172,9 @@ def caseload(
             inst = journey.instrument_for(instruments, a)
             total = len(inst.items) if inst is not None else 0
             answered, last = counts.get(a.id, (0, None))
+            hidden = a.id in anonymous
+            if hidden:
+                answered = 0  # how many questions were answered is not shown either
             last_activity = last or a.assigned_at
             untouched = (
                 not a.is_completed and last_activity is not None and current - last_activity > limit
@@ -173,11 +192,12 @@ def caseload(
                     completed_at=a.completed_at,
                     last_activity=last_activity,
                     show_results_now=a.show_results_now,
-                    released=a.show_results_now or a.released_at is not None,
+                    released=not hidden and (a.show_results_now or a.released_at is not None),
                     reminded_at=a.reminded_at,
                     flags=flags.get(a.id, 0),
                     untouched=untouched,
                     installed=inst is not None,
+                    anonymous=hidden,
                 )
             )
         latest = consents.get(b.id)

@@ -122,7 +122,8 @@ def _assign_form(formdata: Any = None) -> AssignForm:
         [
             (inst.id, f"{inst.name.get(lang)} ({round(inst.minutes)} min)")
             for inst in sorted(_instruments().values(), key=lambda i: i.name.get(lang))
-            if inst.administered_in_bilan
+            # not archived versions, nor what the end of the bilan and the follow-up assign
+            if inst.administered_in_bilan and not inst.anonymous
         ]
     )
     return form

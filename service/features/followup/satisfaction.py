@@ -21,6 +21,14 @@ What is shown, and what never is:
 
 With fewer than :data:`SMALL_N` responses, an average or a quoted sentence could point to
 one person (the admin may know who ended a bilan recently): counts only.
+
+These questionnaires are anonymous (:attr:`instruments.model.Instrument.anonymous`): no
+score is stored per person when they are completed (see
+:mod:`service.features.journey.completion`), and this module is the only reader of their
+answers. The scale means are computed here, when the page is shown, by scoring the
+stored answers of the whole group in one pass (:func:`scoring.scales.score_scales`, the
+same rules as any score). Only for a version that is no longer installed (its rules are
+gone) are the scores stored before this change read instead.
 """
 
 from __future__ import annotations
@@ -40,6 +48,8 @@ from sqlalchemy.orm import Session
 from instruments.model import Instrument
 from reports import exports
 from reports.profile import fmt
+from scoring.matrix import from_long
+from scoring.scales import score_scales
 from service.dates import paris_date
 from service.features.followup.service import FOLLOWUP, SATISFACTION
 from service.models import Answer, Assignment, Bilan, ScoreRecord
@@ -325,6 +335,35 @@ def _free_texts(
     return tuple(out)
 
 
+def group_scores(
+    session: Session, inst: Instrument, ids: Sequence[int]
+) -> list[dict[str, float | None]]:
+    """The scale means (``"<scale>.mean"``, None when missing) of the questionnaires
+    ``ids``, scored from their stored answers in one pass: one mapping per questionnaire,
+    in no particular order, with no id. An answer that no longer fits the coding counts
+    as missing, as at completion."""
+    numeric = [it.id for it in inst.numeric_items]
+    rows = [
+        (aid, item_id, value)
+        for aid, item_id, value in session.execute(
+            select(Answer.assignment_id, Answer.item_id, Answer.value).where(
+                Answer.assignment_id.in_(ids), Answer.item_id.in_(numeric)
+            )
+        )
+        if value is not None
+    ]
+    long = pd.DataFrame(rows, columns=["respondent", "item", "value"], dtype=object)
+    matrix = from_long(inst, long, invalid="missing")
+    data = matrix.data.reindex(pd.Index(list(ids), name="respondent"))
+    table = score_scales(inst, data)
+    columns = [f"{s.id}.mean" for s in inst.scales]
+    means = table[columns].astype(object).where(table[columns].notna(), None)
+    return [
+        {key: None if value is None else float(value) for key, value in row.items()}
+        for row in means.to_dict("records")
+    ]
+
+
 def centre_statistics(
     session: Session, centre_id: int, instruments: Mapping[str, Instrument], lang: str
 ) -> list[GroupStats]:
@@ -361,11 +400,9 @@ def centre_statistics(
             out.append(base)
             continue
         ids = [r.id for r in done]
-        records = list(
-            session.scalars(select(ScoreRecord.scores).where(ScoreRecord.assignment_id.in_(ids)))
-        )
         answers: dict[str, list[Any]] = {}
         if inst is not None:
+            records = group_scores(session, inst, ids)
             wanted = _distribution_items(inst) + _free_items(inst)
             for item_id, value in session.execute(
                 select(Answer.item_id, Answer.value).where(
@@ -373,6 +410,12 @@ def centre_statistics(
                 )
             ):
                 answers.setdefault(item_id, []).append(value)
+        else:  # a version no longer installed: the scores stored before they no longer were
+            records = list(
+                session.scalars(
+                    select(ScoreRecord.scores).where(ScoreRecord.assignment_id.in_(ids))
+                )
+            )
         out.append(
             replace(
                 base,

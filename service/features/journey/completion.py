@@ -1,5 +1,14 @@
 """Completing a questionnaire: what is still missing, scoring the stored answers and
-keeping the scores with the instrument and norm versions that produced them."""
+keeping the scores with the instrument and norm versions that produced them.
+
+An anonymous questionnaire (satisfaction, 6-month follow-up:
+:attr:`instruments.model.Instrument.anonymous`) is completed but not scored: no
+``ScoreRecord`` is kept for it. Its stored scores could only ever be read one person at
+a time (a profile, a flag, an export), which nobody may do; the centre's statistics
+score the answers of a whole group when they are shown
+(:func:`service.features.followup.satisfaction.centre_statistics`), and validity indices
+mean nothing for an opinion.
+"""
 
 from __future__ import annotations
 
@@ -124,8 +133,15 @@ def json_safe(row: pd.Series) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Completion:
+    """What :func:`complete` did: ``problems`` (nothing changed), or completed with its
+    ``record`` (None for an anonymous questionnaire, which is not scored)."""
+
     problems: tuple[Problem, ...] = ()
     record: ScoreRecord | None = None
+
+    @property
+    def completed(self) -> bool:
+        return not self.problems
 
 
 def complete(
@@ -133,7 +149,8 @@ def complete(
 ) -> Completion:
     """Finish a questionnaire: check it, mark it completed, score it, store the scores.
 
-    Returns the problems (nothing changed) or the stored :class:`ScoreRecord`. Raises
+    Returns the problems (nothing changed) or the stored :class:`ScoreRecord` (none for
+    an anonymous questionnaire: see the module docstring). Raises
     :class:`AssignmentClosed` when it was already completed (e.g. a double submit). The
     caller commits.
     """
@@ -156,6 +173,9 @@ def complete(
     )
     if not getattr(done, "rowcount", 0):
         raise AssignmentClosed(assignment.id)
+    if instrument.anonymous:
+        session.expire(assignment)
+        return Completion()
     # Read again under the row lock: these are the answers that are scored.
     answers = stored_answers(session, assignment.id)
     seconds = session.scalar(

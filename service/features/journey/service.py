@@ -97,6 +97,7 @@ class AssignmentSummary(QuestionnaireState):
     minutes: int
     minutes_left: int
     results_available: bool
+    anonymous: bool  # a satisfaction or follow-up questionnaire: no results, ever
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,8 @@ def home_view(
                     percent=progress_percent(answered, total),
                     minutes=max(1, math.ceil(inst.minutes)),
                     minutes_left=minutes_left(inst, answered),
-                    results_available=access.can_view_results(principal, a),
+                    results_available=access.can_view_results(principal, a, inst),
+                    anonymous=inst.anonymous,
                 )
             )
         out.append(
@@ -186,11 +188,24 @@ def assign(
     language: str,
     show_results_now: bool,
 ) -> Assignment:
-    """Assign a questionnaire (the instrument's current version) to a bilan."""
+    """Assign a questionnaire (the instrument's current version) to a bilan.
+
+    An anonymous questionnaire (satisfaction, follow-up) is refused: it is assigned by
+    the end of the bilan and the follow-up job only (:mod:`service.features.followup`),
+    the only answers the centre's statistics count; assigned by hand, its answers would
+    serve nobody. An instrument not meant for a bilan (an archived version) is refused."""
     if not instrument.administered_in_bilan:
         raise AssignmentRefused(
             _(
                 "Le questionnaire « %(name)s » n’est pas destiné à être proposé dans un bilan.",
+                name=instrument.name.get("fr"),
+            )
+        )
+    if instrument.anonymous:
+        raise AssignmentRefused(
+            _(
+                "« %(name)s » est assigné automatiquement à la fin du bilan ou au suivi ;"
+                " ses réponses anonymes ne servent qu’aux statistiques du centre.",
                 name=instrument.name.get("fr"),
             )
         )

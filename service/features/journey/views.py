@@ -228,6 +228,7 @@ def start(assignment_id: int) -> ResponseReturnValue:
         progress=progress,
         minutes=max(1, round(instrument.minutes)),
         resume=answering.resume_page(assignment, pages, answers),
+        anonymous=instrument.anonymous,
     )
 
 
@@ -483,6 +484,7 @@ def thanks(assignment_id: int) -> ResponseReturnValue:
         "journey/thanks.html",
         assignment=assignment,
         name=instrument.name.get(_lang()),
-        results_available=access.can_view_results(current_user, assignment),
+        results_available=access.can_view_results(current_user, assignment, instrument),
+        anonymous=instrument.anonymous,
         counsellors=[c.name for c in assignment.bilan.counsellors],
     )

@@ -26,9 +26,8 @@ from service.web.responses import pdf_download
 def render_profile(
     assignment: Assignment, *, status: int = 200, **forms: Any
 ) -> ResponseReturnValue:
-    access.require(access.can_view_results(current_user, assignment))
     instrument = journey.instrument_for(_instruments(), assignment)
-    access.require(instrument is not None)
+    access.require(access.can_view_results(current_user, assignment, instrument))
     record = restitution.score_record(db.session, assignment)
     access.require(record is not None)
     inst = cast(Instrument, instrument)
@@ -38,7 +37,7 @@ def render_profile(
     facets = request.args.get("facettes") == "1"
     answers = (
         restitution.answer_rows(db.session, assignment, inst, assignment.language)
-        if show_answers and access.can_view_answers(current_user, assignment)
+        if show_answers and access.can_view_answers(current_user, assignment, inst)
         else None
     )
     audit(

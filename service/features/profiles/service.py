@@ -1,7 +1,8 @@
 """Profiles, restitution report and exports of a bilan, from the database to ``reports``.
 
 Routes call these functions after checking access (:mod:`service.access`); they gather
-the completed questionnaires of a bilan and hand plain values to :mod:`reports`.
+the completed questionnaires of a bilan and hand plain values to :mod:`reports`. The
+anonymous questionnaires (satisfaction, follow-up) are left out of all of it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from reports.restitution import (
     render_html,
     render_pdf,
 )
+from service import access
 from service.dates import PARIS, paris_date, paris_today, utcnow
 from service.features.journey import answers as answer_rules
 from service.features.journey import service as journey
@@ -42,10 +44,19 @@ def charts_for(view: ProfileView, lang: str, *, facets: bool = False) -> tuple[C
 def _completed(
     session: Session, bilans: Sequence[Bilan], instruments: Mapping[str, Instrument]
 ) -> list[tuple[Assignment, Instrument, ScoreRecord]]:
-    """Completed, scored questionnaires of ``bilans`` whose instrument is installed."""
-    ids = [a.id for b in bilans for a in b.assignments if a.is_completed]
+    """Completed, scored questionnaires of ``bilans`` whose instrument is installed; never
+    an anonymous one (:func:`service.access.is_anonymous`: satisfaction, follow-up), even
+    if scores were stored for it before they stopped being stored. Every profile, the
+    comparison, the report, the exports and the synthesis are built from this list."""
+    ids = [
+        a.id
+        for b in bilans
+        for a in b.assignments
+        if a.is_completed and not access.is_anonymous(a, journey.instrument_for(instruments, a))
+    ]
     if not ids:
         return []
+    wanted = set(ids)
     records = {
         r.assignment_id: r
         for r in session.scalars(select(ScoreRecord).where(ScoreRecord.assignment_id.in_(ids)))
@@ -55,7 +66,7 @@ def _completed(
         for a in b.assignments:
             inst = journey.instrument_for(instruments, a)
             record = records.get(a.id)
-            if a.is_completed and inst is not None and record is not None:
+            if inst is not None and record is not None and a.id in wanted:
                 out.append((a, inst, record))
     return out
 

@@ -31,7 +31,7 @@ def results(assignment_id: int) -> ResponseReturnValue:
     found = journey.instrument_for(_instruments(), assignment)
     access.require(found is not None)  # a version no longer installed
     instrument = cast(Instrument, found)
-    access.require(access.can_view_results(current_user, assignment), hide=False)
+    access.require(access.can_view_results(current_user, assignment, instrument), hide=False)
     record = db.session.scalars(
         select(ScoreRecord).where(ScoreRecord.assignment_id == assignment.id)
     ).first()

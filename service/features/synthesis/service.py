@@ -19,8 +19,10 @@ Results ("export to synthesis", ``SynthesisItem``)
     Questionnaire results enter the document only this way: the counsellor proposes an
     element of a completed questionnaire ("summary", "scales" or "chart:<key>"); the
     person approves or refuses each one on their own page; only approved elements are
-    printed. Satisfaction and follow-up questionnaires are not results of the bilan and
-    cannot be proposed.
+    printed. Satisfaction and follow-up questionnaires are anonymous, not results of the
+    bilan (:attr:`instruments.model.Instrument.anonymous`): they are not among the
+    completed profiles this module is given (:func:`restitution.completed_profiles`), so
+    they can be neither shown here nor proposed.
 
 Action plan (``ActionItem``)
     Actions with an owner (the beneficiary by default), a due date and a state. The plan
@@ -66,9 +68,6 @@ SECTION_MAX = 50_000
 OBSERVATIONS_MAX = 10_000
 ACTION_MAX = 2_000
 OWNER_MAX = 100
-
-#: Instruments whose answers are not results of the bilan (constructs).
-NOT_RESULTS = frozenset({"satisfaction", "follow_up"})
 
 FOLLOWUP_MONTHS = 6
 
@@ -278,10 +277,6 @@ def pending_items(session: Session, bilan: Bilan) -> list[SynthesisItem]:
     return [i for i in items_of(session, bilan) if i.decision == "pending"]
 
 
-def _is_result(assignment: Assignment, view: ProfileView) -> bool:
-    return assignment.purpose is None and view.construct not in NOT_RESULTS
-
-
 def proposables(
     session: Session,
     bilan: Bilan,
@@ -300,8 +295,6 @@ def proposables(
     for assignment, view in restitution.completed_profiles(
         session, bilan, instruments, lang, translations
     ):
-        if not _is_result(assignment, view):
-            continue
         drawn = profile_charts(view, lang=lang, facets=True, png=png)
         elements = documents.profile_elements(view, drawn, translations=translations, lang=lang)
         out.append(Proposable(assignment, view, elements, by_element.get(assignment.id, {})))
