@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -17,9 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service.dates import utcnow
 from service.db import Base
 from service.models.types import UTCDateTime
-
-if TYPE_CHECKING:
-    from service.models.bilan import Bilan
 
 
 class Centre(Base):
@@ -69,8 +65,6 @@ class Beneficiary(UserMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     language: Mapped[str] = mapped_column(String(2), default="fr")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    bilans: Mapped[list[Bilan]] = relationship(back_populates="beneficiary")
 
     kind = "beneficiary"
 
