@@ -228,6 +228,14 @@ def can_invite_staff(principal: Principal, centre_id: int) -> bool:
     return is_centre_admin(principal) and principal.centre_id == centre_id
 
 
+def can_manage_norms(principal: Principal, centre_id: int) -> bool:
+    """See the centre's norms side by side with the shipped ones, build local norms from
+    its completed questionnaires (aggregates only, never a person) and choose which norms
+    each instrument uses: the admins of that centre only (not the counsellors, who read
+    the norm version on every profile)."""
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
 # --- the bilan record: steps, hours, calendar (issue 6) -----------------------------------
 
 

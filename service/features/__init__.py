@@ -21,6 +21,7 @@ NAMES = (
     "synthesis",
     "followup",
     "admin",
+    "norms",
 )
 
 VIEW_MODULES = (
@@ -38,6 +39,7 @@ VIEW_MODULES = (
     "followup.views_admin",
     "admin.views",
     "admin.views_staff",
+    "norms.views",
 )
 
 

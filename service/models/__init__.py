@@ -9,6 +9,7 @@ from service.dates import utcnow
 from service.models.answers import Answer, PageTiming, ScoreRecord
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
+from service.models.norms import LocalNorm, NormChoice
 from service.models.people import Beneficiary, Centre, Invitation, StaffToken, StaffUser
 from service.models.record import BilanStep, CentreStep, CounsellorNote, Interview, PersonalWork
 from service.models.states import AssignmentStatus, BilanStatus
@@ -30,6 +31,8 @@ __all__ = [
     "CounsellorNote",
     "Interview",
     "Invitation",
+    "LocalNorm",
+    "NormChoice",
     "PageTiming",
     "PersonalWork",
     "ScoreRecord",
