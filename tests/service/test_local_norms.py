@@ -413,7 +413,7 @@ def test_the_page_shows_shipped_and_local_norms_side_by_side(
     index = admin.get("/admin/normes")
     assert index.status_code == 200
     html = index.get_data(as_text=True)
-    assert "Normes fournies (2026.11-bfi-adults)" in html and "spi-135" in html
+    assert "Normes fournies (2026.11-bfi-adults)" in html and "/admin/normes/spi-135" in html
     page = admin.get(f"/admin/normes/{BFI}").get_data(as_text=True)
     assert "n’a pas encore construit de normes locales" in page
     assert f"{N_IN + 1} questionnaires utilisables aujourd’hui." in page
@@ -431,9 +431,9 @@ def test_the_page_shows_shipped_and_local_norms_side_by_side(
     row = row[: row.index("</tr>")]
     cells = [c.split("</td>")[0] for c in row.split('<td class="num">')[1:]]
 
-    def fr(v: float) -> str:  # two decimals at most, halves up, decimal comma
+    def fr(v: float) -> str:  # always two decimals, halves up, decimal comma
         text = str(Decimal(repr(float(v))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-        return text.rstrip("0").rstrip(".").replace(".", ",")
+        return text.replace(".", ",")
 
     assert cells[3] == str(N_IN + 1) and cells[4] == fr(local_mean)
     assert cells[5] == fr(by_hand["neuroticism"].std(ddof=1))

@@ -32,18 +32,20 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from instruments.model import Instrument
-from reports.profile import fmt, translator
+from instruments.model import Instrument, Scale
+from reports.profile import translator
 from scoring.matrix import from_long
 from scoring.norms import NormTable, build_norms
 from scoring.pipeline import load_norms
@@ -149,7 +151,7 @@ def norm_source(
     return NormSource(
         group=_("bénéficiaires du centre"),
         version=_("locales du centre, version du %(date)s, n\u00a0=\u00a0%(n)s")
-        % {"date": day, "n": fmt(local.n, lang, 0)},
+        % {"date": day, "n": count(local.n, lang)},
         local=True,
     )
 
@@ -168,7 +170,9 @@ def normed_instruments(instruments: Mapping[str, Instrument]) -> list[Instrument
 def shipped_norms(instrument: Instrument) -> NormTable:
     table = load_norms(instrument)
     if table is None:  # normed_instruments() keeps only instruments with norms
-        raise NormsRefused(_("« %(name)s » n’a pas de normes fournies.", name=instrument.key))
+        raise NormsRefused(
+            _("«\u00a0%(name)s\u00a0» n’a pas de normes fournies.", name=instrument.key)
+        )
     return table
 
 
@@ -275,18 +279,21 @@ class Draft:
         if self.n == 0:
             return str(
                 _(
-                    "« %(name)s » : aucun questionnaire utilisable dans le centre pour le groupe"
-                    " « ensemble des bénéficiaires du centre » (il en faut au moins %(min)d).",
+                    "«\u00a0%(name)s\u00a0» : aucun questionnaire utilisable dans le centre"
+                    " pour le groupe «\u00a0ensemble des bénéficiaires du centre\u00a0»"
+                    " (il en faut au moins %(min)d).",
                     name=self.instrument.name.get(lang),
                     min=self.min_n,
                 )
             )
         return str(
             ngettext(
-                "« %(name)s » : le groupe « ensemble des bénéficiaires du centre » ne compte"
-                " que %(num)d questionnaire utilisable, moins que le minimum de %(min)d.",
-                "« %(name)s » : le groupe « ensemble des bénéficiaires du centre » ne compte"
-                " que %(num)d questionnaires utilisables, moins que le minimum de %(min)d.",
+                "«\u00a0%(name)s\u00a0» : le groupe «\u00a0ensemble des bénéficiaires du"
+                " centre\u00a0» ne compte que %(num)d questionnaire utilisable, moins que le"
+                " minimum de %(min)d.",
+                "«\u00a0%(name)s\u00a0» : le groupe «\u00a0ensemble des bénéficiaires du"
+                " centre\u00a0» ne compte que %(num)d questionnaires utilisables, moins que le"
+                " minimum de %(min)d.",
                 self.n,
                 name=self.instrument.name.get(lang),
                 min=self.min_n,
@@ -550,18 +557,37 @@ def _stats(group: Mapping[str, Any], sid: str) -> tuple[int, float | None, float
     return int(s.get("n", 0)), s.get("mean"), s.get("sd")
 
 
-def _signed(x: float | None, lang: str) -> str:
-    """``+0,12`` / ``−0,12`` (a real minus sign), ``—`` when missing."""
+def count(n: int, lang: str) -> str:
+    """A head count the reader's way: ``3 365`` (French), ``3,365`` (English)."""
+    return str(format_decimal(n, format="#,##0", locale=lang))
+
+
+def _num(x: float | None, lang: str) -> str:
+    """Two decimals, always (a column of means reads evenly); ``—`` when missing."""
     if x is None:
         return "—"
-    text = fmt(abs(x), lang, 2)
-    if text in ("0", "0,00", "0.00"):
+    rounded = Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return str(format_decimal(rounded, format="0.00", locale=lang))
+
+
+def _signed(x: float | None, lang: str) -> str:
+    """``+0,12`` / ``−0,12`` (a real minus sign), ``0,00``; ``—`` when missing."""
+    if x is None:
+        return "—"
+    text = _num(abs(x), lang)
+    if set(text) <= {"0", ",", "."}:
         return text
     return ("+" if x > 0 else "\u2212") + text
 
 
-def _num(x: float | None, lang: str, digits: int = 2) -> str:
-    return "—" if x is None else fmt(x, lang, digits)
+def _in_domain_order(instrument: Instrument) -> list[Scale]:
+    """Scales with each domain followed by its facets (then any scale left over)."""
+    out: list[Scale] = []
+    for top in (sc for sc in instrument.scales if sc.parent is None):
+        out.append(top)
+        out.extend(sc for sc in instrument.scales if sc.parent == top.id)
+    out.extend(sc for sc in instrument.scales if sc not in out)
+    return out
 
 
 def compare(
@@ -572,7 +598,7 @@ def compare(
     ship = _overall(shipped)
     mine = _overall(local) if local is not None else None
     out = []
-    for sc in instrument.scales:
+    for sc in _in_domain_order(instrument):
         if sc.id not in ship["scales"]:
             continue
         theirs = _stats(ship, sc.id)
@@ -589,10 +615,10 @@ def compare(
                 difference=diff,
                 difference_sd=diff_sd,
                 text={
-                    "shipped_n": fmt(theirs[0], lang, 0),
+                    "shipped_n": count(theirs[0], lang),
                     "shipped_mean": _num(theirs[1], lang),
                     "shipped_sd": _num(theirs[2], lang),
-                    "local_n": fmt(ours[0], lang, 0) if ours else "—",
+                    "local_n": count(ours[0], lang) if ours else "—",
                     "local_mean": _num(ours[1], lang) if ours else "—",
                     "local_sd": _num(ours[2], lang) if ours else "—",
                     "difference": _signed(diff, lang),
@@ -648,6 +674,6 @@ def version_label(record: LocalNorm, lang: str) -> str:
             "version du %(date)s à %(time)s, n\u00a0=\u00a0%(n)s",
             date=str(format_date(local.date(), format="long", locale=lang)),
             time=local.strftime("%H:%M"),
-            n=fmt(record.n, lang, 0),
+            n=count(record.n, lang),
         )
     )

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from instruments.model import Instrument
-from reports.profile import fmt
 from scoring.norms import NormTable
 from service import access
 from service.audit import audit
@@ -63,7 +62,7 @@ def _choice_labels(info: local_norms.InstrumentNorms, lang: str) -> list[tuple[s
     shipped = _(
         "Normes fournies avec le questionnaire (%(version)s, n\u00a0=\u00a0%(n)s)",
         version=info.shipped.version,
-        n=fmt(info.shipped_n, lang, 0),
+        n=local_norms.count(info.shipped_n, lang),
     )
     pairs = [(SHIPPED, shipped)]
     pairs += [
@@ -94,7 +93,7 @@ def _render_instrument(
         "info": info,
         "instrument_name": inst.name.get(lang),
         "shipped_description": local_norms.shipped_description(inst, lang),
-        "shipped_n": fmt(info.shipped_n, lang, 0),
+        "shipped_n": local_norms.count(info.shipped_n, lang),
         "shown": shown,
         "rows": local_norms.compare(
             inst, info.shipped, NormTable(shown.table) if shown else None, lang
@@ -202,13 +201,17 @@ def choose_norms(instrument_id: str) -> ResponseReturnValue:
     name = inst.name.get(_lang())
     if record is None:
         flash(
-            _("« %(name)s » : les nouveaux scores utilisent les normes fournies.", name=name),
+            _(
+                "«\u00a0%(name)s\u00a0» : les nouveaux scores utilisent les normes fournies.",
+                name=name,
+            ),
             "info",
         )
     else:
         flash(
             _(
-                "« %(name)s » : les nouveaux scores utilisent les normes locales du centre, %(v)s.",
+                "«\u00a0%(name)s\u00a0» : les nouveaux scores utilisent les normes locales du"
+                " centre, %(v)s.",
                 name=name,
                 v=local_norms.version_label(record, _lang()),
             ),
