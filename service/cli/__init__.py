@@ -233,7 +233,8 @@ def norms_build(
         if given:
             raise click.UsageError(
                 f"--from-database ne se combine pas avec {', '.join(given)}"
-                " (une table locale a un seul groupe, l'ensemble des bénéficiaires du centre)."
+                " (la table est enregistrée dans la base de données, avec un seul groupe :"
+                " l'ensemble des bénéficiaires du centre)."
             )
         _norms_from_database(instrument_id, centre_name, min_n, dry_run)
         return
