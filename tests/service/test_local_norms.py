@@ -368,6 +368,13 @@ def test_profiles_and_reports_say_which_norms_were_used(
     assert said.search(profile)
     report = claire.get(f"/conseil/bilans/{world.bilan}/rapport").get_data(as_text=True)
     assert f"bénéficiaires du centre ({line})" in report
+    claire.post("/langue", data={"lang": "en"})
+    english = claire.get(f"/conseil/questionnaires/{aid}/profil").get_data(as_text=True)
+    day_en = format_date(paris_today(), format="long", locale="en")
+    assert (
+        f"Reference group: the centre’s beneficiaries (norms of the centre, version of {day_en},"
+        f" n\u00a0=\u00a0{n})." in english
+    )
     set_values(db_app, Assignment, aid, show_results_now=True)
     person = db_app.test_client()
     sign_in_beneficiary(person, db_app, world.beneficiary)
