@@ -570,3 +570,25 @@ def test_cli_builds_from_the_database_with_clear_exit_codes(
     assert table["groups"][0]["scales"]["openness"]["sd"] == pytest.approx(
         by_hand["openness"].std(ddof=1)
     )
+
+
+def test_a_local_version_built_for_another_instrument_version_is_not_used(
+    db_app: Flask, world: World, sample: dict[str, Any]
+) -> None:
+    from service.models import LocalNorm
+    from tests.service.test_counsellor import set_values
+
+    ((_, _, local_id),) = build(db_app, world.centre)
+    admin = admin_client(db_app)
+    assert (
+        admin.post(f"/admin/normes/{BFI}/choix", data={"norms": str(local_id)}).status_code == 302
+    )
+    # as if the instrument had moved to a new version since the table was built
+    set_values(db_app, LocalNorm, local_id, instrument_version="0.9.0")
+    complete(db_app, world.assignments[BFI])
+    assert score_record(db_app, world.assignments[BFI])[0] == SHIPPED_BFI
+    page = admin.get(f"/admin/normes/{BFI}").get_data(as_text=True)
+    assert "avaient été construites pour la version 0.9.0" in page
+    refused = admin.post(f"/admin/normes/{BFI}/choix", data={"norms": str(local_id)})
+    assert refused.status_code == 422
+    assert "construites pour la version 0.9.0" in refused.get_data(as_text=True)
