@@ -21,6 +21,7 @@ NAMES = (
     "synthesis",
     "followup",
     "admin",
+    "notices",
 )
 
 VIEW_MODULES = (
@@ -38,6 +39,8 @@ VIEW_MODULES = (
     "followup.views_admin",
     "admin.views",
     "admin.views_staff",
+    "admin.views_activity",
+    "notices.views",
 )
 
 
