@@ -49,7 +49,7 @@ def _notices(app: Flask) -> int:
 
 
 def _opt_in(client: FlaskClient, wanted: bool = True) -> None:
-    response = client.post("/conseil/compte", data={"notify_completions": "y"} if wanted else {})
+    response = client.post("/mon-compte", data={"notify_completions": "y"} if wanted else {})
     assert response.status_code == 302, response.status_code
 
 
@@ -107,10 +107,10 @@ def test_mail_only_to_counsellors_who_asked_without_result_or_name(
         bilan.counsellors.append(paul)
     complete(db_app, world.assignments[BFI])
     assert box.sent == []  # off by default
-    page = claire.get("/conseil/compte").get_data(as_text=True)
+    page = claire.get("/mon-compte").get_data(as_text=True)
     assert 'name="notify_completions"' in page and "checked" not in page
     _opt_in(claire)
-    assert "checked" in claire.get("/conseil/compte").get_data(as_text=True)
+    assert "checked" in claire.get("/mon-compte").get_data(as_text=True)
     complete(db_app, world.assignments[RIASEC])
     assert [to for to, _s, _b in box.sent] == ["claire@test.fr"]  # not Paul: not asked
     _to, subject, body = box.sent[0]
@@ -173,10 +173,10 @@ def test_the_account_page_is_for_staff_and_refuses_a_bad_token(
     csrf_app: Flask, world: World
 ) -> None:
     visitor = csrf_app.test_client()
-    assert visitor.get("/conseil/compte").status_code == 302  # to the sign-in page
+    assert visitor.get("/mon-compte").status_code == 302  # to the sign-in page
     person = csrf_app.test_client()
     sign_in_beneficiary(person, csrf_app, world.beneficiary)
-    assert person.get("/conseil/compte").status_code == 403
+    assert person.get("/mon-compte").status_code == 403
     admin = csrf_app.test_client()
     page = admin.get("/connexion").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
@@ -184,8 +184,8 @@ def test_the_account_page_is_for_staff_and_refuses_a_bad_token(
         "/connexion",
         data={"email": "admin@test.fr", "password": world.password, "csrf_token": token},
     )
-    assert "Mon compte" in admin.get("/conseil/compte").get_data(as_text=True)
-    refused = admin.post("/conseil/compte", data={"notify_completions": "y"})
+    assert "Mon compte" in admin.get("/mon-compte").get_data(as_text=True)
+    refused = admin.post("/mon-compte", data={"notify_completions": "y"})
     assert refused.status_code == 400
     from service.extensions import db
     from service.models import StaffUser

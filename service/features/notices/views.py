@@ -1,4 +1,4 @@
-"""The counsellor's notices and account page: dismiss a "nouveau" notice of the dashboard;
+"""The counsellor's notices and the staff account page (``/mon-compte``): dismiss a "nouveau" notice of the dashboard;
 see one's account and choose whether completed questionnaires are also mailed.
 Decisions: :mod:`service.access`; work: :mod:`service.features.notices.service`."""
 
@@ -14,6 +14,7 @@ from service.extensions import db
 from service.features.notices import service as notices
 from service.features.notices.forms import NotificationForm
 from service.web import guards
+from service.web.blueprints import auth as auth_bp
 from service.web.blueprints import counsellor as bp
 from service.web.redirects import safe_next
 
@@ -29,7 +30,7 @@ def dismiss_notice(notice_id: int) -> ResponseReturnValue:
     return redirect(safe_next(request.form.get("next")) or url_for("counsellor.dashboard"))
 
 
-@bp.route("/compte", methods=["GET", "POST"])
+@auth_bp.route("/mon-compte", methods=["GET", "POST"])
 @login_required
 def account() -> ResponseReturnValue:
     """The signed-in staff member's own account: who they are, mail preference."""
@@ -50,5 +51,5 @@ def account() -> ResponseReturnValue:
             else _("Vous ne recevrez plus d’e-mail quand un questionnaire est terminé."),
             "info",
         )
-        return redirect(url_for("counsellor.account"))
+        return redirect(url_for("auth.account"))
     return render_template("notices/account.html", form=form)

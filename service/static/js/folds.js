@@ -1,9 +1,23 @@
 // The record page's foldable parts (<details>): a link to a part (the table of contents, or
-// the anchor a saved form comes back to) opens it; "Tout déplier" / "Tout replier" open or
-// fold them all. Without JavaScript every part still opens with its summary.
+// the anchor a saved form comes back to) opens it; the parts opened stay open when the page
+// comes back after a save (sessionStorage, this tab only); "Tout déplier" / "Tout replier"
+// open or fold them all. Without JavaScript every part still opens with its summary.
 (function () {
   "use strict";
   var folds = Array.prototype.slice.call(document.querySelectorAll("details[data-fold]"));
+  var key = "boussole.folds:" + window.location.pathname;
+  function idOf(fold) { var h = fold.querySelector("summary [id]"); return h ? h.id : ""; }
+  function remember() {
+    try {
+      var open = folds.filter(function (f) { return f.open; }).map(idOf);
+      window.sessionStorage.setItem(key, JSON.stringify(open));
+    } catch (e) { /* storage refused: nothing remembered */ }
+  }
+  try {
+    var kept = JSON.parse(window.sessionStorage.getItem(key) || "[]");
+    folds.forEach(function (f) { if (kept.indexOf(idOf(f)) >= 0) { f.open = true; } });
+  } catch (e) { /* nothing remembered */ }
+  folds.forEach(function (f) { f.addEventListener("toggle", remember); });
   function openFoldOf(id) {
     var target = id && document.getElementById(id);
     var fold = target && target.closest("details[data-fold]");
