@@ -1,6 +1,7 @@
-"""The counsellor's notices and the staff account page (``/mon-compte``): dismiss a "nouveau" notice of the dashboard;
-see one's account and choose whether completed questionnaires are also mailed.
-Decisions: :mod:`service.access`; work: :mod:`service.features.notices.service`."""
+"""The counsellor's notices and the staff account page (``/mon-compte``): dismiss a
+"nouveau" notice of the dashboard; see one's account and choose whether completed
+questionnaires are also mailed. Decisions: :mod:`service.access`; work:
+:mod:`service.features.notices.service`."""
 
 from __future__ import annotations
 
