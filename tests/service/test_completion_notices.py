@@ -193,3 +193,14 @@ def test_the_account_page_is_for_staff_and_refuses_a_bad_token(
     with csrf_app.app_context(), db.standalone() as s:
         staff = s.get(StaffUser, world.admin)
         assert staff is not None and staff.notify_completions is False
+
+
+def test_the_bilan_page_marks_the_new_questionnaire(db_app: Flask, world: World) -> None:
+    claire = _client(db_app, "claire@test.fr")
+    page = claire.get(f"/conseil/bilans/{world.bilan}").get_data(as_text=True)
+    assert '<span class="badge">nouveau</span>' not in page
+    complete(db_app, world.assignments[BFI])
+    page = claire.get(f"/conseil/bilans/{world.bilan}").get_data(as_text=True)
+    name = db_app.extensions["boussole.instruments"][BFI].name.fr
+    assert f'<span class="badge">nouveau</span> {name}' in page
+    assert page.count('<span class="badge">nouveau</span>') == 1

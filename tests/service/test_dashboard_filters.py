@@ -153,3 +153,13 @@ def test_english_dashboard_filters(claire: FlaskClient) -> None:
     html = _get(claire, "?phase=zzz")[1]
     assert "“Phase” filter ignored: this value is not in the list." in html
     assert "Name of the person" in html
+
+
+def test_the_bilan_page_of_an_ended_bilan_offers_no_next_interview(
+    claire: FlaskClient, caseload: Caseload
+) -> None:
+    ended = claire.get(f"/conseil/bilans/{caseload.ended}").get_data(as_text=True)
+    assert "pas de prochain entretien du bilan ; suivi prévu le 17 novembre 2031" in ended
+    assert 'name="next_interview_at"' not in ended
+    running = claire.get(f"/conseil/bilans/{caseload.shared}").get_data(as_text=True)
+    assert 'name="next_interview_at"' in running

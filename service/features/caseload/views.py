@@ -98,12 +98,14 @@ def _render_bilan(
 ) -> ResponseReturnValue:
     instruments = _instruments()
     row = workspace.caseload(db.session, [bilan], instruments, _lang())[0]
+    news = notices.notices_for(db.session, current_user, instruments, _lang())
     assign_form = forms.get("assign_form") or _assign_form()
     return (
         render_template(
             "caseload/bilan.html",
             bilan=bilan,
             row=row,
+            new_ids={n.assignment_id for n in news if n.bilan_id == bilan.id},
             link=link,
             assign_form=assign_form,
             note_form=forms.get("note_form") or NoteForm(),
