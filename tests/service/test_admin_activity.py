@@ -166,3 +166,15 @@ def test_hours_of_a_month_long_ago_are_left_out(db_app: Flask, admin: FlaskClien
         )
     html = admin.get("/admin/activite").get_data(as_text=True)
     assert _cell_row(html, "Total", "heures")[0] == "1\u00a0h\u00a030"
+
+
+def test_large_durations_are_written_with_babel(db_app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from service.features.admin.activity import format_minutes
+
+    with db_app.test_request_context(), force_locale("fr"):
+        assert format_minutes(1234 * 60 + 5) == "1\u202f234\u00a0h\u00a005"
+        assert format_minutes(45) == "45\u00a0min" and format_minutes(0) == "0\u00a0h"
+    with db_app.test_request_context(), force_locale("en"):
+        assert format_minutes(1234 * 60) == "1,234\u00a0h"

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from instruments.model import Instrument
 from service.dates import paris_date, paris_today
-from service.features.record.service import format_minutes
 from service.models import (
     Assignment,
     Bilan,
@@ -34,6 +33,17 @@ from service.models.states import BilanStatus
 
 #: How many months the table of hours shows, the current one included.
 MONTHS = 12
+
+
+def format_minutes(minutes: int) -> str:
+    """A duration as the record page writes it (``14 h``, ``1 h 30``, ``45 min``), the
+    hours through Babel (``1 234 h`` in French, ``1,234 h`` in English)."""
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{format_decimal(hours)}\u00a0h\u00a0{rest:02d}"
+    if rest:
+        return f"{rest}\u00a0min"
+    return f"{format_decimal(hours)}\u00a0h"
 
 
 @dataclass(frozen=True)
