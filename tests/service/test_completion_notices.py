@@ -204,3 +204,23 @@ def test_the_bilan_page_marks_the_new_questionnaire(db_app: Flask, world: World)
     name = db_app.extensions["boussole.instruments"][BFI].name.fr
     assert f'<span class="badge">nouveau</span> {name}' in page
     assert page.count('<span class="badge">nouveau</span>') == 1
+
+
+def test_a_mail_that_fails_does_not_undo_the_completion(
+    db_app: Flask, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    from service.extensions import db
+    from service.models import Assignment
+
+    class Broken:
+        def send(self, to: str, subject: str, body: str) -> None:
+            raise RuntimeError("the mail server answered nonsense")
+
+    _opt_in(_client(db_app, "claire@test.fr"))
+    db_app.extensions["boussole.mail"] = Broken()
+    complete(db_app, world.assignments[BFI])
+    with db_app.app_context(), db.standalone() as s:
+        assignment = s.get(Assignment, world.assignments[BFI])
+        assert assignment is not None and assignment.is_completed
+    assert _notices(db_app) == 1
+    assert "completion notice to claire@test.fr not sent" in caplog.text

@@ -15,6 +15,7 @@ notifies nobody: its answers are not anyone's to follow one person at a time.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from instruments.model import Instrument
 from service import access
 from service.mail import links, messages
 from service.models import Assignment, Bilan, CompletionNotice, StaffUser, bilan_counsellor
+
+log = logging.getLogger(__name__)
 
 #: Key of :attr:`Session.info` holding the mails to send once the session commits.
 _PENDING = "boussole.completion_mails"
@@ -86,7 +89,10 @@ def _queue_mail(session: Session, staff: StaffUser, bilan_id: int, questionnaire
 def _send_queued(session: Session) -> None:
     pending: list[tuple[str, Callable[[], messages.Message]]] = session.info.pop(_PENDING, [])
     for to, build in pending:
-        messages.deliver(to, build, what="completion notice")
+        try:
+            messages.deliver(to, build, what="completion notice")
+        except Exception:  # a notice must never undo what was committed
+            log.exception("completion notice to %s not sent", to)
 
 
 @event.listens_for(Session, "after_rollback")
