@@ -181,6 +181,12 @@ def can_view_report(principal: Principal, bilan: Bilan) -> bool:
     return owns_bilan(principal, bilan) and bilan.report_released_at is not None
 
 
+def can_edit_own_preferences(principal: Principal) -> bool:
+    """A staff member's own account page (e.g. being mailed when a questionnaire of one of
+    their bilans is completed): any active staff member, for themselves only."""
+    return is_staff(principal)
+
+
 def can_export_caseload(principal: Principal) -> bool:
     """A counsellor's own caseload (the export holds only the bilans they follow)."""
     return is_staff(principal) and principal.role == "counsellor"
@@ -215,6 +221,13 @@ def can_view_centre_statistics(principal: Principal, centre_id: int) -> bool:
     """Satisfaction statistics of a centre (aggregates and anonymous free texts, never
     linked to a person or to their results): the admins of that centre only. The only
     place where the answers to anonymous questionnaires are read."""
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
+def can_view_centre_activity(principal: Principal, centre_id: int) -> bool:
+    """The centre's activity figures (bilans by status and by counsellor, hours per month,
+    questionnaire completion rates: counts only, no result, no name of a beneficiary):
+    the admins of that centre only."""
     return is_centre_admin(principal) and principal.centre_id == centre_id
 
 

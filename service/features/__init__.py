@@ -22,6 +22,7 @@ NAMES = (
     "followup",
     "admin",
     "norms",
+    "notices",
 )
 
 VIEW_MODULES = (
@@ -40,6 +41,8 @@ VIEW_MODULES = (
     "admin.views",
     "admin.views_staff",
     "norms.views",
+    "admin.views_activity",
+    "notices.views",
 )
 
 

@@ -10,6 +10,7 @@ from service.models.answers import Answer, PageTiming, ScoreRecord
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
 from service.models.norms import LocalNorm, NormChoice
+from service.models.notices import CompletionNotice
 from service.models.people import Beneficiary, Centre, Invitation, StaffToken, StaffUser
 from service.models.record import BilanStep, CentreStep, CounsellorNote, Interview, PersonalWork
 from service.models.states import AssignmentStatus, BilanStatus
@@ -27,6 +28,7 @@ __all__ = [
     "BilanStep",
     "Centre",
     "CentreStep",
+    "CompletionNotice",
     "Consent",
     "CounsellorNote",
     "Interview",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,6 +40,9 @@ class StaffUser(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Mail me when a questionnaire of one of my bilans is completed (set on the account
+    #: page; off by default).
+    notify_completions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     centre: Mapped[Centre] = relationship()
 

@@ -42,6 +42,7 @@ from service.features.journey.answers import ranking_problems
 from service.features.journey.paging import Page, page_of_item, paginate
 from service.features.journey.store import ASSIGNMENTS, AssignmentClosed, stored_answers
 from service.features.norms import service as local_norms
+from service.features.notices import service as notices
 from service.models import (
     Assignment,
     PageTiming,
@@ -184,6 +185,7 @@ def complete(
     )
     if not getattr(done, "rowcount", 0):
         raise AssignmentClosed(assignment.id)
+    notices.questionnaire_completed(session, assignment, instrument)
     if instrument.anonymous:
         session.expire(assignment)
         return Completion()
