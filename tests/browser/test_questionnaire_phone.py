@@ -81,12 +81,16 @@ def test_compact_header_and_focus_after_a_page_change(new_page, make_person, axe
     screenshot(wide, "questionnaire-page2-1280", full_page=False)
 
 
-def test_resuming_takes_one_tap_to_the_first_unanswered_question(new_page, make_person):
+def test_resuming_takes_one_tap_to_the_first_unanswered_question(
+    new_page, make_person, axe, screenshot
+):
     person = make_person(BFI)
     person.consent()
     person.give_answers(BFI, skip=("C4", "C5", "E1", "E2", "E3", "E4", "E5"))
     page = new_page(viewport=PHONE)
     person.sign_in(page)
+    axe(page, "home, a questionnaire to resume, 375 px")
+    screenshot(page, "home-resume-375")
     press_link(page, re.compile("^Reprendre : "))  # one tap, from the home page
     expect(page).to_have_url(re.compile(r"/page/2#item-q-C4$"))
     _expect_focus_on(page, "C4")
