@@ -108,7 +108,7 @@ def complete_questionnaire(
     rng = random.Random(seed)  # varied answers, the same at every run
     answered = 0
     while True:
-        expect(page).to_have_url(re.compile(r"/page/\d+$"))
+        expect(page).to_have_url(re.compile(r"/page/\d+#item-q-[^/]+$"))  # on its 1st question
         if on_page is not None:
             on_page(page)
         answered += answer_page(page, rng)
