@@ -233,3 +233,19 @@ def test_the_way_back_page_is_for_beneficiaries(db_app: Flask, world: World) -> 
     sign_in_staff(staff, "claire@test.fr")
     assert staff.get("/compte/revenir").status_code == 403
     assert staff.post("/compte/revenir", data={"way": "mail"}).status_code == 403
+
+
+def test_the_choice_needs_the_page_csrf_token(csrf_app: Flask, world: World) -> None:
+    _update(csrf_app, world.beneficiary, email=ADDRESS)
+    client, _token = _first_visit(csrf_app, world)
+    refused = client.post("/compte/revenir", data={"way": "mail"})
+    assert refused.status_code == 400
+    assert _person(csrf_app, world.beneficiary).sign_in_way is None
+    page = _html(client.get("/compte/revenir"))
+    found = re.search(r'name="mail-csrf_token" type="hidden" value="([^"]+)"', page)
+    assert found, page
+    response = client.post(
+        "/compte/revenir", data={"way": "mail", "mail-csrf_token": found.group(1)}
+    )
+    assert response.headers["Location"] == "/espace/"
+    assert _person(csrf_app, world.beneficiary).sign_in_way == SignInWay.MAIL
