@@ -71,6 +71,14 @@ def sign_in_link(*, lang: str | None, name: str, link: str) -> Message:
     )
 
 
+def way_back_mail(*, lang: str | None, name: str, link: str) -> Message:
+    """Sent when the person chooses sign-in links by mail: it proves that the address works
+    and gives the page where a link is asked for (``link``: no token in it)."""
+    return _render(
+        "way_back_mail", lang, _l("Revenir dans votre espace Boussole"), name=name, link=link
+    )
+
+
 def satisfaction_link(*, lang: str | None, name: str, link: str, days: int) -> Message:
     """The satisfaction questionnaire at the end of the bilan."""
     return _render(

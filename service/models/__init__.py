@@ -11,7 +11,14 @@ from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
 from service.models.norms import LocalNorm, NormChoice
 from service.models.notices import CompletionNotice
-from service.models.people import Beneficiary, Centre, Invitation, StaffToken, StaffUser
+from service.models.people import (
+    Beneficiary,
+    Centre,
+    Invitation,
+    SignInWay,
+    StaffToken,
+    StaffUser,
+)
 from service.models.record import BilanStep, CentreStep, CounsellorNote, Interview, PersonalWork
 from service.models.states import AssignmentStatus, BilanStatus
 from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
@@ -38,6 +45,7 @@ __all__ = [
     "PageTiming",
     "PersonalWork",
     "ScoreRecord",
+    "SignInWay",
     "StaffToken",
     "StaffUser",
     "SynthesisItem",

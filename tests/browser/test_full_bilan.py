@@ -312,6 +312,8 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
     person = new_page()
     person.clock.install()  # the person's reading time, without waiting for it
     person.goto(invitation)
+    expect(person).to_have_url(re.compile(r"/compte/revenir$"))  # first: how to come back
+    click_and_wait(person, person.get_by_role("button", name="Recevoir des liens par e-mail"))
     expect(person).to_have_url(re.compile(r"/espace/$"))
     click_and_wait(person, person.get_by_role("link", name="Lire les informations et décider"))
     click_and_wait(

@@ -208,6 +208,8 @@ def test_create_a_bilan_gives_a_working_invitation_link(
     newcomer = db_app.test_client()
     opened = newcomer.get(link.removeprefix("http://localhost"))
     assert opened.status_code == 302
+    assert opened.headers["Location"] == "/compte/revenir"  # first: how to come back
+    assert newcomer.post("/compte/revenir", data={"way": "mail"}).status_code == 302
     assert newcomer.get(f"/espace/bilans/{bilan_id}/consentement").status_code == 200
     # the new bilan is Claire's, not Paul's
     paul = db_app.test_client()

@@ -82,6 +82,11 @@ def completion_problems(
     return out
 
 
+def unanswered_items(pages: Sequence[Page], answers: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(page number, item id) of every unanswered item, in the order of the questionnaire."""
+    return [(p.number, it.id) for p in pages for it in p.items if answers.get(it.id) is None]
+
+
 def unanswered_pages(pages: Sequence[Page], answers: Mapping[str, Any]) -> list[tuple[int, int]]:
     """(page number, number of unanswered items) for the pages with unanswered items."""
     out = []
