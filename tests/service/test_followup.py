@@ -180,7 +180,7 @@ def test_end_bilan_refuses_a_future_date_or_one_before_the_start(
     with pytest.raises(followup.FollowupError, match="futur"):
         end(db_app, world.bilan, tomorrow)
     set_values(db_app, Bilan, world.bilan, start_date=dt.date(2026, 3, 2))
-    with pytest.raises(followup.FollowupError, match="02/03/2026"):
+    with pytest.raises(followup.FollowupError, match="2 mars 2026"):
         end(db_app, world.bilan, paris(2026, 3, 1))
     assert bilan_state(db_app, world.bilan) == ("preliminaire", None, None)
     assert auto(db_app, world.bilan) == []

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -32,6 +33,7 @@ from service.models import (
     StaffUser,
     bilan_counsellor,
 )
+from service.models.bilan import DEFAULT_BILAN_TITLE
 from service.models.states import AssignmentStatus, QuestionnaireState, phase_label, status_label
 
 #: A questionnaire assigned but untouched for this many days raises an alert.
@@ -82,10 +84,11 @@ class BilanRow:
         for a in self.assignments:
             if a.flags:
                 out.append(
-                    _(
-                        "%(name)s : %(n)s point(s) de vigilance sur la validité",
+                    ngettext(
+                        "%(name)s : %(num)d point de vigilance sur la validité",
+                        "%(name)s : %(num)d points de vigilance sur la validité",
+                        a.flags,
                         name=a.name,
-                        n=a.flags,
                     )
                 )
             if a.untouched:
@@ -254,7 +257,7 @@ def create_bilan(
     bilan = Bilan(
         centre_id=counsellor.centre_id,
         beneficiary_id=person.id,
-        title=title.strip() or "Bilan de compétences",
+        title=title.strip() or DEFAULT_BILAN_TITLE,
         next_interview_at=next_interview_at,
     )
     bilan.counsellors.append(counsellor)

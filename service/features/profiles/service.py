@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from babel.dates import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -30,7 +29,7 @@ from reports.restitution import (
     render_pdf,
 )
 from service import access
-from service.dates import PARIS, paris_date, paris_today, utcnow
+from service.dates import PARIS, format_day, paris_date, paris_today, utcnow
 from service.features.journey import answers as answer_rules
 from service.features.journey import service as journey
 from service.features.journey import store as answer_store
@@ -86,7 +85,7 @@ def completed_profiles(
 
 def _date(moment: dt.datetime | None, lang: str) -> str:
     day = paris_date(moment) if moment is not None else paris_today()
-    return str(format_date(day, format="long", locale=lang))
+    return format_day(day, lang)
 
 
 def build_report(
