@@ -151,6 +151,8 @@ def test_the_approval_error_is_short(db_app: Flask, world: World) -> None:
     summary = html[
         html.index('id="error-summary"') : html.index("</div>", html.index('id="error-summary"'))
     ]
+    assert "Le document n’est pas encore approuvé" in summary
+    assert "Le formulaire n’a pas pu être enregistré" not in summary
     assert "Cochez la case pour confirmer votre approbation." in summary
     assert "J’ai lu ce document" not in summary
     assert 'aria-describedby="confirm-erreur"' in html  # the error is tied to the checkbox
