@@ -12,6 +12,8 @@ from babel.dates import format_date
 from dateutil.relativedelta import relativedelta
 from flask_babel import get_locale
 
+from reports.dates import day_text
+
 PARIS = ZoneInfo("Europe/Paris")
 """The time zone of every date shown, typed or counted in days (interviews, follow-up)."""
 
@@ -97,14 +99,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return moved
 
 
-#: The one pattern of a day shown to anyone (pages, mails, messages): "2 mars 2026",
-#: "2 March 2026". French writes the first of the month as an ordinal: "1er mars 2026".
-DAY_PATTERN = "d MMMM y"
-_FIRST_OF_MONTH_FR = "d'er' MMMM y"
-
-
 def format_day(day: dt.date | dt.datetime, lang: str | None = None) -> str:
-    """A day as every page writes it, through Babel; an aware datetime counts as its day
+    """A day as every page writes it (:func:`reports.dates.day_text`: "1er mars 2026",
+    "2 mars 2026", "1 March 2026"); an aware datetime counts as its day
     in Paris. ``lang``: by default the language of the messages being written (Flask-Babel's
     locale: the page's, French outside a request).
 
@@ -119,9 +116,7 @@ def format_day(day: dt.date | dt.datetime, lang: str | None = None) -> str:
     """
     if isinstance(day, dt.datetime):
         day = paris_date(day) if day.tzinfo is not None else day.date()
-    language = (lang or _messages_language()).split("_")[0]
-    pattern = _FIRST_OF_MONTH_FR if language == "fr" and day.day == 1 else DAY_PATTERN
-    return str(format_date(day, format=pattern, locale=language))
+    return day_text(day, lang or _messages_language())
 
 
 def format_month(moment: dt.date | dt.datetime, lang: str | None = None) -> str:

@@ -228,11 +228,11 @@ def test_the_page_names_nobody_and_no_bilan(
         done = [
             a.completed_at for a in s.query(Assignment).filter(Assignment.completed_at.isnot(None))
         ]
-    from flask_babel import format_date
+    from service.dates import format_day, format_month
 
     with db_app.test_request_context():
-        days = {format_date(d, "long") for d in done if d is not None}
-        month = format_date(done[0], "MMMM y")
+        days = {format_day(d) for d in done if d is not None}
+        month = format_month(done[0])
     assert days and not any(day in html for day in days)  # no date finer than the month
     assert f"Réponses reçues : {month}." in html
 
