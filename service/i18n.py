@@ -9,6 +9,8 @@ translation of a stored text that is still a built-in default, and any other tex
 
 from __future__ import annotations
 
+import gettext as gettext_module
+
 from flask_babel import gettext
 
 
@@ -26,3 +28,11 @@ def builtin_text(text: str | None) -> str:
     if not text:
         return text or ""
     return str(gettext(text))
+
+
+def builtin_text_in(text: str, translations: gettext_module.NullTranslations | None) -> str:
+    """:func:`builtin_text` for a document written in its own language (the catalogue of
+    that language; ``None``: French, as stored)."""
+    if not text or translations is None:
+        return text
+    return translations.gettext(text)

@@ -248,3 +248,16 @@ def test_public_pages_are_translated(db_app: Flask) -> None:
     assert "Big Five personality inventory (IPIP, 25 questions)" in page
     page = visible_text(client.get("/questionnaires/ipip-bfi-25").get_data(as_text=True))
     assert "Scales" in page and "Agreeableness (5 questions)" in page
+
+
+def test_the_synthesis_document_translates_the_default_title(db_app: Flask, world: World) -> None:
+    import json
+
+    claire = staff_client(db_app)
+    claire.post(f"/conseil/bilans/{world.bilan}/synthese", data={"circumstances": "Reprise."})
+    french = json.loads(claire.get(f"/conseil/bilans/{world.bilan}/synthese.json").data)
+    document = json.loads(english(claire).get(f"/conseil/bilans/{world.bilan}/synthese.json").data)
+    assert "Bilan de compétences" in json.dumps(french, ensure_ascii=False)
+    assert "Skills assessment" in json.dumps(document) and "Bilan de comp" not in json.dumps(
+        document, ensure_ascii=False
+    )

@@ -33,6 +33,7 @@ from service.dates import PARIS, format_day, paris_date, paris_today, utcnow
 from service.features.journey import answers as answer_rules
 from service.features.journey import service as journey
 from service.features.journey import store as answer_store
+from service.i18n import builtin_text_in
 from service.models import Assignment, Bilan, Centre, CounsellorNote, ScoreRecord, StaffUser
 
 
@@ -110,7 +111,7 @@ def build_report(
     centre = session.get(Centre, bilan.centre_id)
     return Report(
         beneficiary=bilan.beneficiary.display_name,
-        bilan_title=bilan.title,
+        bilan_title=builtin_text_in(bilan.title, translations),
         date=_date(utcnow(), lang),
         counsellors=tuple(c.name for c in bilan.counsellors),
         centre=centre.name if centre is not None else "",

@@ -48,6 +48,7 @@ from reports.profile import ProfileView
 from reports.restitution import profile_charts
 from service.dates import add_months, format_day, paris_date, paris_today, utcnow
 from service.features.profiles import service as restitution
+from service.i18n import builtin_text_in
 from service.models import (
     ActionItem,
     Assignment,
@@ -540,7 +541,7 @@ def build_document(
     status = version_status(version)
     return documents.SynthesisDocument(
         bilan_id=bilan.id,
-        bilan_title=bilan.title,
+        bilan_title=builtin_text_in(bilan.title, translations),
         beneficiary=bilan.beneficiary.display_name,
         centre=centre.name if centre is not None else "",
         counsellors=tuple(c.name for c in bilan.counsellors),
