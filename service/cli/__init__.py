@@ -28,6 +28,16 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
+def _fr_word(count: int, one: str, many: str) -> str:
+    """The French words for ``count`` things: singular for 0 and 1, as French says."""
+    return one if count <= 1 else many
+
+
+def _fr(count: int, one: str, many: str) -> str:
+    """``count`` and its French words: "1 problème", "2 problèmes", "0 autre"."""
+    return f"{count} {_fr_word(count, one, many)}"
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"Erreur / Error: {message}", err=True)
     sys.exit(1)
@@ -61,7 +71,7 @@ def instruments_check(files: tuple[Path, ...]) -> None:
         inst, problems = check_instrument_file(f)
         if problems or inst is None:
             bad += 1
-            click.echo(f"ÉCHEC {f}: {len(problems)} problème(s)", err=True)
+            click.echo(f"ÉCHEC {f}: {_fr(len(problems), 'problème', 'problèmes')}", err=True)
             for p in problems:
                 click.echo(f"  - {p}", err=True)
         else:
@@ -78,7 +88,9 @@ def instruments_list() -> None:
     for f in builtin_files():
         inst, problems = check_instrument_file(f)
         if inst is None:
-            rows.append((f.stem, "?", "?", "?", f"invalide ({len(problems)} problème(s))"))
+            rows.append(
+                (f.stem, "?", "?", "?", f"invalide ({_fr(len(problems), 'problème', 'problèmes')})")
+            )
             continue
         rows.append(
             (inst.id, inst.version, str(len(inst.items)), f"{inst.minutes:g}", inst.name.fr)
@@ -149,14 +161,17 @@ def score_cmd(
             progress=progress,
         )
     except (BatchError, ScoringInputError, NormsError) as exc:
-        _fail(f"{exc}\nRien n'a été écrit / nothing was written.")
+        _fail(f"{exc}\nRien n’a été écrit / nothing was written.")
         return
     for cell in report.invalid[:20]:
         click.echo(f"  valeur traitée comme manquante / set to missing: {cell}", err=True)
     if len(report.invalid) > 20:
-        click.echo(f"  ... {len(report.invalid) - 20} autre(s)", err=True)
+        click.echo(f"  ... {_fr(len(report.invalid) - 20, 'autre', 'autres')}", err=True)
     norms = f", normes {report.norm_version}" if report.norm_version else ", sans normes"
-    click.echo(f"{report.rows} répondant(s) scoré(s) avec {inst.key}{norms} -> {output_path}")
+    click.echo(
+        f"{_fr(report.rows, 'répondant scoré', 'répondants scorés')} avec {inst.key}{norms}"
+        f" -> {output_path}"
+    )
 
 
 @main.group()
@@ -204,7 +219,7 @@ def norms_build(
             norm_version=norm_version,
         )
     except (BatchError, ScoringInputError, NormsError) as exc:
-        _fail(f"{exc}\nRien n'a été écrit / nothing was written.")
+        _fail(f"{exc}\nRien n’a été écrit / nothing was written.")
         return
     for g in table.groups:
         mark = "" if g["usable"] else "  (trop petit : non utilisé / too small: not used)"
@@ -266,7 +281,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         if access.counsellor_password:  # the two demo staff accounts share one password
             click.echo(f" / mot de passe : {access.counsellor_password}")
         else:
-            click.echo(" (mot de passe déjà créé lors d'une démo précédente)")
+            click.echo(" (mot de passe déjà créé lors d’une démo précédente)")
     click.echo("")
     if not no_serve:
         _serve(app, host, port)
@@ -302,7 +317,7 @@ def _serve(app: Flask, host: str, port: int) -> None:
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Jour traité (AAAA-MM-JJ) ; par défaut aujourd'hui, heure de Paris.",
+    help="Jour traité (AAAA-MM-JJ) ; par défaut aujourd’hui, heure de Paris.",
 )
 @click.option(
     "--base-url",
@@ -347,7 +362,7 @@ def suivi(day: object, base_url: str | None) -> None:
     click.echo(f"  liens de suivi envoyés par e-mail : {summary.links_sent}")
     click.echo(
         f"  relances envoyées : {summary.reminders_sent}"
-        f" ({summary.questionnaires_reminded} questionnaire(s))"
+        f" ({_fr(summary.questionnaires_reminded, 'questionnaire', 'questionnaires')})"
     )
     exhausted = summary.reminders_exhausted
     click.echo(f"  questionnaires non remplis après {MAX_REMINDERS} relances : {exhausted}")
@@ -356,13 +371,21 @@ def suivi(day: object, base_url: str | None) -> None:
     if summary.missing_instruments:
         names = ", ".join(summary.missing_instruments)
         problems.append(
-            f"questionnaire(s) non installé(s) : {names} ; les suivis concernés attendent"
-            " leur installation."
+            _fr_word(
+                len(summary.missing_instruments),
+                "questionnaire non installé",
+                "questionnaires non installés",
+            )
+            + f" : {names} ; les suivis concernés attendent leur installation."
         )
     if summary.mail_failures:
         problems.append(
-            f"{summary.mail_failures} e-mail(s) n'ont pas pu être envoyés (voir le journal) ;"
-            " le reste est enregistré."
+            _fr(
+                summary.mail_failures,
+                "e-mail n’a pas pu être envoyé",
+                "e-mails n’ont pas pu être envoyés",
+            )
+            + " (voir le journal) ; le reste est enregistré."
         )
     if problems:
         _fail("\n".join(problems))
@@ -388,13 +411,13 @@ def users() -> None:
     "--centre",
     "centre_name",
     default=None,
-    help="Nom du centre (obligatoire pour le premier compte d'une installation neuve).",
+    help="Nom du centre (obligatoire pour le premier compte d’une installation neuve).",
 )
 @click.option(
     "--password",
     "ask_password",
     is_flag=True,
-    help="Saisir le mot de passe ici (terminal) au lieu d'afficher un lien à usage unique.",
+    help="Saisir le mot de passe ici (terminal) au lieu d’afficher un lien à usage unique.",
 )
 @click.option(
     "--base-url", default=None, help="Adresse publique du site (défaut : BOUSSOLE_PUBLIC_URL)."

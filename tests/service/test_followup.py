@@ -459,7 +459,7 @@ def test_boussole_suivi_command(
     early = runner.invoke(main, ["suivi", "--date", "2027-02-27", "--base-url", BASE])
     assert early.exit_code == 0, early.output
     assert "bilans passés en suivi à 6 mois : 0" in early.output
-    assert "relances envoyées : 1 (1 questionnaire(s))" in early.output
+    assert "relances envoyées : 1 (1 questionnaire)" in early.output
     assert len(list(folder.glob("*.eml"))) == 1
 
     result = runner.invoke(main, ["suivi", "--date", "2027-02-28", "--base-url", BASE])
@@ -507,7 +507,7 @@ def test_boussole_suivi_exits_1_when_a_mail_fails(
     monkeypatch.setenv("BOUSSOLE_SECRET_KEY", "x" * 40)
     result = CliRunner().invoke(main, ["suivi", "--date", "2027-02-28", "--base-url", BASE])
     assert result.exit_code == 1
-    assert "1 e-mail(s) n'ont pas pu être envoyés" in result.output
+    assert "1 e-mail n’a pas pu être envoyé" in result.output
     assert bilan_state(db_app, world.bilan)[0] == "suivi"  # the rest is recorded
 
 

@@ -187,3 +187,36 @@ def test_template_words_are_translated() -> None:
         if words:
             found.append((where, " ".join(text.split())))
     assert found == []
+
+
+def test_no_plural_hacks_in_the_messages_of_the_code() -> None:
+    """Messages written outside the catalogue (the ``boussole`` commands) count properly too:
+    "1 problème", "2 problèmes", never "problème(s)"."""
+    import tokenize
+
+    hack = re.compile(r"\w\((?:s|e|es)\)")  # not "(x)": f-strings hold code such as isnan(x)
+    found = []
+    for path in sorted((ROOT / "service").rglob("*.py")):
+        with path.open("rb") as fh:
+            for token in tokenize.tokenize(fh.readline):
+                if token.type == tokenize.STRING and hack.search(token.string):
+                    found.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert found == []
+
+
+def test_typographic_apostrophes_in_the_french_messages_of_the_commands() -> None:
+    """The French messages and help texts of the ``boussole`` commands (not in the catalogue)."""
+    import tokenize
+
+    french = re.compile(r"[a-zé]'[a-zéèêàâ]", re.IGNORECASE)
+    english = re.compile(r"\b(?:today's|don't|isn't|can't|won't|it's)\b")
+    found = []
+    for path in sorted((ROOT / "service" / "cli").rglob("*.py")):
+        with path.open("rb") as fh:
+            for token in tokenize.tokenize(fh.readline):
+                text = token.string
+                if token.type != tokenize.STRING or text.startswith(('"""', "'")):
+                    continue  # docstrings, and strings quoted with ' (no apostrophe inside)
+                if french.search(english.sub("", text)):
+                    found.append(f"{path.relative_to(ROOT)}:{token.start[0]}: {text[:60]}")
+    assert found == []
