@@ -142,3 +142,17 @@ def staff_reset(*, name: str, link: str, hours: int) -> Message:
         link=link,
         hours=hours,
     )
+
+
+def questionnaire_completed(*, name: str, questionnaire: str, link: str) -> Message:
+    """A counsellor who asked for it is told that a questionnaire of one of their bilans
+    was completed: the questionnaire's name and a link to the bilan, never a result nor
+    the person's name."""
+    return _render(
+        "questionnaire_completed",
+        "fr",
+        _l("Boussole : un questionnaire a été terminé"),
+        name=name,
+        questionnaire=questionnaire,
+        link=link,
+    )

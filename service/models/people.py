@@ -4,22 +4,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     ForeignKey,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.dates import utcnow
 from service.db import Base
 from service.models.types import UTCDateTime
-
-if TYPE_CHECKING:
-    from service.models.bilan import Bilan
 
 
 class Centre(Base):
@@ -43,6 +40,9 @@ class StaffUser(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Mail me when a questionnaire of one of my bilans is completed (set on the account
+    #: page; off by default).
+    notify_completions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     centre: Mapped[Centre] = relationship()
 
@@ -69,8 +69,6 @@ class Beneficiary(UserMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     language: Mapped[str] = mapped_column(String(2), default="fr")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    bilans: Mapped[list[Bilan]] = relationship(back_populates="beneficiary")
 
     kind = "beneficiary"
 

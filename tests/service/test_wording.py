@@ -174,7 +174,7 @@ def test_no_untranslated_french_punctuation_in_templates() -> None:
 
 
 #: Words a template may show untranslated: names and formats, the same in both languages.
-UNTRANSLATED_OK = {"Boussole", "English", "Français", "CSV", "Excel", "JSON", "h", "PDF"}
+UNTRANSLATED_OK = {"Boussole", "English", "Français", "CSV", "Excel", "JSON", "PDF", "h", "n"}
 
 
 def test_template_words_are_translated() -> None:

@@ -131,7 +131,11 @@ def home_view(
     lang: str,
 ) -> list[BilanSummary]:
     """The person's bilans with their consent state and questionnaires."""
-    bilans = list(principal.bilans)
+    bilans = list(
+        session.scalars(
+            select(Bilan).where(Bilan.beneficiary_id == principal.id).order_by(Bilan.id)
+        )
+    )
     ids = [a.id for b in bilans for a in b.assignments]
     counts: dict[int, int] = {}
     if ids:

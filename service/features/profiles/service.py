@@ -33,6 +33,7 @@ from service.dates import PARIS, format_day, paris_date, paris_today, utcnow
 from service.features.journey import answers as answer_rules
 from service.features.journey import service as journey
 from service.features.journey import store as answer_store
+from service.features.norms import service as local_norms
 from service.i18n import builtin_text_in
 from service.models import Assignment, Bilan, Centre, CounsellorNote, ScoreRecord, StaffUser
 
@@ -211,10 +212,12 @@ def results_view(
 ) -> ProfileView:
     """A neutral, simple presentation of one person's stored scores (see
     :func:`reports.profile.build_profile`), in ``lang``."""
+    source = local_norms.norm_source(norm_version, lang, translations)
     return build_profile(
         instrument,
         scores,
-        norm_version=norm_version,
+        norm_version=source.version,
+        norm_group=source.group,
         lang=lang,
         translations=translations,
     )
@@ -289,10 +292,12 @@ def profile_of(
     lang: str,
     translations: gettext.NullTranslations | None,
 ) -> ProfileView:
+    source = local_norms.norm_source(record.norm_version, lang, translations)
     return build_profile(
         instrument,
         record.scores,
-        norm_version=record.norm_version,
+        norm_version=source.version,
+        norm_group=source.group,
         instrument_key=record.instrument_key,
         lang=lang,
         translations=translations,
