@@ -18,8 +18,7 @@ import datetime as dt
 import gettext
 from dataclasses import dataclass
 
-from babel.dates import format_date
-
+from reports.dates import day_text
 from reports.restitution import _environment, _French
 
 __all__ = ["Attendance", "InterviewLine", "duration_text", "render_html"]
@@ -87,7 +86,7 @@ def duration_text(minutes: int) -> str:
 
 
 def _date(day: dt.date | None, lang: str) -> str:
-    return str(format_date(day, format="long", locale=lang)) if day is not None else ""
+    return day_text(day, lang) if day is not None else ""
 
 
 def render_html(

@@ -58,9 +58,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from reports import charts
+from reports.dates import day_text
 from reports.profile import ProfileView, Translate, translator
 from reports.restitution import (
     Chart,
@@ -370,7 +369,7 @@ def _day(moment: dt.date | dt.datetime | None, doc: SynthesisDocument) -> dt.dat
 
 def _long(moment: dt.date | dt.datetime | None, doc: SynthesisDocument) -> str:
     day = _day(moment, doc)
-    return "" if day is None else str(format_date(day, format="long", locale=doc.lang))
+    return "" if day is None else day_text(day, doc.lang)
 
 
 def _prepare(doc: SynthesisDocument, translations: gettext.NullTranslations | None) -> _Prepared:

@@ -24,8 +24,10 @@ from instruments.loader import archived_files, builtin_files
 from service import features
 from service.config import configure
 from service.extensions import babel, csrf, db, login_manager
+from service.i18n import builtin_text
 from service.models import Beneficiary, StaffUser
 from service.web import blueprints
+from service.web.context import date_filter
 
 
 def _select_locale() -> str:
@@ -112,6 +114,9 @@ def _register_handlers(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"current_lang": _select_locale()}
+
+    app.add_template_filter(date_filter, "date")
+    app.add_template_filter(builtin_text, "builtin_text")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -1,13 +1,18 @@
 """Time, written once: the centre's time zone (Paris), "today" there, the conversions
 between what a form shows (Paris wall-clock time) and what is stored (aware UTC, through
-:class:`service.models.types.UTCDateTime`), and month arithmetic (``dateutil``)."""
+:class:`service.models.types.UTCDateTime`), month arithmetic (``dateutil``) and the one
+way a day is written (:func:`format_day`, the ``date`` filter of the templates)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from dateutil.relativedelta import relativedelta
+from flask_babel import get_locale
+
+from reports.dates import day_text
 
 PARIS = ZoneInfo("Europe/Paris")
 """The time zone of every date shown, typed or counted in days (interviews, follow-up)."""
@@ -92,3 +97,40 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """
     moved: dt.date = day + relativedelta(months=months)
     return moved
+
+
+def format_day(day: dt.date | dt.datetime, lang: str | None = None) -> str:
+    """A day as every page writes it (:func:`reports.dates.day_text`: "1er mars 2026",
+    "2 mars 2026", "1 March 2026"); an aware datetime counts as its day
+    in Paris. ``lang``: by default the language of the messages being written (Flask-Babel's
+    locale: the page's, French outside a request).
+
+    >>> format_day(dt.date(2026, 3, 1))
+    '1er mars 2026'
+    >>> format_day(dt.date(2026, 3, 2))
+    '2 mars 2026'
+    >>> format_day(dt.date(2026, 3, 1), "en")
+    '1 March 2026'
+    >>> format_day(dt.datetime(2026, 8, 31, 22, 30, tzinfo=dt.UTC))  # 00:30 in Paris
+    '1er septembre 2026'
+    """
+    if isinstance(day, dt.datetime):
+        day = paris_date(day) if day.tzinfo is not None else day.date()
+    return day_text(day, lang or _messages_language())
+
+
+def format_month(moment: dt.date | dt.datetime, lang: str | None = None) -> str:
+    """A month as the pages write it ("mars 2026", "March 2026"), like :func:`format_day`.
+
+    >>> format_month(dt.datetime(2026, 2, 28, 23, 30, tzinfo=dt.UTC))  # March in Paris
+    'mars 2026'
+    """
+    if isinstance(moment, dt.datetime):
+        moment = paris_date(moment) if moment.tzinfo is not None else moment.date()
+    language = (lang or _messages_language()).split("_")[0]
+    return str(format_date(moment, format="MMMM y", locale=language))
+
+
+def _messages_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "fr"

@@ -27,7 +27,10 @@ BIN = Path(sys.executable).parent
 
 
 def pybabel(*args: str) -> None:
-    subprocess.run([str(BIN / "pybabel"), *args], cwd=ROOT, check=True, capture_output=True)
+    done = subprocess.run([str(BIN / "pybabel"), *args], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        problems = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+        sys.exit(f"pybabel {args[0]} failed:\n" + "\n".join(problems or [done.stderr]))
 
 
 def fill_french_plurals(po: Path) -> int:

@@ -35,6 +35,16 @@ if TYPE_CHECKING:
     from service.models import Centre
 
 
+def _fr_word(count: int, one: str, many: str) -> str:
+    """The French words for ``count`` things: singular for 0 and 1, as French says."""
+    return one if count <= 1 else many
+
+
+def _fr(count: int, one: str, many: str) -> str:
+    """``count`` and its French words: "1 problème", "2 problèmes", "0 autre"."""
+    return f"{count} {_fr_word(count, one, many)}"
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"Erreur / Error: {message}", err=True)
     sys.exit(1)
@@ -68,7 +78,7 @@ def instruments_check(files: tuple[Path, ...]) -> None:
         inst, problems = check_instrument_file(f)
         if problems or inst is None:
             bad += 1
-            click.echo(f"ÉCHEC {f}: {len(problems)} problème(s)", err=True)
+            click.echo(f"ÉCHEC {f}: {_fr(len(problems), 'problème', 'problèmes')}", err=True)
             for p in problems:
                 click.echo(f"  - {p}", err=True)
         else:
@@ -85,7 +95,9 @@ def instruments_list() -> None:
     for f in builtin_files():
         inst, problems = check_instrument_file(f)
         if inst is None:
-            rows.append((f.stem, "?", "?", "?", f"invalide ({len(problems)} problème(s))"))
+            rows.append(
+                (f.stem, "?", "?", "?", f"invalide ({_fr(len(problems), 'problème', 'problèmes')})")
+            )
             continue
         rows.append(
             (inst.id, inst.version, str(len(inst.items)), f"{inst.minutes:g}", inst.name.fr)
@@ -156,14 +168,17 @@ def score_cmd(
             progress=progress,
         )
     except (BatchError, ScoringInputError, NormsError) as exc:
-        _fail(f"{exc}\nRien n'a été écrit / nothing was written.")
+        _fail(f"{exc}\nRien n’a été écrit / nothing was written.")
         return
     for cell in report.invalid[:20]:
         click.echo(f"  valeur traitée comme manquante / set to missing: {cell}", err=True)
     if len(report.invalid) > 20:
-        click.echo(f"  ... {len(report.invalid) - 20} autre(s)", err=True)
+        click.echo(f"  ... {_fr(len(report.invalid) - 20, 'autre', 'autres')}", err=True)
     norms = f", normes {report.norm_version}" if report.norm_version else ", sans normes"
-    click.echo(f"{report.rows} répondant(s) scoré(s) avec {inst.key}{norms} -> {output_path}")
+    click.echo(
+        f"{_fr(report.rows, 'répondant scoré', 'répondants scorés')} avec {inst.key}{norms}"
+        f" -> {output_path}"
+    )
 
 
 @main.group()
@@ -197,7 +212,7 @@ def norms() -> None:
     "--centre",
     "centre_name",
     default=None,
-    help="Avec --from-database : nom ou numéro du centre (s'il y en a plusieurs).",
+    help="Avec --from-database : nom ou numéro du centre (s’il y en a plusieurs).",
 )
 @click.option(
     "--dry-run", is_flag=True, help="Avec --from-database : calculer et afficher, sans enregistrer."
@@ -234,7 +249,7 @@ def norms_build(
             raise click.UsageError(
                 f"--from-database ne se combine pas avec {', '.join(given)}"
                 " (la table est enregistrée dans la base de données, avec un seul groupe :"
-                " l'ensemble des bénéficiaires du centre)."
+                " l’ensemble des bénéficiaires du centre)."
             )
         _norms_from_database(instrument_id, centre_name, min_n, dry_run)
         return
@@ -258,7 +273,7 @@ def norms_build(
             norm_version=norm_version,
         )
     except (BatchError, ScoringInputError, NormsError) as exc:
-        _fail(f"{exc}\nRien n'a été écrit / nothing was written.")
+        _fail(f"{exc}\nRien n’a été écrit / nothing was written.")
         return
     for g in table.groups:
         mark = "" if g["usable"] else "  (trop petit : non utilisé / too small: not used)"
@@ -304,7 +319,7 @@ def _norms_from_database(
                 i.id for i in local_norms.normed_instruments(app.extensions["boussole.instruments"])
             )
             _fail(
-                f"« {instrument_id} » n'est pas un questionnaire installé avec des normes"
+                f"« {instrument_id} » n’est pas un questionnaire installé avec des normes"
                 f" (questionnaires normés : {known})."
             )
     with app.app_context(), database.standalone() as session:
@@ -319,16 +334,16 @@ def _norms_from_database(
             )
         except local_norms.BuildRefused as exc:
             _print_drafts(exc.drafts)
-            _fail(f"{exc}\nRien n'a été enregistré / nothing was stored.")
+            _fail(f"{exc}\nRien n’a été enregistré / nothing was stored.")
         except local_norms.NormsRefused as exc:
-            _fail(f"{exc}\nRien n'a été enregistré / nothing was stored.")
+            _fail(f"{exc}\nRien n’a été enregistré / nothing was stored.")
         click.echo(f"Centre « {centre.name} »")
         _print_drafts(drafts)
         if dry_run:
-            click.echo("Simulation (--dry-run) : rien n'a été enregistré / nothing was stored.")
+            click.echo("Simulation (--dry-run) : rien n’a été enregistré / nothing was stored.")
         else:
             click.echo(
-                "Normes locales enregistrées ; elles ne servent qu'une fois choisies sur la page"
+                "Normes locales enregistrées ; elles ne servent qu’une fois choisies sur la page"
                 " Administration > Normes des questionnaires."
             )
 
@@ -397,7 +412,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         if access.counsellor_password:  # the two demo staff accounts share one password
             click.echo(f" / mot de passe : {access.counsellor_password}")
         else:
-            click.echo(" (mot de passe déjà créé lors d'une démo précédente)")
+            click.echo(" (mot de passe déjà créé lors d’une démo précédente)")
     click.echo("")
     if not no_serve:
         _serve(app, host, port)
@@ -433,7 +448,7 @@ def _serve(app: Flask, host: str, port: int) -> None:
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Jour traité (AAAA-MM-JJ) ; par défaut aujourd'hui, heure de Paris.",
+    help="Jour traité (AAAA-MM-JJ) ; par défaut aujourd’hui, heure de Paris.",
 )
 @click.option(
     "--base-url",
@@ -478,7 +493,7 @@ def suivi(day: object, base_url: str | None) -> None:
     click.echo(f"  liens de suivi envoyés par e-mail : {summary.links_sent}")
     click.echo(
         f"  relances envoyées : {summary.reminders_sent}"
-        f" ({summary.questionnaires_reminded} questionnaire(s))"
+        f" ({_fr(summary.questionnaires_reminded, 'questionnaire', 'questionnaires')})"
     )
     exhausted = summary.reminders_exhausted
     click.echo(f"  questionnaires non remplis après {MAX_REMINDERS} relances : {exhausted}")
@@ -487,13 +502,21 @@ def suivi(day: object, base_url: str | None) -> None:
     if summary.missing_instruments:
         names = ", ".join(summary.missing_instruments)
         problems.append(
-            f"questionnaire(s) non installé(s) : {names} ; les suivis concernés attendent"
-            " leur installation."
+            _fr_word(
+                len(summary.missing_instruments),
+                "questionnaire non installé",
+                "questionnaires non installés",
+            )
+            + f" : {names} ; les suivis concernés attendent leur installation."
         )
     if summary.mail_failures:
         problems.append(
-            f"{summary.mail_failures} e-mail(s) n'ont pas pu être envoyés (voir le journal) ;"
-            " le reste est enregistré."
+            _fr(
+                summary.mail_failures,
+                "e-mail n’a pas pu être envoyé",
+                "e-mails n’ont pas pu être envoyés",
+            )
+            + " (voir le journal) ; le reste est enregistré."
         )
     if problems:
         _fail("\n".join(problems))
@@ -519,13 +542,13 @@ def users() -> None:
     "--centre",
     "centre_name",
     default=None,
-    help="Nom du centre (obligatoire pour le premier compte d'une installation neuve).",
+    help="Nom du centre (obligatoire pour le premier compte d’une installation neuve).",
 )
 @click.option(
     "--password",
     "ask_password",
     is_flag=True,
-    help="Saisir le mot de passe ici (terminal) au lieu d'afficher un lien à usage unique.",
+    help="Saisir le mot de passe ici (terminal) au lieu d’afficher un lien à usage unique.",
 )
 @click.option(
     "--base-url", default=None, help="Adresse publique du site (défaut : BOUSSOLE_PUBLIC_URL)."

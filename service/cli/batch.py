@@ -35,6 +35,11 @@ class BatchError(ValueError):
     """A batch input or option that cannot be processed; the message says how to fix it."""
 
 
+def _en(count: int, one: str, many: str) -> str:
+    """The English word for ``count`` things: ``one`` for 1, ``many`` otherwise."""
+    return one if count == 1 else many
+
+
 def _sniff_sep(path: Path) -> str:
     with path.open(encoding="utf-8-sig", errors="replace") as fh:
         first = fh.readline()
@@ -199,14 +204,16 @@ def score_file(
             if unknown and not ignore_unknown:
                 shown = ", ".join(map(str, unknown[:10]))
                 raise BatchError(
-                    f"{input_path}: unknown column(s) {shown}: not items of '{instrument.id}'."
+                    f"{input_path}: unknown {_en(len(unknown), 'column', 'columns')} {shown}:"
+                    f" not items of '{instrument.id}'."
                     " Fix the header, or pass --keep COLUMN to carry a column through"
                     " (or --ignore-unknown)"
                 )
             missing_keep = [c for c in keep if c not in chunk.columns]
             if missing_keep:
                 raise BatchError(
-                    f"{input_path}: --keep column(s) not found: {', '.join(missing_keep)}"
+                    f"{input_path}: --keep {_en(len(missing_keep), 'column', 'columns')} not found:"
+                    f" {', '.join(missing_keep)}"
                 )
         chunk.index = pd.RangeIndex(offset, offset + len(chunk))
         matrix = from_wide(
@@ -313,7 +320,8 @@ def build_norms_file(
         raise BatchError(str(exc)) from None
     if len(frame) < min_n:
         raise BatchError(
-            f"only {len(frame)} respondent(s) after the filter, fewer than --min-n {min_n}:"
+            f"only {len(frame)} {_en(len(frame), 'respondent', 'respondents')} after the filter,"
+            f" fewer than --min-n {min_n}:"
             " the overall group would not be usable; lower --min-n or add data"
         )
     table.save(output_path)

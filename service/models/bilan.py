@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.dates import utcnow
 from service.db import Base
+from service.i18n import N_
 from service.models.states import AssignmentStatus, BilanStatus, QuestionnaireState
 from service.models.types import UTCDateTime, status_type
 
@@ -34,13 +35,17 @@ bilan_counsellor = Table(
 )
 
 
+#: The title of a new bilan, stored in French, shown translated (``builtin_text``).
+DEFAULT_BILAN_TITLE = N_("Bilan de compétences")
+
+
 class Bilan(Base):
     __tablename__ = "bilan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"))
-    title: Mapped[str] = mapped_column(String(200), default="Bilan de compétences")
+    title: Mapped[str] = mapped_column(String(200), default=DEFAULT_BILAN_TITLE)
     status: Mapped[BilanStatus] = mapped_column(
         status_type(BilanStatus, "status"), default=BilanStatus.PRELIMINAIRE
     )

@@ -1,11 +1,15 @@
-"""Small request-level helpers shared by the blueprints (language, installed instruments)."""
+"""Small request-level helpers shared by the blueprints (language, installed instruments,
+the template filters that depend on the request's language)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import current_app
 from flask_babel import get_locale
 
 from instruments.model import Instrument
+from service.dates import format_day
 
 
 def request_lang() -> str:
@@ -18,3 +22,10 @@ def installed_instruments() -> dict[str, Instrument]:
     """The instruments loaded at start-up, by id."""
     instruments: dict[str, Instrument] = current_app.extensions["boussole.instruments"]
     return instruments
+
+
+def date_filter(value: dt.date | dt.datetime | None) -> str:
+    """The ``date`` filter of the templates: ``{{ bilan.convention_date|date }}`` writes
+    the day in the page's language, in the one format of :func:`service.dates.format_day`
+    (empty for ``None``)."""
+    return "" if value is None else format_day(value, request_lang())

@@ -29,7 +29,7 @@ from pypdf import PdfReader
 from .conftest import PASSWORD, create_counsellor, expect, page_width, save_screenshot
 
 INSTRUMENTS = {  # id -> (name shown in French, number of items)
-    "ipip-bfi-25": ("Inventaire de personnalité en cinq dimensions (IPIP, 25 items)", 25),
+    "ipip-bfi-25": ("Inventaire de personnalité en cinq dimensions (IPIP, 25 questions)", 25),
     "riasec-60": ("Intérêts professionnels (RIASEC, 60 activités)", 60),
     "valeurs-travail": ("Valeurs au travail", 27),
 }

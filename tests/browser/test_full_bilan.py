@@ -37,9 +37,10 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from docx import Document
 from pypdf import PdfReader
+
+from reports.dates import day_text
 
 from .conftest import create_counsellor, expect, page_width
 from .test_counsellor_journey import (
@@ -107,7 +108,8 @@ def squash(text: str) -> str:
 
 
 def long_date(day: dt.date) -> str:
-    return format_date(day, format="long", locale="fr")
+    """A day as the pages and documents write it ("1er mars 2026", "2 mars 2026")."""
+    return day_text(day, "fr")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -249,7 +251,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
     plan = page.get_by_role("table", name=re.compile("^Plan du bilan"))
     expect(plan.locator("tbody tr")).to_have_count(8)  # the centre's default template
     first_step = plan.get_by_role("row").filter(has=page.get_by_role("rowheader", name=PRELIMINARY))
-    expect(first_step).to_contain_text(format_date(start, format="medium", locale="fr"))
+    expect(first_step).to_contain_text(long_date(start))
     expect(plan.locator("tfoot")).to_contain_text(re.compile(r"24\s*h sur 24\s*h"))
     record_url = page.url
     axe(page, "record page of a new bilan")
@@ -584,7 +586,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
     end_url = page.url
     click_and_wait(page, page.get_by_role("button", name="Terminer le bilan"))
     expect(
-        page.get_by_text(f"Suivi à 6 mois prévu le {followup:%d/%m/%Y}", exact=False)
+        page.get_by_text(f"Le bilan est terminé. Suivi à 6 mois prévu le {long_date(followup)}.")
     ).to_be_visible()
     expect(
         page.get_by_text("Le questionnaire de satisfaction de fin de bilan est assigné.")

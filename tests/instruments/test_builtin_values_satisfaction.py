@@ -196,8 +196,12 @@ def test_values_profile_and_ipsative_labels(values: Instrument) -> None:
     assert values.profile is not None
     assert values.profile.type == "values"
     assert dict(values.profile.scales) == {key: key for key in VALUES}
-    assert NOTICE_FR in plain(values.description.fr)
-    assert "ipsative" in (values.description.en or "").lower()
+    # the description, read by the person before answering, says it without the jargon
+    assert "comparent vos valeurs entre elles, jamais avec d'autres personnes" in plain(
+        values.description.fr
+    )
+    assert "ipsati" not in values.description.fr.lower()
+    assert "ipsati" not in (values.description.en or "").lower()
     notice = values.metadata["ipsative_notice"]
     assert NOTICE_FR in plain(notice["fr"])  # type: ignore[index]
     assert "never with other people" in notice["en"]  # type: ignore[index]

@@ -59,14 +59,14 @@ def test_html_lists_dates_interviews_hours_and_completion() -> None:
     html = plain(render_html(attendance()))
     assert "Attestation d’assiduité et de réalisation" in html
     assert "Centre Horizon" in html and "Léa Roux" in html
-    assert "2 mars 2026" in html and "1 juin 2026" in html
+    assert "2 mars 2026" in html and "1er juin 2026" in html
     assert "CPF" in html and "Entreprise Dupont" in html
-    assert "s’est terminé le 1 juin 2026" in html
+    assert "s’est terminé le 1er juin 2026" in html
     # interviews in date order, with their duration and mode
     rows = [
         '<td>2 mars 2026</td><td class="num">2 h</td><td>Présentiel</td>',
         '<td>16 mars 2026</td><td class="num">1 h 30</td><td>À distance</td>',
-        '<td>1 avril 2026</td><td class="num">1 h</td><td>Hybride</td>',
+        '<td>1er avril 2026</td><td class="num">1 h</td><td>Hybride</td>',
     ]
     positions = [html.index(r) for r in rows]
     assert positions == sorted(positions)

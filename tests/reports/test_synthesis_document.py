@@ -156,7 +156,7 @@ def test_docx_action_plan_is_a_table_in_plan_order(docx: Any) -> None:
     rows = [tuple(c.text for c in r.cells) for r in plan.rows]
     assert rows == [
         ("Action", "Responsable", "Échéance", "État"),
-        ("Rencontrer deux formatrices", "Camille", "1 juin 2026", "Faite"),
+        ("Rencontrer deux formatrices", "Camille", "1er juin 2026", "Faite"),
         ("S’inscrire au titre professionnel", "bénéficiaire", "—", "À faire"),
     ]
     header = plan.rows[0]._tr

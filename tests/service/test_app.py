@@ -29,7 +29,7 @@ def test_index_lists_the_instruments_in_french(client: FlaskClient) -> None:
     html = response.get_data(as_text=True)
     assert '<html lang="fr">' in html
     assert "Questionnaires disponibles" in html
-    assert "Inventaire de personnalité en cinq dimensions (IPIP, 25 items)" in html
+    assert "Inventaire de personnalité en cinq dimensions (IPIP, 25 questions)" in html
     assert 'href="/questionnaires/ipip-bfi-25"' in html
     assert "<td>25</td>" in html
     assert "5 min" in html
@@ -39,10 +39,10 @@ def test_instrument_page(client: FlaskClient) -> None:
     response = client.get("/questionnaires/ipip-bfi-25")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<h1>Inventaire de personnalité en cinq dimensions (IPIP, 25 items)</h1>" in html
+    assert "<h1>Inventaire de personnalité en cinq dimensions (IPIP, 25 questions)</h1>" in html
     assert "Échelles" in html
     for scale in ("Agréabilité", "Conscience", "Extraversion", "Ouverture"):
-        assert f"<strong>{scale}</strong> (5 items)" in html
+        assert f"<strong>{scale}</strong> (5 questions)" in html
     assert "Domaine public" in html  # licence
 
 
@@ -53,7 +53,7 @@ def test_unknown_instrument_is_a_french_404_page(client: FlaskClient) -> None:
     assert '<html lang="fr">' in html
     assert "Erreur 404" in html
     assert "Cette page n’existe pas ou n’est plus disponible." in html
-    assert "Retour à l'accueil" in html
+    assert "Retour à l’accueil" in html
 
 
 def test_unknown_url_is_a_french_404_page(client: FlaskClient) -> None:

@@ -164,12 +164,12 @@ def test_the_attestation_carries_no_content_html_and_pdf(
             assert forbidden not in text, forbidden
     # the administrative facts, by hand
     for text in (html, pdf_text):
-        assert "2 mars 2026" in text and "16 mars 2026" in text and "1 juin 2026" in text
+        assert "2 mars 2026" in text and "16 mars 2026" in text and "1er juin 2026" in text
         assert "3 h 30" in text and "2 h 30" in text and "30 min" in text and "6 h 30" in text
         assert "Questionnaires réalisés : 3" in text
         assert "Entreprise Dupont" in text
     assert "Présentiel" in html and "À distance" in html
-    assert "s’est terminé le 1 juin 2026" in html
+    assert "s’est terminé le 1er juin 2026" in html
 
 
 def test_a_running_bilan_is_attested_as_running(

@@ -141,7 +141,7 @@ def test_check_a_bad_file_reports_every_problem_on_stderr(
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
     assert result.stdout == ""
-    assert f"ÉCHEC {bad}: 2 problème(s)" in result.stderr
+    assert f"ÉCHEC {bad}: 2 problèmes" in result.stderr
     assert f"{bad}:{version_line}: version: version must be a string" in result.stderr
     assert f"{bad}:{scale_line}: scales[0] (agreeableness).items[4]:" in result.stderr
     assert "unknown item 'A9' in scale 'agreeableness'" in result.stderr
@@ -156,9 +156,9 @@ def test_check_good_and_bad_files_together(
     result = invoke(runner, "instruments", "check", good, bad, missing)
     assert result.exit_code == 1
     assert f"OK    {good}" in result.stdout
-    assert f"ÉCHEC {bad}: 1 problème(s)" in result.stderr
+    assert f"ÉCHEC {bad}: 1 problème\n" in result.stderr
     assert "minutes" in result.stderr
-    assert f"ÉCHEC {missing}: 1 problème(s)" in result.stderr
+    assert f"ÉCHEC {missing}: 1 problème\n" in result.stderr
     assert f"{missing}: file not found" in result.stderr
 
 
@@ -204,7 +204,7 @@ def test_list_marks_an_invalid_builtin(
     result = invoke(runner, "instruments", "list")
     assert result.exit_code == 0
     (row,) = [line for line in result.stdout.splitlines() if line.startswith("ipip-bfi-25 ")]
-    assert "invalide (1 problème(s))" in row
+    assert "invalide (1 problème)" in row
 
 
 # --- score: good input -----------------------------------------------------------------
@@ -241,7 +241,7 @@ def test_score_csv_to_csv(runner: CliRunner, write_answers: Callable[..., Path])
     out = answers.parent / "scores.csv"
     result = score(runner, answers, out)
     assert result.exit_code == 0, result.output
-    assert "3 répondant(s) scoré(s) avec ipip-bfi-25@1.0.0, normes 2026.11-bfi-adults" in (
+    assert "3 répondants scorés avec ipip-bfi-25@1.0.0, normes 2026.11-bfi-adults" in (
         result.stdout
     )
     table = pd.read_csv(out, dtype={"id": str})
@@ -402,7 +402,7 @@ def test_keep_a_missing_column(runner: CliRunner, write_answers: Callable[..., P
     out = answers.parent / "scores.csv"
     result = score(runner, answers, out, "--keep", "site")
     assert result.exit_code == 1
-    assert "--keep column(s) not found: site" in result.stderr
+    assert "--keep column not found: site" in result.stderr
     assert not out.exists()
 
 
@@ -471,7 +471,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str, list[str]]] = {
             columns=[*COLUMNS, "comment"],
         ),
         "scores.csv",
-        [r"unknown column\(s\) comment", r"--keep"],
+        [r"unknown column comment", r"--keep"],
     ),
     "missing item column": (
         lambda p: answers_csv(p / "in.csv", _bad_rows(), columns=[c for c in COLUMNS if c != "A2"]),

@@ -117,13 +117,13 @@ def test_stored_scores_of_1_0_0_stay_readable_with_1_0_0(
     assert profile.status_code == 200
     page = profile.get_data(as_text=True)
     assert page.count('class="facet"') == 27  # the 27 facets of 1.0.0, as scored then
-    assert "SPI, 135 items" in page
+    assert "SPI, 135 questions" in page
     dashboard = claire.get(f"/conseil/bilans/{world.bilan}").get_data(as_text=True)
-    assert "SPI, 135 items" in dashboard
+    assert "SPI, 135 questions" in dashboard
     results = camille.get(f"/espace/questionnaires/{aid}/resultats")  # shown at once
     assert results.status_code == 200
     assert camille.get(f"/espace/questionnaires/{aid}/merci").status_code == 200
-    assert "SPI, 135 items" in camille.get("/espace/").get_data(as_text=True)
+    assert "SPI, 135 questions" in camille.get("/espace/").get_data(as_text=True)
 
 
 def test_an_open_questionnaire_of_1_0_0_is_never_answered(
@@ -139,7 +139,8 @@ def test_an_open_questionnaire_of_1_0_0_is_never_answered(
     assert saved.status_code == 404
     assert camille.post(f"/espace/questionnaires/{aid}/terminer").status_code == 404
     assert "SPI" not in camille.get("/espace/").get_data(as_text=True)
-    assert "SPI, 135 items" in claire.get(f"/conseil/bilans/{world.bilan}").get_data(as_text=True)
+    record = claire.get(f"/conseil/bilans/{world.bilan}").get_data(as_text=True)
+    assert "SPI, 135 questions" in record
 
 
 def test_a_questionnaire_completed_in_1_0_0_cannot_be_reopened(
@@ -165,7 +166,7 @@ def test_new_questionnaires_are_assigned_in_2_0_0_only(
     from service.models import Assignment, Bilan
 
     form = claire.get(f"/conseil/bilans/{world.bilan}").get_data(as_text=True)
-    assert "SPI, version bilan, 127 items" in form and "SPI, 135 items" not in form
+    assert "SPI, version bilan, 127 questions" in form and "SPI, 135 questions" not in form
     response = claire.post(
         f"/conseil/bilans/{world.bilan}/questionnaires", data={"instrument": SPI, "language": "fr"}
     )

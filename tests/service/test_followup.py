@@ -180,7 +180,7 @@ def test_end_bilan_refuses_a_future_date_or_one_before_the_start(
     with pytest.raises(followup.FollowupError, match="futur"):
         end(db_app, world.bilan, tomorrow)
     set_values(db_app, Bilan, world.bilan, start_date=dt.date(2026, 3, 2))
-    with pytest.raises(followup.FollowupError, match="02/03/2026"):
+    with pytest.raises(followup.FollowupError, match="2 mars 2026"):
         end(db_app, world.bilan, paris(2026, 3, 1))
     assert bilan_state(db_app, world.bilan) == ("preliminaire", None, None)
     assert auto(db_app, world.bilan) == []
@@ -463,7 +463,7 @@ def test_boussole_suivi_command(
     early = runner.invoke(main, ["suivi", "--date", "2027-02-27", "--base-url", BASE])
     assert early.exit_code == 0, early.output
     assert "bilans passés en suivi à 6 mois : 0" in early.output
-    assert "relances envoyées : 1 (1 questionnaire(s))" in early.output
+    assert "relances envoyées : 1 (1 questionnaire)" in early.output
     assert len(list(folder.glob("*.eml"))) == 1
 
     result = runner.invoke(main, ["suivi", "--date", "2027-02-28", "--base-url", BASE])
@@ -511,7 +511,7 @@ def test_boussole_suivi_exits_1_when_a_mail_fails(
     monkeypatch.setenv("BOUSSOLE_SECRET_KEY", "x" * 40)
     result = CliRunner().invoke(main, ["suivi", "--date", "2027-02-28", "--base-url", BASE])
     assert result.exit_code == 1
-    assert "1 e-mail(s) n'ont pas pu être envoyés" in result.output
+    assert "1 e-mail n’a pas pu être envoyé" in result.output
     assert bilan_state(db_app, world.bilan)[0] == "suivi"  # the rest is recorded
 
 

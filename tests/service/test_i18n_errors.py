@@ -66,7 +66,14 @@ def test_every_string_of_the_code_is_in_the_catalogue() -> None:
     """The catalogue follows the code: a new ``_("...")`` needs its English entry."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
         method_map, options_map = parse_mapping_cfg(fh)  # type: ignore[no-untyped-call]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "lazy_gettext": None,
+        "_l": None,
+        "N_": None,
+    }
     in_code = {
         _key(message_id)
         for _file, _line, message_id, _comments, _context in extract_from_dir(

@@ -25,14 +25,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from babel.dates import format_date
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from service.cli import main
-from service.dates import paris_today
+from service.dates import format_day, paris_today
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 from tests.service.test_counsellor import complete
 
@@ -361,7 +360,7 @@ def test_profiles_and_reports_say_which_norms_were_used(
     aid = world.assignments[BFI]
     claire = db_app.test_client()
     sign_in_staff(claire, "claire@test.fr")
-    day = format_date(paris_today(), format="long", locale="fr")
+    day = format_day(paris_today(), "fr")
     line = f"normes locales du centre, version du {day}, n\u00a0=\u00a0{n}"
     profile = claire.get(f"/conseil/questionnaires/{aid}/profil").get_data(as_text=True)
     said = re.compile(rf"Groupe de référence\s?: bénéficiaires du centre \({re.escape(line)}\)\.")
@@ -370,7 +369,7 @@ def test_profiles_and_reports_say_which_norms_were_used(
     assert f"bénéficiaires du centre ({line})" in report
     claire.post("/langue", data={"lang": "en"})
     english = claire.get(f"/conseil/questionnaires/{aid}/profil").get_data(as_text=True)
-    day_en = format_date(paris_today(), format="long", locale="en")
+    day_en = format_day(paris_today(), "en")
     assert (
         f"Reference group: the centre’s beneficiaries (norms of the centre, version of {day_en},"
         f" n\u00a0=\u00a0{n})." in english
@@ -543,12 +542,12 @@ def test_cli_builds_from_the_database_with_clear_exit_codes(
     assert ambiguous.exit_code == 1 and "--centre" in ambiguous.output
     dry = runner.invoke(main, [*base, "--instrument", BFI, "--centre", "Centre test", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert f"n = {N_IN + 1}" in dry.output and "rien n'a été enregistré" in dry.output
+    assert f"n = {N_IN + 1}" in dry.output and "rien n’a été enregistré" in dry.output
     assert local_rows(db_app) == []
     refused = runner.invoke(main, [*base, "-i", BFI, "--centre", "Centre test", "--min-n", "40"])
     assert refused.exit_code == 1
     assert f"{N_IN + 1} questionnaires utilisables" in refused.output
-    assert "minimum de 40" in refused.output and "Rien n'a été enregistré" in refused.output
+    assert "minimum de 40" in refused.output and "Rien n’a été enregistré" in refused.output
     assert local_rows(db_app) == []
     # every normed instrument at once: the SPI has none, so nothing at all is stored
     everything = runner.invoke(main, [*base, "--centre", "Centre test"])

@@ -821,7 +821,7 @@ def test_phase_linked_questionnaires_and_their_restitution(
     steps = steps_of(db_app, bilan_id)
     page = text_of(claire.get(f"/conseil/bilans/{bilan_id}/dossier"))
     assert "Valeurs au travail : non assigné" in page
-    assert "Restitution à l’entretien du 15 avr. 2026 : questionnaires à terminer avant." in page
+    assert "Restitution à l’entretien du 15 avril 2026 : questionnaires à terminer avant." in page
     url = f"/conseil/bilans/{bilan_id}/dossier/etapes/{steps[2]['id']}/questionnaires"
     assert claire.post(url).status_code == 302
     from service.extensions import db

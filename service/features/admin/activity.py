@@ -14,13 +14,13 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask_babel import format_date, format_decimal, format_percent, ngettext
+from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from instruments.model import Instrument
-from service.dates import paris_date, paris_today
+from service.dates import format_month, paris_date, paris_today
 from service.models import (
     Assignment,
     Bilan,
@@ -219,9 +219,7 @@ def hours_per_month(
         .where(Bilan.centre_id == centre_id, PersonalWork.done_on >= start)
     ):
         work[done_on.replace(day=1)] += int(minutes)
-    return tuple(
-        MonthHours(m, str(format_date(m, "LLLL y")), interviews[m], work[m]) for m in firsts
-    )
+    return tuple(MonthHours(m, format_month(m), interviews[m], work[m]) for m in firsts)
 
 
 def completion_rates(

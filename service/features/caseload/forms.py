@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from service.dates import PARIS
 from service.features.accounts.forms import normalise_email, optional_email
+from service.models.bilan import DEFAULT_BILAN_TITLE
 from service.web.forms import select_choices
 
 LANGUAGE_CHOICES = select_choices([("fr", "Français"), ("en", "English")])
@@ -62,7 +63,7 @@ class NewBilanForm(FlaskForm):
     language = SelectField(_l("Langue des pages"), choices=LANGUAGE_CHOICES, default="fr")
     title = StringField(
         _l("Intitulé du bilan"),
-        default="Bilan de compétences",
+        default=DEFAULT_BILAN_TITLE,
         filters=[_strip],
         validators=[Length(max=200, message=_l("200 caractères au plus."))],
     )

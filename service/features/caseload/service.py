@@ -34,6 +34,7 @@ from service.models import (
     StaffUser,
     bilan_counsellor,
 )
+from service.models.bilan import DEFAULT_BILAN_TITLE
 from service.models.states import (
     RUNNING,
     AssignmentStatus,
@@ -342,7 +343,7 @@ def create_bilan(
     bilan = Bilan(
         centre_id=counsellor.centre_id,
         beneficiary_id=person.id,
-        title=title.strip() or "Bilan de compétences",
+        title=title.strip() or DEFAULT_BILAN_TITLE,
         next_interview_at=next_interview_at,
     )
     bilan.counsellors.append(counsellor)

@@ -40,7 +40,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
-from babel.dates import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,7 +49,7 @@ from reports import exports
 from reports.profile import fmt
 from scoring.matrix import from_long
 from scoring.scales import score_scales
-from service.dates import paris_date
+from service.dates import format_month
 from service.features.followup.service import FOLLOWUP, SATISFACTION
 from service.models import Answer, Assignment, Bilan, ScoreRecord
 from service.models.states import AssignmentStatus
@@ -170,7 +169,7 @@ def _percent(part: int, whole: int, lang: str) -> str:
 
 
 def _month(moment: dt.datetime, lang: str) -> str:
-    return str(format_date(paris_date(moment), format="MMMM y", locale=lang))
+    return format_month(moment, lang)
 
 
 def _period(rows: Sequence[_Row], lang: str) -> str:

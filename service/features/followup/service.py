@@ -39,7 +39,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from instruments.model import Instrument
-from service.dates import PARIS, add_months, paris_date, paris_today, utcnow
+from service.dates import PARIS, add_months, format_day, paris_date, paris_today, utcnow
 from service.features.accounts.invitations import create_invitation
 from service.features.journey import service as journey
 from service.mail import MailError, MailSender, links, messages
@@ -180,7 +180,7 @@ def end_bilan(
             raise FollowupError(
                 _(
                     "La date de fin ne peut pas précéder le début du bilan (%(date)s).",
-                    date=bilan.start_date.strftime("%d/%m/%Y"),
+                    date=format_day(bilan.start_date),
                 )
             )
         bilan.ended_at = when

@@ -155,7 +155,7 @@ def end_bilan(bilan_id: int) -> ResponseReturnValue:
         flash(
             _(
                 "Le bilan est terminé. Suivi à 6 mois prévu le %(date)s.",
-                date=result.followup_date.strftime("%d/%m/%Y") if result.followup_date else "",
+                date=dates.format_day(result.followup_date) if result.followup_date else "",
             ),
             "info",
         )

@@ -120,6 +120,18 @@ class BilanSummary:
     report_available: bool = False
 
 
+def questionnaire_name(instrument: Instrument, questionnaire_lang: str, page_lang: str) -> str:
+    """The questionnaire's name in the page's language, saying so when the questionnaire
+    itself is in another language: "Work values (in French)", "Valeurs au travail (en
+    anglais)"."""
+    name = instrument.name.get(page_lang)
+    if questionnaire_lang == page_lang:
+        return name
+    languages = {"fr": _("en français"), "en": _("en anglais")}
+    note = languages.get(questionnaire_lang, questionnaire_lang.upper())
+    return f"{name} ({note})"
+
+
 def home_view(
     session: Session,
     principal: Beneficiary,
@@ -168,7 +180,7 @@ def home_view(
             rows.append(
                 AssignmentSummary(
                     id=a.id,
-                    name=inst.name.get(lang),
+                    name=questionnaire_name(inst, a.language, lang),
                     status=a.status,
                     answered=answered,
                     total=total,

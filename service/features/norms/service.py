@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -51,7 +50,7 @@ from scoring.norms import NormTable, build_norms
 from scoring.pipeline import load_norms
 from scoring.scales import keyed_items, score_scales
 from service import access
-from service.dates import PARIS, paris_date, utcnow
+from service.dates import PARIS, format_day, paris_date, utcnow
 from service.models import (
     Answer,
     Assignment,
@@ -147,7 +146,7 @@ def norm_source(
     if local is None:
         return NormSource(group=None, version=version, local=False)
     _ = translator(translations, lang)  # the report's language, French typography
-    day = str(format_date(local.built_on, format="long", locale=lang))
+    day = format_day(local.built_on, lang)
     return NormSource(
         group=_("bénéficiaires du centre"),
         version=_("locales du centre, version du %(date)s, n\u00a0=\u00a0%(n)s")
@@ -672,7 +671,7 @@ def version_label(record: LocalNorm, lang: str) -> str:
     return str(
         _(
             "version du %(date)s à %(time)s, n\u00a0=\u00a0%(n)s",
-            date=str(format_date(local.date(), format="long", locale=lang)),
+            date=format_day(local.date(), lang),
             time=local.strftime("%H:%M"),
             n=count(record.n, lang),
         )

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from babel.dates import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -30,11 +29,12 @@ from reports.restitution import (
     render_pdf,
 )
 from service import access
-from service.dates import PARIS, paris_date, paris_today, utcnow
+from service.dates import PARIS, format_day, paris_date, paris_today, utcnow
 from service.features.journey import answers as answer_rules
 from service.features.journey import service as journey
 from service.features.journey import store as answer_store
 from service.features.norms import service as local_norms
+from service.i18n import builtin_text_in
 from service.models import Assignment, Bilan, Centre, CounsellorNote, ScoreRecord, StaffUser
 
 
@@ -87,7 +87,7 @@ def completed_profiles(
 
 def _date(moment: dt.datetime | None, lang: str) -> str:
     day = paris_date(moment) if moment is not None else paris_today()
-    return str(format_date(day, format="long", locale=lang))
+    return format_day(day, lang)
 
 
 def build_report(
@@ -112,7 +112,7 @@ def build_report(
     centre = session.get(Centre, bilan.centre_id)
     return Report(
         beneficiary=bilan.beneficiary.display_name,
-        bilan_title=bilan.title,
+        bilan_title=builtin_text_in(bilan.title, translations),
         date=_date(utcnow(), lang),
         counsellors=tuple(c.name for c in bilan.counsellors),
         centre=centre.name if centre is not None else "",

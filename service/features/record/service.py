@@ -43,13 +43,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from reports import ical
-from service.dates import PARIS, add_months, paris_time_of, paris_to_utc, utcnow
+from service.dates import PARIS, add_months, format_day, paris_time_of, paris_to_utc, utcnow
+from service.i18n import N_
 from service.models import (
     Assignment,
     Bilan,
@@ -325,66 +326,78 @@ class StepTemplate:
 DEFAULT_STEPS: tuple[StepTemplate, ...] = (
     StepTemplate(
         "preliminaire",
-        "Attentes — analyse de la demande et des attentes, définition des objectifs",
-        "Analyse de la demande et des attentes ; détermination et définition des objectifs"
-        " personnalisés ; convention et calendrier.",
+        N_("Attentes — analyse de la demande et des attentes, définition des objectifs"),
+        N_(
+            "Analyse de la demande et des attentes ; détermination et définition des objectifs"
+            " personnalisés ; convention et calendrier."
+        ),
         2,
         0,
     ),
     StepTemplate(
         "investigation",
-        "Capital personnel — parcours",
-        "Parcours personnel et professionnel ; sens et moteur du parcours."
-        " Outil : histoire de vie.",
+        N_("Capital personnel — parcours"),
+        N_(
+            "Parcours personnel et professionnel ; sens et moteur du parcours."
+            " Outil : histoire de vie."
+        ),
         2,
         1,
     ),
     StepTemplate(
         "investigation",
-        "Capital personnel — valeurs, réussites, restitution des questionnaires",
-        "Valeurs au travail ; réussites professionnelles et extra-professionnelles ;"
-        " restitution des questionnaires de personnalité, d’intérêts professionnels et de"
-        " valeurs liées au travail.",
+        N_("Capital personnel — valeurs, réussites, restitution des questionnaires"),
+        N_(
+            "Valeurs au travail ; réussites professionnelles et extra-professionnelles ;"
+            " restitution des questionnaires de personnalité, d’intérêts professionnels et de"
+            " valeurs liées au travail."
+        ),
         2,
         1,
         ("ipip-bfi-25", "riasec-60", "valeurs-travail"),
     ),
     StepTemplate(
         "investigation",
-        "Capital professionnel — compétences, aspirations",
-        "Compétences (savoir-faire), savoirs, savoir-être, potentiels ; trajectoire"
-        " professionnelle. Outils : portefeuille de compétences, réalisations"
-        " professionnelles et extra-professionnelles.",
+        N_("Capital professionnel — compétences, aspirations"),
+        N_(
+            "Compétences (savoir-faire), savoirs, savoir-être, potentiels ; trajectoire"
+            " professionnelle. Outils : portefeuille de compétences, réalisations"
+            " professionnelles et extra-professionnelles."
+        ),
         2,
         2,
     ),
     StepTemplate(
         "investigation",
-        "Capital professionnel — projet professionnel, écarts de compétences",
-        "Définition du projet professionnel et de sa mise en œuvre ; analyse des écarts de"
-        " compétences ; pertinence et faisabilité du projet.",
+        N_("Capital professionnel — projet professionnel, écarts de compétences"),
+        N_(
+            "Définition du projet professionnel et de sa mise en œuvre ; analyse des écarts de"
+            " compétences ; pertinence et faisabilité du projet."
+        ),
         2,
         2,
     ),
     StepTemplate(
         "conclusions",
-        "Prospectives — élaboration, validation, scénarios, enquêtes",
-        "Réajustement du projet, formalisation des scénarios ; phase terrain : enquêtes,"
-        " recherches ; document de synthèse partagé.",
+        N_("Prospectives — élaboration, validation, scénarios, enquêtes"),
+        N_(
+            "Réajustement du projet, formalisation des scénarios ; phase terrain : enquêtes,"
+            " recherches ; document de synthèse partagé."
+        ),
         2,
         2,
     ),
     StepTemplate(
         "conclusions",
-        "Document de synthèse, plan d’action, conclusion",
-        "Document de synthèse ; plan d’actions ; conclusion du bilan.",
+        N_("Document de synthèse, plan d’action, conclusion"),
+        N_("Document de synthèse ; plan d’actions ; conclusion du bilan."),
         2,
         2,
     ),
     StepTemplate(
         "suivi",
-        "Entretien de suivi (3 à 6 mois après la fin)",
-        "Suivi du projet, 3 à 6 mois après la fin du bilan (hors des 24 heures).",
+        N_("Entretien de suivi (3 à 6 mois après la fin)"),
+        N_("Suivi du projet, 3 à 6 mois après la fin du bilan (hors des 24 heures)."),
         1,
         0,
     ),
@@ -1073,12 +1086,10 @@ def record_digest(
         steps = _(
             "%(steps)s ; prochain entretien prévu le %(date)s",
             steps=steps,
-            date=format_date(upcoming.astimezone(PARIS).date(), "long"),
+            date=format_day(upcoming),
         )
     if bilan.convention_signed and bilan.convention_date:
-        convention = _(
-            "convention signée le %(date)s", date=format_date(bilan.convention_date, "long")
-        )
+        convention = _("convention signée le %(date)s", date=format_day(bilan.convention_date))
     elif bilan.convention_signed:
         convention = _("convention signée")
     else:

@@ -39,6 +39,7 @@ from service.features.record.forms import (
     step_id_of,
     today_paris,
 )
+from service.i18n import builtin_text
 from service.models import Bilan, BilanStep, CentreStep, Interview, PersonalWork
 from service.models.states import phase_label
 from service.web import guards
@@ -156,7 +157,7 @@ def _render_record(bilan: Bilan, *, status: int = 200, **forms: Any) -> Response
     steps = record.bilan_steps(session, bilan)
     names = _names()
     summary = record.hours_summary(session, bilan)
-    step_names = {s.id: s.name for s in steps}
+    step_names = {s.id: builtin_text(s.name) for s in steps}
     first = next((record.step_moment(s, bilan) for s in steps if s.planned_at), None)
     interviews = record.interviews_of(session, bilan)
     works = record.work_of(session, bilan)

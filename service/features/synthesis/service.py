@@ -38,7 +38,6 @@ import gettext
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -47,8 +46,9 @@ from instruments.model import Instrument
 from reports import synthesis as documents
 from reports.profile import ProfileView
 from reports.restitution import profile_charts
-from service.dates import add_months, paris_date, paris_today, utcnow
+from service.dates import add_months, format_day, paris_date, paris_today, utcnow
 from service.features.profiles import service as restitution
+from service.i18n import builtin_text_in
 from service.models import (
     ActionItem,
     Assignment,
@@ -135,7 +135,7 @@ def _refuse_if_locked(session: Session, bilan: Bilan) -> None:
                 "La personne a approuvé la version %(n)s du document de synthèse le"
                 " %(date)s : le document est verrouillé et ne peut plus être modifié.",
                 n=done.version,
-                date=format_date(_paris_day(done.approved_at), "long"),
+                date=format_day(_paris_day(done.approved_at)),
             )
         )
 
@@ -541,7 +541,7 @@ def build_document(
     status = version_status(version)
     return documents.SynthesisDocument(
         bilan_id=bilan.id,
-        bilan_title=bilan.title,
+        bilan_title=builtin_text_in(bilan.title, translations),
         beneficiary=bilan.beneficiary.display_name,
         centre=centre.name if centre is not None else "",
         counsellors=tuple(c.name for c in bilan.counsellors),
