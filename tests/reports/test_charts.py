@@ -349,7 +349,7 @@ def test_values_negative_scores_extend_the_axis_left():
     lo, hi = ax.get_xlim()
     assert lo < -4.0 and hi > 3.5
     assert [b.get_width() for b in _bars(ax)] == [3.5, -4.0]
-    assert "-4" in _texts(ax)
+    assert "\u22124" in _texts(ax)
 
 
 def test_values_english_tie_label():
@@ -453,8 +453,8 @@ def test_personality_table_decimal_commas_and_missing_values():
     table = personality_table(DOMAINS)
     assert table.caption == "Profil de personnalité"
     assert table.header == ("Échelle", "Note T", "Intervalle de confiance à 90\u00a0%")
-    assert table.rows[0] == ("Ouverture à l’expérience", "62,5", "57 – 68")
-    assert table.rows[2] == ("Extraversion", "85,2", "80 – 90")  # not clipped in the table
+    assert table.rows[0] == ("Ouverture à l’expérience", "62,5", "57–68")
+    assert table.rows[2] == ("Extraversion", "85,2", "80–90")  # not clipped in the table
     assert table.rows[3] == ("Agréabilité", "non calculé", "non disponible")
     assert table.rows[5] == ("Recherche de sensations", "39,5", "non disponible")
     pct = personality_table(DOMAINS[:1], metric="percentile", labels=LABELS_EN, locale="en")
