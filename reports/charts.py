@@ -50,6 +50,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any, Final, Literal
 from xml.sax.saxutils import escape
@@ -294,10 +295,13 @@ def _value(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-def _fmt(value: float, locale: str) -> str:
-    """A number with at most one decimal, the locale's way (``57,5`` in French), a real
-    minus sign (U+2212) before a negative number."""
-    return str(format_decimal(value, format="0.#", locale=locale)).replace("-", "\u2212")
+def _fmt(value: float, locale: str, digits: int = 1) -> str:
+    """A number with at most ``digits`` decimals (halves rounded up, as the pages round),
+    the locale's way (``57,5`` in French), a real minus sign (U+2212) if negative."""
+    quantum = Decimal(1).scaleb(-digits)
+    rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+    pattern = "0" if digits == 0 else "0." + "#" * digits
+    return str(format_decimal(rounded, format=pattern, locale=locale)).replace("-", "\u2212")
 
 
 def _text_inches(text: str, size: float, weight: str = "normal") -> tuple[float, float]:
@@ -609,21 +613,23 @@ def personality_table(
     >>> t.header
     ('Échelle', 'Note T', 'Intervalle de confiance à 90\\xa0%')
     >>> t.rows
-    (('Ouverture', '57,5', '52,2–62,8'), ('Névrosisme', 'non calculé', 'non disponible'))
+    (('Ouverture', '57,5', '52,3–62,8'), ('Névrosisme', 'non calculé', 'non disponible'))
     """
     if metric not in _METRICS:
         raise ChartError(f"personality_table: metric={metric!r}; use 't' or 'percentile'")
     lab = _labels(labels)
     value_key = _METRICS[metric][3]
+    digits = 0 if metric == "percentile" else 1  # percentile ranks are printed whole
     out: list[tuple[str, ...]] = []
     for r in rows:
         v, iv = _value(r.value), _interval(r.low, r.high)
         if v is None:
             out.append((r.label, lab["not_computed"], lab["not_available"]))
         elif iv is None:
-            out.append((r.label, _fmt(v, locale), lab["not_available"]))
+            out.append((r.label, _fmt(v, locale, digits), lab["not_available"]))
         else:
-            out.append((r.label, _fmt(v, locale), f"{_fmt(iv[0], locale)}–{_fmt(iv[1], locale)}"))
+            band = f"{_fmt(iv[0], locale, digits)}–{_fmt(iv[1], locale, digits)}"
+            out.append((r.label, _fmt(v, locale, digits), band))
     header: tuple[str, ...] = (lab["scale"], lab[value_key], lab["interval"])
     if levels is not None:
         header += (lab["level"],)
@@ -1057,7 +1063,7 @@ def values_table(
     --------
     >>> values_table([(2.5, "Autonomie", 4.25), (1.0, "Reconnaissance", 4.5),
     ...               (2.5, "Sécurité", 4.25)]).rows[:2]
-    (('1', 'Reconnaissance', '4,5'), ('2-3 (ex æquo)', 'Autonomie', '4,2'))
+    (('1', 'Reconnaissance', '4,5'), ('2-3 (ex æquo)', 'Autonomie', '4,3'))
     """
     lab = _labels(labels)
     rows = tuple(

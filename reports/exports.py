@@ -693,8 +693,9 @@ def as_displayed(
     --------
     >>> df = pd.DataFrame({"Note T": [52.5], "Moyenne": [3.25], "Percentile": [99.6],
     ...                    "Validité": pd.Series([True], dtype="boolean")})
-    >>> as_displayed(df, whole=["Note T"], percentiles=["Percentile"]).iloc[0].tolist()
-    [53.0, 3.3, 99.0, 'Oui']
+    >>> to_csv(as_displayed(df, whole=["Note T"], percentiles=["Percentile"]), bom=False)
+    b'Note T;Moyenne;Percentile;Validit\\xc3\\xa9\\r\\n53;3,3;99;Oui\\r\\n'
+
     """
     yes, no = YES_NO.get(lang, YES_NO["fr"])
     whole_cols, pct_cols = set(whole), set(percentiles)
@@ -705,9 +706,11 @@ def as_displayed(
             out[col] = series.map(lambda v: None if v is pd.NA or v is None else yes if v else no)
         elif pd.api.types.is_float_dtype(series.dtype):
             if col in pct_cols:
-                out[col] = _half_up(series.clip(1.0, 99.0), 0)
+                out[col] = _half_up(series.clip(1.0, 99.0), 0).astype("Int64")
+            elif col in whole_cols:
+                out[col] = _half_up(series, 0).astype("Int64")
             else:
-                out[col] = _half_up(series, 0 if col in whole_cols else 1)
+                out[col] = _half_up(series, 1)
     return out
 
 

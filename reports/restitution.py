@@ -119,8 +119,14 @@ def personality_rows(
             charts.Zone(z.level, z.label, z.low, z.high, shaded=z in middle) for z in zones
         )
         if metric == "percentile":
+            # Clipped to 1-99 as the pages print it ("rang percentile 1", never 0,7).
             rows = [
-                charts.BarDatum(s.name, s.percentile_value, s.percentile_low, s.percentile_high)
+                charts.BarDatum(
+                    s.name,
+                    None if s.percentile_value is None else min(99.0, max(1.0, s.percentile_value)),
+                    s.percentile_low,
+                    s.percentile_high,
+                )
                 for s in scales
             ]
             return "percentile", rows, chart_zones
