@@ -264,3 +264,17 @@ def test_values_profile_has_one_ranking_for_the_counsellor(
     assert "(classement)" not in html and "6 = " not in html and "ipsati" not in html.lower()
     places = re.findall(r"<tr><td>(\d)</td><th scope=\"row\">", html)
     assert places == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_caseload_csv_writes_oui_non_and_whole_t_scores(
+    db_app: Flask, world: World, claire: FlaskClient
+) -> None:
+    complete(db_app, world.assignments[BFI])
+    rows = _csv(claire.get("/conseil/portefeuille.csv").data)
+    assert rows and {r["Validité à vérifier"] for r in rows} <= {"Oui", "Non"}
+    t_columns = [c for c in rows[0] if c.startswith("ipip-bfi-25.") and c.count(".") == 1]
+    assert len(t_columns) == 5
+    for r in rows:
+        for c in t_columns:
+            assert re.fullmatch(r"\d+", r[c]), (c, r[c])  # T scores as displayed: whole
+            assert re.fullmatch(r"\d+", r[f"{c}.percentile"])
