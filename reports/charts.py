@@ -300,6 +300,8 @@ def _fmt(value: float, locale: str, digits: int = 1) -> str:
     the locale's way (``57,5`` in French), a real minus sign (U+2212) if negative."""
     quantum = Decimal(1).scaleb(-digits)
     rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # never "−0"
     pattern = "0" if digits == 0 else "0." + "#" * digits
     return str(format_decimal(rounded, format=pattern, locale=locale)).replace("-", "\u2212")
 

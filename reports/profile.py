@@ -200,6 +200,8 @@ def fmt(value: float, lang: str = "fr", digits: int = 1) -> str:
     """
     quantum = Decimal(1).scaleb(-digits)
     rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # never "−0"
     pattern = "0" if digits == 0 else "0." + "#" * digits
     return str(format_decimal(rounded, format=pattern, locale=lang)).replace("-", "\u2212")
 

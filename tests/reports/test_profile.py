@@ -677,3 +677,23 @@ def test_spi_facets_and_reliability_range_from_the_yaml():
     # The alphas are for the counsellor: not among the limits every reader gets.
     assert view.reliability == expected
     assert not any("alpha" in limit for limit in view.limits)
+
+
+def test_bfi_level_texts_are_correct_french(bfi):
+    # Was: "Le score se situe dans la partie basse de celle du groupe de référence" ("celle"
+    # has nothing to refer to).
+    texts = {b.level: b.text.get("fr") for b in bfi.scale("openness").bands.levels}
+    assert texts["low"] == "Le score se situe parmi les scores les plus bas du groupe de référence."
+    assert texts["high"] == (
+        "Le score se situe parmi les scores les plus hauts du groupe de référence."
+    )
+    assert not any("de celle du" in t for t in texts.values())
+
+
+def test_negative_numbers_take_a_real_minus_sign():
+    from reports.charts import _fmt
+    from reports.profile import fmt
+
+    assert fmt(-1.25) == "\u22121,3" and fmt(-3.5, "en") == "\u22123.5"
+    assert fmt(-0.04) == "0" and fmt(-0.0) == "0"  # never a minus before zero
+    assert _fmt(-4.0, "fr") == "\u22124" and _fmt(-0.01, "fr") == "0"
