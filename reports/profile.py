@@ -287,11 +287,15 @@ def build_profile(
     scores: Mapping[str, Any],
     *,
     norm_version: str | None = None,
+    norm_group: str | None = None,
     instrument_key: str | None = None,
     lang: str = "fr",
     translations: gettext.NullTranslations | None = None,
 ) -> ProfileView:
     """A person's stored scores as a :class:`ProfileView` in ``lang``.
+
+    ``norm_version`` and ``norm_group`` are the norms in words (e.g. a centre's local
+    norms); without ``norm_group``, the group stored with the scores is named.
 
     Examples
     --------
@@ -308,7 +312,8 @@ def build_profile(
     _ = translator(translations, lang)
     scale_views = tuple(_scale_view(instrument, s, scores, lang, _) for s in instrument.scales)
     normed = any(s.normed for s in scale_views)
-    norm_group = _norm_group(instrument, scores, normed, _)
+    if not (normed and norm_group):
+        norm_group = _norm_group(instrument, scores, normed, _)
 
     code = message = ranking_note = ranking_source = None
     riasec_scores: list[tuple[str, str, float | None]] = []

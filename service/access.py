@@ -181,6 +181,12 @@ def can_view_report(principal: Principal, bilan: Bilan) -> bool:
     return owns_bilan(principal, bilan) and bilan.report_released_at is not None
 
 
+def can_edit_own_preferences(principal: Principal) -> bool:
+    """A staff member's own account page (e.g. being mailed when a questionnaire of one of
+    their bilans is completed): any active staff member, for themselves only."""
+    return is_staff(principal)
+
+
 def can_export_caseload(principal: Principal) -> bool:
     """A counsellor's own caseload (the export holds only the bilans they follow)."""
     return is_staff(principal) and principal.role == "counsellor"
@@ -218,6 +224,13 @@ def can_view_centre_statistics(principal: Principal, centre_id: int) -> bool:
     return is_centre_admin(principal) and principal.centre_id == centre_id
 
 
+def can_view_centre_activity(principal: Principal, centre_id: int) -> bool:
+    """The centre's activity figures (bilans by status and by counsellor, hours per month,
+    questionnaire completion rates: counts only, no result, no name of a beneficiary):
+    the admins of that centre only."""
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
 def can_manage_staff(principal: Principal, staff: StaffUser) -> bool:
     """Invite, deactivate, reactivate a staff account, reassign its bilans: the admins of
     that account's centre."""
@@ -225,6 +238,14 @@ def can_manage_staff(principal: Principal, staff: StaffUser) -> bool:
 
 
 def can_invite_staff(principal: Principal, centre_id: int) -> bool:
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
+def can_manage_norms(principal: Principal, centre_id: int) -> bool:
+    """See the centre's norms side by side with the shipped ones, build local norms from
+    its completed questionnaires (aggregates only, never a person) and choose which norms
+    each instrument uses: the admins of that centre only (not the counsellors, who read
+    the norm version on every profile)."""
     return is_centre_admin(principal) and principal.centre_id == centre_id
 
 

@@ -1,7 +1,8 @@
 """The ``boussole`` command line.
 
 ``boussole instruments check FILE...`` / ``instruments list``, ``boussole score``,
-``boussole norms build``, ``boussole demo`` and ``boussole run``. Errors are printed as
+``boussole norms build`` (from a file, or ``--from-database``: the centre's local norms),
+``boussole demo`` and ``boussole run``. Errors are printed as
 plain sentences on stderr and exit with code 1 (2 for a wrong option); nothing is written
 when the input is invalid.
 """
@@ -25,7 +26,13 @@ from scoring.errors import NormsError, ScoringInputError
 from service.cli.batch import BatchError, build_norms_file, score_file
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from service.features.norms.service import Draft
+    from service.models import Centre
 
 
 def _fail(message: str) -> NoReturn:
@@ -165,29 +172,76 @@ def norms() -> None:
 
 
 @norms.command("build")
-@click.option("--instrument", "-i", "instrument_id", required=True)
-@click.option("--input", "input_path", required=True, type=click.Path(path_type=Path))
-@click.option("--output", "output_path", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--from-database",
+    is_flag=True,
+    help="Normes locales : à partir des questionnaires remplis du centre (base de données),"
+    " enregistrées comme nouvelle version locale.",
+)
+@click.option("--instrument", "-i", "instrument_id", default=None)
+@click.option("--input", "input_path", default=None, type=click.Path(path_type=Path))
+@click.option("--output", "output_path", default=None, type=click.Path(path_type=Path))
 @click.option("--group-by", default="", help="Comma-separated grouping columns, e.g. sex,age_band.")
 @click.option("--bands", multiple=True, help="Derived bands, e.g. age:18-24,25-34,35-44,45-54,55-")
 @click.option("--filter", "query", default=None, help="pandas query kept rows, e.g. 'age >= 18'.")
-@click.option("--min-n", default=100, show_default=True, help="Smallest usable group.")
+@click.option(
+    "--min-n",
+    type=int,
+    default=None,
+    help="Smallest usable group (default: 100 from a file, 30 from the database).",
+)
 @click.option("--source", default="", help="Provenance text recorded in the table.")
 @click.option("--id-column", default="id", show_default=True)
 @click.option("--norm-version", default=None, help="Version label (default: today's date).")
+@click.option(
+    "--centre",
+    "centre_name",
+    default=None,
+    help="Avec --from-database : nom ou numéro du centre (s'il y en a plusieurs).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Avec --from-database : calculer et afficher, sans enregistrer."
+)
 def norms_build(
-    instrument_id: str,
-    input_path: Path,
-    output_path: Path,
+    from_database: bool,
+    instrument_id: str | None,
+    input_path: Path | None,
+    output_path: Path | None,
     group_by: str,
     bands: tuple[str, ...],
     query: str | None,
-    min_n: int,
+    min_n: int | None,
     source: str,
     id_column: str,
     norm_version: str | None,
+    centre_name: str | None,
+    dry_run: bool,
 ) -> None:
-    """Build norm tables (n, mean, SD, percentiles per scale and group) from answers."""
+    """Build norm tables (n, mean, SD, percentiles per scale and group): from a file of
+    answers (--input, --output), or the centre's local norms (--from-database)."""
+    if from_database:
+        file_only = {
+            "--input": input_path,
+            "--output": output_path,
+            "--group-by": group_by,
+            "--bands": bands,
+            "--filter": query,
+            "--source": source,
+            "--norm-version": norm_version,
+        }
+        given = [name for name, value in file_only.items() if value]
+        if given:
+            raise click.UsageError(
+                f"--from-database ne se combine pas avec {', '.join(given)}"
+                " (la table est enregistrée dans la base de données, avec un seul groupe :"
+                " l'ensemble des bénéficiaires du centre)."
+            )
+        _norms_from_database(instrument_id, centre_name, min_n, dry_run)
+        return
+    if dry_run or centre_name:
+        raise click.UsageError("--dry-run et --centre vont avec --from-database.")
+    if not (instrument_id and input_path and output_path):
+        raise click.UsageError("indiquez --instrument, --input et --output (ou --from-database).")
     inst = _instrument(instrument_id, check_norms=False)
     groups = [g.strip() for g in group_by.split(",") if g.strip()]
     try:
@@ -198,7 +252,7 @@ def norms_build(
             group_by=groups,
             bands=bands,
             query=query,
-            min_n=min_n,
+            min_n=100 if min_n is None else min_n,
             source=source,
             id_column=id_column,
             norm_version=norm_version,
@@ -210,6 +264,83 @@ def norms_build(
         mark = "" if g["usable"] else "  (trop petit : non utilisé / too small: not used)"
         click.echo(f"  {table.describe_group(g['key']):<30} n = {g['n']}{mark}")
     click.echo(f"Normes {table.version} écrites dans {output_path}")
+
+
+def _pick_centre(session: Session, name_or_id: str | None) -> Centre:
+    """The centre named (or numbered) ``name_or_id``; the only one when not given."""
+    from sqlalchemy import select
+
+    from service.models import Centre
+
+    centres = list(session.scalars(select(Centre).order_by(Centre.id)))
+    if name_or_id:
+        wanted = " ".join(name_or_id.split())
+        for c in centres:
+            if c.name == wanted or str(c.id) == wanted:
+                return c
+        _fail(f"aucun centre « {wanted} ».")
+    if len(centres) == 1:
+        return centres[0]
+    if not centres:
+        _fail("aucun centre dans la base de données (boussole users create --centre ...).")
+    names = ", ".join(f"« {c.name} » ({c.id})" for c in centres)
+    _fail(f"plusieurs centres ({names}) : indiquez lequel avec --centre.")
+
+
+def _norms_from_database(
+    instrument_id: str | None, centre_name: str | None, min_n: int | None, dry_run: bool
+) -> None:
+    """``norms build --from-database``: one new local version per normed instrument (or
+    ``instrument_id``) of the centre, all or nothing."""
+    from service.extensions import db as database
+    from service.features.norms import service as local_norms
+
+    app = _app()
+    normed = local_norms.normed_instruments(app.extensions["boussole.instruments"])
+    if instrument_id is not None:
+        normed = [i for i in normed if i.id == instrument_id]
+        if not normed:
+            known = ", ".join(
+                i.id for i in local_norms.normed_instruments(app.extensions["boussole.instruments"])
+            )
+            _fail(
+                f"« {instrument_id} » n'est pas un questionnaire installé avec des normes"
+                f" (questionnaires normés : {known})."
+            )
+    with app.app_context(), database.standalone() as session:
+        centre = _pick_centre(session, centre_name)
+        try:
+            drafts = local_norms.build_local_norms(
+                session,
+                centre,
+                normed,
+                min_n=local_norms.DEFAULT_MIN_N if min_n is None else min_n,
+                dry_run=dry_run,
+            )
+        except local_norms.BuildRefused as exc:
+            _print_drafts(exc.drafts)
+            _fail(f"{exc}\nRien n'a été enregistré / nothing was stored.")
+        except local_norms.NormsRefused as exc:
+            _fail(f"{exc}\nRien n'a été enregistré / nothing was stored.")
+        click.echo(f"Centre « {centre.name} »")
+        _print_drafts(drafts)
+        if dry_run:
+            click.echo("Simulation (--dry-run) : rien n'a été enregistré / nothing was stored.")
+        else:
+            click.echo(
+                "Normes locales enregistrées ; elles ne servent qu'une fois choisies sur la page"
+                " Administration > Normes des questionnaires."
+            )
+
+
+def _print_drafts(drafts: Sequence[Draft]) -> None:
+    for d in drafts:
+        mark = "" if d.usable else f"  (moins de {d.min_n} : refusé / too few: refused)"
+        version = f"  -> {d.record.norm_version}" if d.record is not None else ""
+        click.echo(
+            f"  {d.instrument.key:<24} ensemble des bénéficiaires / whole sample"
+            f"  n = {d.n}{mark}{version}"
+        )
 
 
 @main.group()

@@ -21,6 +21,8 @@ NAMES = (
     "synthesis",
     "followup",
     "admin",
+    "norms",
+    "notices",
 )
 
 VIEW_MODULES = (
@@ -38,6 +40,9 @@ VIEW_MODULES = (
     "followup.views_admin",
     "admin.views",
     "admin.views_staff",
+    "norms.views",
+    "admin.views_activity",
+    "notices.views",
 )
 
 

@@ -71,6 +71,14 @@ def sign_in_link(*, lang: str | None, name: str, link: str) -> Message:
     )
 
 
+def way_back_mail(*, lang: str | None, name: str, link: str) -> Message:
+    """Sent when the person chooses sign-in links by mail: it proves that the address works
+    and gives the page where a link is asked for (``link``: no token in it)."""
+    return _render(
+        "way_back_mail", lang, _l("Revenir dans votre espace Boussole"), name=name, link=link
+    )
+
+
 def satisfaction_link(*, lang: str | None, name: str, link: str, days: int) -> Message:
     """The satisfaction questionnaire at the end of the bilan."""
     return _render(
@@ -141,4 +149,18 @@ def staff_reset(*, name: str, link: str, hours: int) -> Message:
         name=name,
         link=link,
         hours=hours,
+    )
+
+
+def questionnaire_completed(*, name: str, questionnaire: str, link: str) -> Message:
+    """A counsellor who asked for it is told that a questionnaire of one of their bilans
+    was completed: the questionnaire's name and a link to the bilan, never a result nor
+    the person's name."""
+    return _render(
+        "questionnaire_completed",
+        "fr",
+        _l("Boussole : un questionnaire a été terminé"),
+        name=name,
+        questionnaire=questionnaire,
+        link=link,
     )

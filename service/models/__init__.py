@@ -9,7 +9,16 @@ from service.dates import utcnow
 from service.models.answers import Answer, PageTiming, ScoreRecord
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
-from service.models.people import Beneficiary, Centre, Invitation, StaffToken, StaffUser
+from service.models.norms import LocalNorm, NormChoice
+from service.models.notices import CompletionNotice
+from service.models.people import (
+    Beneficiary,
+    Centre,
+    Invitation,
+    SignInWay,
+    StaffToken,
+    StaffUser,
+)
 from service.models.record import BilanStep, CentreStep, CounsellorNote, Interview, PersonalWork
 from service.models.states import AssignmentStatus, BilanStatus
 from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
@@ -26,13 +35,17 @@ __all__ = [
     "BilanStep",
     "Centre",
     "CentreStep",
+    "CompletionNotice",
     "Consent",
     "CounsellorNote",
     "Interview",
     "Invitation",
+    "LocalNorm",
+    "NormChoice",
     "PageTiming",
     "PersonalWork",
     "ScoreRecord",
+    "SignInWay",
     "StaffToken",
     "StaffUser",
     "SynthesisItem",

@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from service.dates import utcnow
 from service.db import Base
@@ -37,7 +37,11 @@ class Answer(Base):
     value: Mapped[Any] = mapped_column(JSON)
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    assignment: Mapped[Assignment] = relationship(back_populates="answers")
+    # The one-way link keeps models.answers -> models.bilan acyclic; the backref gives the
+    # assignment its answers (deleted with it) without bilan.py importing this module.
+    assignment: Mapped[Assignment] = relationship(
+        backref=backref("answers", cascade="all, delete-orphan")
+    )
 
 
 class PageTiming(Base):

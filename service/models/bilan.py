@@ -23,7 +23,6 @@ from service.models.states import AssignmentStatus, BilanStatus, QuestionnaireSt
 from service.models.types import UTCDateTime, status_type
 
 if TYPE_CHECKING:
-    from service.models.answers import Answer
     from service.models.people import Beneficiary, StaffUser
 
 
@@ -66,7 +65,7 @@ class Bilan(Base):
     #: Personalised objectives written in the preliminary phase.
     objectives: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    beneficiary: Mapped[Beneficiary] = relationship(back_populates="bilans")
+    beneficiary: Mapped[Beneficiary] = relationship()
     counsellors: Mapped[list[StaffUser]] = relationship(secondary=bilan_counsellor)
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="bilan", order_by="Assignment.id"
@@ -130,9 +129,6 @@ class Assignment(QuestionnaireState, Base):
     purpose: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     bilan: Mapped[Bilan] = relationship(back_populates="assignments")
-    answers: Mapped[list[Answer]] = relationship(
-        back_populates="assignment", cascade="all, delete-orphan"
-    )
 
     @property
     def status_label(self) -> str:

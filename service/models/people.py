@@ -4,22 +4,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     ForeignKey,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.dates import utcnow
 from service.db import Base
-from service.models.types import UTCDateTime
-
-if TYPE_CHECKING:
-    from service.models.bilan import Bilan
+from service.models.types import UTCDateTime, status_type
 
 
 class Centre(Base):
@@ -43,6 +41,9 @@ class StaffUser(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Mail me when a questionnaire of one of my bilans is completed (set on the account
+    #: page; off by default).
+    notify_completions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     centre: Mapped[Centre] = relationship()
 
@@ -56,8 +57,16 @@ class StaffUser(UserMixin, Base):
         return self.active
 
 
+class SignInWay(StrEnum):
+    """How a beneficiary chose to come back after the first visit."""
+
+    PASSWORD = "password"  # the address on record and a password, at /connexion
+    MAIL = "mail"  # a single-use link mailed on request, at /nouveau-lien
+
+
 class Beneficiary(UserMixin, Base):
-    """The person doing the bilan; enters through an invitation link."""
+    """The person doing the bilan; enters through an invitation link, then comes back the
+    way they chose on the first visit (:attr:`way_back`)."""
 
     __tablename__ = "beneficiary"
 
@@ -67,10 +76,11 @@ class Beneficiary(UserMixin, Base):
     last_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    sign_in_way: Mapped[SignInWay | None] = mapped_column(
+        status_type(SignInWay, "sign_in_way"), nullable=True
+    )
     language: Mapped[str] = mapped_column(String(2), default="fr")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    bilans: Mapped[list[Bilan]] = relationship(back_populates="beneficiary")
 
     kind = "beneficiary"
 
@@ -80,6 +90,14 @@ class Beneficiary(UserMixin, Base):
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def way_back(self) -> SignInWay | None:
+        """The way chosen to come back; a password set before the choice existed counts as
+        that choice; None: not chosen yet (the first visit asks before anything else)."""
+        if self.sign_in_way is not None:
+            return self.sign_in_way
+        return SignInWay.PASSWORD if self.password_hash else None
 
 
 class Invitation(Base):

@@ -58,11 +58,12 @@ def test_invitation_already_used_and_expired(new_page, axe, make_person):
     page = new_page()  # the same link opened again, e.g. on another device
     response = page.goto(url)
     assert response is not None and response.status == 410
-    expect(page.get_by_text("déjà été utilisé")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ce lien a déjà servi")
+    expect(page.get_by_text("Vous avez choisi un mot de passe")).to_be_visible()
     axe(page, "invitation already used")
     response = page.goto(person.invitation_url(days=-1))
     assert response is not None and response.status == 410
-    expect(page.get_by_text("a expiré")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ce lien a expiré")
     axe(page, "invitation expired")
 
 
@@ -114,7 +115,7 @@ def test_home_and_instructions_in_progress(page, axe, make_person):
     person.sign_in(page)
     expect(page.locator("progress")).to_have_count(1)
     axe(page, "home, questionnaire in progress")
-    page.get_by_role("link", name=re.compile("^Reprendre : Valeurs au travail")).click()
+    page.get_by_role("link", name=re.compile("^Relire les consignes : Valeurs au travail")).click()
     axe(page, "instructions, in progress")
 
 

@@ -108,7 +108,7 @@ def complete_questionnaire(
     rng = random.Random(seed)  # varied answers, the same at every run
     answered = 0
     while True:
-        expect(page).to_have_url(re.compile(r"/page/\d+$"))
+        expect(page).to_have_url(re.compile(r"/page/\d+#item-q-[^/]+$"))  # on its 1st question
         if on_page is not None:
             on_page(page)
         answered += answer_page(page, rng)
@@ -244,6 +244,8 @@ def test_counsellor_journey(new_page: Any, live_server: Any, axe: Any) -> None:
     # --- 3. the beneficiary, on another device: link, consent, the three questionnaires -
     person = new_page()
     person.goto(invitation)
+    expect(person).to_have_url(re.compile(r"/compte/revenir$"))  # first: how to come back
+    click_and_wait(person, person.get_by_role("button", name="Recevoir des liens par e-mail"))
     expect(person).to_have_url(re.compile(r"/espace/$"))
     click_and_wait(person, person.get_by_role("link", name="Lire les informations et décider"))
     click_and_wait(

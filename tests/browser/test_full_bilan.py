@@ -197,7 +197,19 @@ def form_with(page: Any, button: str) -> Any:
     return page.locator("form").filter(has=page.get_by_role("button", name=button, exact=True))
 
 
+def unfold(page: Any, title: str) -> None:
+    """Open the part of the record page titled ``title`` (a <details>), as a user would:
+    the parts are folded until opened (issue 11)."""
+    summary = page.locator("details.fold > summary").filter(
+        has=page.get_by_role("heading", name=title, exact=True)
+    )
+    if not summary.locator("xpath=..").evaluate("d => d.open"):
+        summary.click()
+    expect(summary.locator("xpath=..")).to_have_attribute("open", "")
+
+
 def hours_row(page: Any, header: str | re.Pattern[str]) -> list[str]:
+    unfold(page, "Heures : prévu et réalisé")
     table = page.get_by_role("table", name="Heures prévues et réalisées par phase")
     return cells(table.get_by_role("row").filter(has=page.get_by_role("rowheader", name=header)))
 
@@ -231,6 +243,8 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
 
     click_and_wait(page, record_link)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Dossier du bilan de {FULL_NAME}")
+    for part in ("Statut du bilan", "Étapes, heures prévues et calendrier"):
+        unfold(page, part)
     expect(page.get_by_text("Statut actuel : Phase préliminaire.")).to_be_visible()
     plan = page.get_by_role("table", name=re.compile("^Plan du bilan"))
     expect(plan.locator("tbody tr")).to_have_count(8)  # the centre's default template
@@ -240,6 +254,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
     record_url = page.url
     axe(page, "record page of a new bilan")
 
+    unfold(page, "Convention, financement et objectifs")
     record = form_with(page, "Enregistrer le dossier")
     record.get_by_label("Financement", exact=True).fill(FUNDING)
     record.get_by_label("Date de la convention").fill((start - dt.timedelta(days=7)).isoformat())
@@ -254,6 +269,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
     expect(record.get_by_label("Convention signée par toutes les parties")).to_be_checked()
     expect(record.get_by_label(re.compile("^Objectifs personnalisés"))).to_have_value(OBJECTIVES)
 
+    unfold(page, "Entretiens")
     interview = form_with(page, "Enregistrer l’entretien")
     interview.get_by_label("Date et heure de l’entretien").fill(f"{start.isoformat()}T09:30")
     interview.get_by_label("Durée (minutes)").fill("120")
@@ -266,19 +282,23 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
     expect(logged).to_have_count(1)
     assert cells(logged)[:4] == ["2 h", "Présentiel", PRELIMINARY[3:], PRELIMINARY_TOPIC]
     assert hours_row(page, "Phase préliminaire") == ["2 h", "0 h", "2 h", "0 h", "0 h", "2 h"]
+    unfold(page, "Heures : prévu et réalisé")
     expect(page.get_by_text(re.compile(r"^Réalisé : 2\s*h sur 24\s*h"))).to_be_visible()
     axe(page, "record page, convention and preliminary interview")
 
+    unfold(page, "Étapes, heures prévues et calendrier")
     ics = download(
         page, page.get_by_role("link", name="Télécharger le calendrier des entretiens (.ics)")
     ).decode("utf-8")
     assert ics.startswith("BEGIN:VCALENDAR\r\n"), ics[:80]
     assert ics.count("BEGIN:VEVENT") == 8, ics  # seven interviews and the follow-up
 
+    unfold(page, "Statut du bilan")
     click_and_wait(page, page.get_by_role("button", name=re.compile("^Passer en « Phase d’inv")))
     expect(page.get_by_text("Statut actuel : Phase d’investigation.")).to_be_visible()
 
     # --- 2. the step's questionnaires, assigned from the record, answered by the person -----
+    unfold(page, "Étapes, heures prévues et calendrier")
     click_and_wait(
         page,
         page.get_by_role("button", name=f"Assigner les questionnaires — {QUESTIONNAIRES_STEP}"),
@@ -292,6 +312,8 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
     person = new_page()
     person.clock.install()  # the person's reading time, without waiting for it
     person.goto(invitation)
+    expect(person).to_have_url(re.compile(r"/compte/revenir$"))  # first: how to come back
+    click_and_wait(person, person.get_by_role("button", name="Recevoir des liens par e-mail"))
     expect(person).to_have_url(re.compile(r"/espace/$"))
     click_and_wait(person, person.get_by_role("link", name="Lire les informations et décider"))
     click_and_wait(
@@ -321,6 +343,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
 
     page.goto(record_url)
     now = dt.datetime.now(PARIS)
+    unfold(page, "Entretiens")
     interview = form_with(page, "Enregistrer l’entretien")
     interview.get_by_label("Date et heure de l’entretien").fill(now.strftime("%Y-%m-%dT%H:%M"))
     interview.get_by_label("Durée (minutes)").fill("90")
@@ -332,6 +355,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
         page.get_by_role("table", name="Entretiens enregistrés").locator("tbody tr")
     ).to_have_count(2)
 
+    unfold(page, "Travail personnel")
     work = form_with(page, "Enregistrer le travail personnel")
     work.get_by_label("Date", exact=True).fill(today.isoformat())
     work.get_by_label("Durée (minutes)").fill("60")
@@ -343,6 +367,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
 
     pages, tests = questionnaire_minutes(live_server, bilan_id)
     assert pages >= 10 and tests >= pages * READING // 60, (pages, tests)  # the clock ran
+    unfold(page, "Étapes, heures prévues et calendrier")
     step = page.get_by_role("table", name=re.compile("^Plan du bilan")).get_by_role("row")
     expect(step.filter(has_text=QUESTIONNAIRES_STEP).get_by_role("listitem")).to_have_text(
         [f"{name} : Terminé" for name, _ in INSTRUMENTS.values()]
@@ -357,6 +382,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
         fmt_minutes(210 + personal),
     ]  # fmt: skip
     axe(page, "record page, questionnaires done, hours counted")
+    unfold(page, "Statut du bilan")
     click_and_wait(page, page.get_by_role("button", name=re.compile("^Passer en « Phase de con")))
     expect(page.get_by_text("Statut actuel : Phase de conclusions.")).to_be_visible()
 
@@ -584,6 +610,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
     expect(satisfaction).to_contain_text("Non commencé")
     expect(page.get_by_role("link", name="Terminer le bilan")).to_have_count(0)
     page.goto(record_url)
+    unfold(page, "Statut du bilan")
     expect(page.get_by_text("Statut actuel : Terminé.")).to_be_visible()
     person.goto("/espace/")
     expect(

@@ -58,7 +58,7 @@ _REACH = """(limit) => {
   const problems = [];
   const controls = document.querySelectorAll(
     '#questionnaire input:not([type=hidden]), #questionnaire select,'
-    + ' #questionnaire textarea, #questionnaire button');
+    + ' #questionnaire textarea, #questionnaire button:not([hidden])');
   for (const e of controls) {
     const name = e.id || (e.name + '=' + (e.value || e.textContent.trim()));
     e.focus();

@@ -280,7 +280,26 @@ def invitation_token(app: Flask, beneficiary_id: int, *, days: int = 14) -> str:
         return create_invitation(s, person, days=days)
 
 
-def sign_in_beneficiary(client: FlaskClient, app: Flask, beneficiary_id: int) -> None:
+def mark_way_chosen(app: Flask, beneficiary_id: int) -> None:
+    """Record that the person already chose how to come back (a password), as after a first
+    visit: the pages then open without asking it first. Test set-up only: no password hash
+    is stored (argon2 is slow on purpose), so ``password_hash`` stays as it was."""
+    from service.extensions import db
+    from service.models import Beneficiary, SignInWay
+
+    with app.app_context(), db.standalone() as s:
+        person = s.get(Beneficiary, beneficiary_id)
+        assert person is not None
+        person.sign_in_way = SignInWay.PASSWORD
+
+
+def sign_in_beneficiary(
+    client: FlaskClient, app: Flask, beneficiary_id: int, *, first_visit: bool = False
+) -> None:
+    """Open a fresh invitation link; unless ``first_visit``, as a person who already chose
+    how to come back (see :func:`mark_way_chosen`)."""
+    if not first_visit:
+        mark_way_chosen(app, beneficiary_id)
     response = client.get(f"/invitation/{invitation_token(app, beneficiary_id)}")
     assert response.status_code == 302, response.status_code
 
@@ -293,5 +312,6 @@ def sign_in_staff(client: FlaskClient, email: str, password: str = "mot-de-passe
 helpers = SimpleNamespace(
     invitation_token=invitation_token,
     sign_in_beneficiary=sign_in_beneficiary,
+    mark_way_chosen=mark_way_chosen,
     sign_in_staff=sign_in_staff,
 )

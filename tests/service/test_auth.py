@@ -196,17 +196,18 @@ def test_missing_csrf_token_on_login_is_refused(csrf_app: Flask, world: World) -
 
 
 def test_invitation_signs_the_beneficiary_in_once(db_app: Flask, world: World) -> None:
+    _update(db_app, Beneficiary, world.beneficiary, sign_in_way="mail", email="c@exemple.fr")
     token = invitation_token(db_app, world.beneficiary)
     client = db_app.test_client()
     response = client.get(f"/invitation/{token}")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/espace/"
+    assert response.headers["Location"] == "/espace/"  # the way back is already chosen
     assert _signed_in_as_beneficiary(client)
 
     again = db_app.test_client().get(f"/invitation/{token}")
     assert again.status_code == 410
     page = _html(again)
-    assert "Ce lien d’invitation a déjà été utilisé" in page
+    assert "Ce lien a déjà servi" in page
     assert 'href="/nouveau-lien"' in page
 
 
@@ -223,7 +224,7 @@ def test_expired_invitation_is_refused(db_app: Flask, world: World) -> None:
     client = db_app.test_client()
     response = client.get(f"/invitation/{token}")
     assert response.status_code == 410
-    assert "Ce lien d’invitation a expiré." in _html(response)
+    assert "Ce lien d’invitation n’est plus valable." in _html(response)
     assert not _signed_in_as_beneficiary(client)
     with db_app.app_context(), db.standalone() as s:  # refusing it did not consume it
         invitation = s.scalars(select(Invitation).where(Invitation.token_hash == token_hash(token)))
@@ -371,7 +372,7 @@ def _link_in(message: email.message.EmailMessage) -> str:
 
 
 def test_new_link_by_mail_signs_the_beneficiary_in(db_app: Flask, world: World) -> None:
-    _update(db_app, Beneficiary, world.beneficiary, email="camille@exemple.fr")
+    _update(db_app, Beneficiary, world.beneficiary, email="camille@exemple.fr", sign_in_way="mail")
     client = db_app.test_client()
     assert "Recevoir un nouveau lien" in _html(client.get("/nouveau-lien"))
     response = _request_link(client, " Camille@Exemple.fr ")
@@ -586,7 +587,8 @@ def test_logout_works_for_staff_and_beneficiaries(db_app: Flask, world: World) -
     assert person.post("/deconnexion").status_code == 302
     assert not _signed_in_as_beneficiary(person)
     with person.session_transaction() as sess:
-        assert dict(sess).get("lang") == "en"  # only the language choice survives
+        assert dict(sess).get("lang") == "en"  # the language choice survives,
+        assert dict(sess).get("way_back") == "password"  # and how the person comes back
         assert "_user_id" not in sess
 
 

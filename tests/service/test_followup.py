@@ -225,7 +225,9 @@ def test_ending_can_mail_a_link_to_the_satisfaction_questionnaire(
 
     mailer = FakeMailer()
     db_app.extensions["boussole.mail"] = mailer
-    set_values(db_app, Beneficiary, world.beneficiary, email="camille@exemple.fr")
+    set_values(
+        db_app, Beneficiary, world.beneficiary, email="camille@exemple.fr", sign_in_way="mail"
+    )
     claire = db_app.test_client()
     sign_in_staff(claire, "claire@test.fr")
     claire.post(f"/conseil/bilans/{world.bilan}/fin", data={"send_link": "y"})
@@ -265,7 +267,9 @@ def test_followup_starts_on_its_date_once_and_mails_a_working_link(
 ) -> None:
     from service.models import Beneficiary
 
-    set_values(db_app, Beneficiary, world.beneficiary, email="camille@exemple.fr")
+    set_values(
+        db_app, Beneficiary, world.beneficiary, email="camille@exemple.fr", sign_in_way="mail"
+    )
     end(db_app, world.bilan, paris(2026, 5, 20))  # follow-up on 20 November 2026
     mailer = FakeMailer()
 

@@ -99,6 +99,46 @@ def test_compiled_catalogue_matches_the_po_file() -> None:
     assert shipped == expected, "run: pybabel compile -d service/translations"
 
 
+FR_PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
+FR_MO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.mo"
+
+
+def test_french_catalogue_holds_every_plural_with_french_rule() -> None:
+    """The msgids are French; the French catalogue exists for plurals only.
+
+    Without a French entry, gettext falls back to the English rule and prints "0 étapes";
+    French uses the singular for 0 and 1. tools/catalogue.py fills these entries.
+    """
+    with FR_PO.open("rb") as fh:
+        french = read_po(fh, locale="fr")
+    plurals_in_pot = {m.id for m in _read_po(TRANSLATIONS / "messages.pot") if m.pluralizable}
+    assert len(plurals_in_pot) > 10
+    entries = {m.id: m.string for m in french if m.id and m.pluralizable}
+    assert set(entries) == plurals_in_pot, "run: .venv/bin/python tools/catalogue.py"
+    wrong = [
+        ids for ids, forms in entries.items() if forms[0] != ids[0] or set(forms[1:]) != {ids[1]}
+    ]
+    assert wrong == []
+    assert [m.id for m in french if m.id and not m.pluralizable and m.string] == []
+    buffer = io.BytesIO()
+    write_mo(buffer, french)
+    buffer.seek(0)
+    with FR_MO.open("rb") as fh:
+        assert _mo_messages(fh) == _mo_messages(buffer), "run: tools/catalogue.py"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("fr", ["0 étape", "1 étape", "2 étapes"]), ("en", ["0 steps", "1 step", "2 steps"])],
+)
+def test_plurals_follow_the_language_rule(db_app: Flask, lang: str, expected: list[str]) -> None:
+    from flask_babel import force_locale, ngettext
+
+    with db_app.test_request_context("/"), force_locale(lang):
+        said = [ngettext("%(num)s étape", "%(num)s étapes", n) for n in (0, 1, 2)]
+    assert said == expected
+
+
 # --- switching language -----------------------------------------------------------------
 
 

@@ -217,8 +217,9 @@ def test_anonymous_visitors_are_sent_to_the_login_page(db_app: Flask, world: Wor
 
 
 def test_a_used_invitation_link_does_not_open_a_session(db_app: Flask, world: World) -> None:
-    from tests.service.conftest import invitation_token
+    from tests.service.conftest import invitation_token, mark_way_chosen
 
+    mark_way_chosen(db_app, world.beneficiary)  # (before the choice, see test_way_back.py)
     token = invitation_token(db_app, world.beneficiary)
     first = db_app.test_client()
     assert first.get(f"/invitation/{token}").status_code == 302
@@ -298,9 +299,44 @@ def test_instructions_page_and_start_button(
     html = person.get(q(aid)).get_data(as_text=True)
     assert '<h1 lang="fr">Valeurs au travail</h1>' in html
     assert "<h2>Consignes</h2>" in html and "classez les six valeurs de la 1re" in html
-    assert "27 questions sur 5 pages ; durée estimée : environ 8 minutes." in html
+    assert "27 questions sur 5 pages. Durée estimée : environ 8 minutes." in html
     assert "enregistrée dès que vous la donnez" in html
-    assert f'href="{q(aid, "/page/1")}">Commencer</a>' in html
+    assert f'href="{q(aid, "/page/1")}#item-q-VT01">Commencer</a>' in html
+
+
+def test_counts_take_the_french_singular_for_0_and_1(
+    db_app: Flask, world: World, person: FlaskClient
+) -> None:
+    aid = world.assignments[BFI]
+    html = person.get(q(aid, "/page/1")).get_data(as_text=True)
+    assert "0 réponse sur 25 (0\u00a0%)" in html  # not "0 réponses"
+    autosave(person, aid, "A1", 2)
+    html = person.get(q(aid, "/page/1")).get_data(as_text=True)
+    assert "1 réponse sur 25 (4\u00a0%)" in html
+    start = person.get(q(aid)).get_data(as_text=True)
+    assert "Vous avez déjà donné 1 réponse sur 25 (4\u00a0%)." in start
+    assert "1 réponse sur 25." in person.get("/espace/").get_data(as_text=True)
+    autosave(person, aid, "A2", 2)
+    assert "2 réponses sur 25 (8\u00a0%)" in person.get(q(aid, "/page/1")).get_data(as_text=True)
+    person.post("/langue", data={"lang": "en"})
+    html = person.get(q(aid, "/page/1")).get_data(as_text=True)
+    assert "2 answers out of 25 (8%)" in html, re.findall(r"progress-text.{0,80}", html)
+
+
+def test_enter_on_the_last_page_saves_and_stays(
+    db_app: Flask, world: World, person: FlaskClient
+) -> None:
+    """The last page's first submit button (the one Enter presses) saves, never finishes."""
+    aid = world.assignments[BFI]
+    html = person.get(q(aid, "/page/5")).get_data(as_text=True)
+    first_button = re.search(r"<button[^>]*>", html.split('id="questionnaire"')[1])
+    assert first_button and 'value="stay" hidden' in first_button.group(0)
+    buttons = re.findall(r'name="action" value="(\w+)"', html.split('class="actions"')[1])
+    assert buttons == ["finish", "previous", "later"]  # the order of every other page
+    response = person.post(q(aid, "/page/5"), data=page_data({"O5": 2}, action="stay"))
+    assert response.headers["Location"] == q(aid, "/page/5") + "#item-q-O5"
+    assert stored(db_app, aid) == {"O5": 2}
+    assert assignment(db_app, aid).status == "in_progress"
 
 
 def test_a_page_renders_every_item_as_an_accessible_fieldset(
@@ -318,7 +354,7 @@ def test_a_page_renders_every_item_as_an_accessible_fieldset(
     for k in range(6):
         assert f'id="q-C2-{k}" name="q-C2" type="radio" value="{k + 1}"' in html
         assert f'<label for="q-C2-{k}" lang="fr">' in html
-    assert '<label for="progress">Progression</label>' in html
+    assert '<label for="progress" class="visually-hidden">Progression</label>' in html
     assert '<progress id="progress" max="100" value="0"' in html
     assert 'name="action" value="next">Suivant</button>' in html
     assert 'name="action" value="previous" class="secondary">Précédent</button>' in html
@@ -386,7 +422,8 @@ def test_page_post_saves_the_answers_and_redirects(
         data=page_data(first, t=past_token(db_app, aid, 1, 40), reported="10"),
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == q(aid, "/page/2")
+    # the focus goes to the first question of the next page
+    assert response.headers["Location"] == q(aid, "/page/2") + "#item-q-C2"
     assert stored(db_app, aid) == first
     row = assignment(db_app, aid)
     assert (row.status, row.current_page) == ("in_progress", 2)
@@ -395,7 +432,7 @@ def test_page_post_saves_the_answers_and_redirects(
     assert 29 <= seconds <= 32  # 40 s on the page, of which 10 s already sent by the script
 
     back = person.post(q(aid, "/page/2"), data=page_data({}, action="previous"))
-    assert back.headers["Location"] == q(aid, "/page/1")
+    assert back.headers["Location"] == q(aid, "/page/1") + "#item-q-A1"
     to_start = person.post(q(aid, "/page/1"), data=page_data({}, action="previous"))
     assert to_start.headers["Location"] == q(aid)
     later = person.post(q(aid, "/page/1"), data=page_data({}, action="later"))
@@ -491,7 +528,7 @@ def test_required_items_and_sections(formats_app: Flask, formats_client: FlaskCl
     # multiple choice without JavaScript: several checked boxes, stored as the list of codes
     data = page_data({"EA1": 1}) | {"q-EA2": ["3", "1"]}
     response = formats_client.post(q(aid, "/page/1"), data=data)
-    assert response.headers["Location"] == q(aid, "/page/2")
+    assert response.headers["Location"] == q(aid, "/page/2") + "#item-q-EB1"
     assert stored(formats_app, aid) == {"EA1": 1, "EA2": [1, 3], "EA3": 2}
     html = formats_client.get(q(aid, "/page/2")).get_data(as_text=True)
     assert '<h2 lang="fr">Seconde partie</h2>' in html
@@ -681,8 +718,10 @@ def test_resume_on_another_device_where_the_person_stopped(
     sign_in_beneficiary(other_device, db_app, world.beneficiary)
     home = other_device.get("/espace/").get_data(as_text=True)
     assert "En cours : 52\u00a0%" in home  # 13 of 25
+    # one tap from the home page to the page, on its first unanswered question
+    assert f'href="{q(aid, "/page/3")}#item-q-E4">Reprendre<' in home
     start = other_device.get(q(aid)).get_data(as_text=True)
-    assert f'href="{q(aid, "/page/3")}">Reprendre (page 3)</a>' in start
+    assert f'href="{q(aid, "/page/3")}#item-q-E4">Reprendre (page 3)</a>' in start
     page = other_device.get(q(aid, "/page/3")).get_data(as_text=True)
     code = items[12][1]
     assert f'checked id="q-{items[12][0]}-{code - 1}"' in page
@@ -696,9 +735,9 @@ def test_resume_without_a_stored_page_goes_to_the_first_unanswered_page(
     aid = world.assignments[BFI]
     answer_all(person, aid, dict(list(BFI_VALUES.items())[:7]))
     update_assignment(db_app, aid, current_page=0)
-    assert f'href="{q(aid, "/page/2")}">Reprendre (page 2)' in person.get(q(aid)).get_data(
-        as_text=True
-    )
+    assert f'href="{q(aid, "/page/2")}#item-q-C3">Reprendre (page 2)' in person.get(
+        q(aid)
+    ).get_data(as_text=True)
 
 
 # --- completion ---------------------------------------------------------------------------
@@ -754,9 +793,26 @@ def test_completion_with_unanswered_items_scores_them_as_missing(
     aid = world.assignments[BFI]
     answer_all(person, aid, {k: v for k, v in BFI_VALUES.items() if not k.startswith("O")})
     html = person.get(q(aid, "/page/5")).get_data(as_text=True)
-    assert "Certaines questions sont restées sans réponse" in html
-    assert f'href="{q(aid, "/page/4")}">page 4 : 4 questions</a>' in html
-    response = person.post(q(aid, "/terminer"))
+    assert "5 questions sont restées sans réponse" in html
+    # each one links to its question (on another page: with the way back to "Terminer")
+    assert f'href="{q(aid, "/page/4")}?fin=1#item-q-O1"><span lang="fr">J’ai plein' in html
+    assert 'href="#item-q-O5"><span lang="fr">Je n’approfondis' in html
+    assert "Terminer quand même" not in html
+    page4 = person.get(q(aid, "/page/4?fin=1")).get_data(as_text=True)
+    assert 'name="action" value="end">Revenir à « Terminer »</button>' in page4
+    assert "Revenir à « Terminer »" not in person.get(q(aid, "/page/4")).get_data(as_text=True)
+    back = person.post(q(aid, "/page/4"), data=page_data({"O1": 3}, action="end"))
+    assert back.headers["Location"] == q(aid, "/page/5?manquantes=1#manquantes")
+    assert stored(db_app, aid)["O1"] == 3  # saved on the way back
+    # "Terminer" with questions unanswered: their list first, nothing finished
+    response = person.post(q(aid, "/page/5"), data=page_data({}, action="finish"))
+    assert response.headers["Location"] == q(aid, "/page/5?manquantes=1#manquantes")
+    assert assignment(db_app, aid).status == "in_progress"
+    listed = person.get(response.headers["Location"]).get_data(as_text=True)
+    assert "4 questions sont restées sans réponse" in listed
+    assert 'name="action" value="finish_anyway">Terminer quand même</button>' in listed
+    assert 'value="finish">Terminer<' not in listed
+    response = person.post(q(aid, "/page/5"), data=page_data({}, action="finish_anyway"))
     assert response.headers["Location"] == q(aid, "/merci")
     (record,) = score_records(db_app, aid)
     assert record.scores["openness.missing"] is True

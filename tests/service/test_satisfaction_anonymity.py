@@ -292,10 +292,10 @@ def test_the_counsellor_sees_only_whether_they_are_assigned_and_completed(
     # completed, without a validity alert (answered in 1 second: a flag, were they scored)
     assert re.search(rf'{sat} —\s*<span class="status-done">terminé le', dashboard)
     assert re.search(rf'{suivi} —\s*<span class="status-done">terminé le', dashboard)
-    assert "point(s) de vigilance" not in dashboard
+    assert "de vigilance" not in dashboard
     assert re.search(rf"{sat} —\s*en cours\s*</li>", dashboard)  # started: no percentage
     page = claire.get(f"/conseil/bilans/{anon.world.bilan}").get_data(as_text=True)
-    assert "point(s) de vigilance" not in page
+    assert "de vigilance" not in page
     assert not re.search(r"En cours : \d+ réponses sur 17", page)  # the started survey
     assert "En cours" in page and page.count("Terminé le") == 5
     assert page.count("sans objet (réponses anonymes)") == 3

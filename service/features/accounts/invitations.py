@@ -8,15 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.dates import utcnow
-from service.models import Beneficiary, Invitation
+from service.models import Beneficiary, Invitation, SignInWay
 from service.security import new_token, token_hash
 
 
 class InvitationError(ValueError):
-    """The link is unknown, expired or already used; ``reason`` says which."""
+    """The link is unknown, expired or already used; ``reason`` says which, and ``way`` how
+    the link's owner chose to come back (None when unknown or not chosen)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, way: SignInWay | None = None):
         self.reason = reason
+        self.way = way
         super().__init__(reason)
 
 
@@ -35,15 +37,23 @@ def create_invitation(session: Session, beneficiary: Beneficiary, *, days: int) 
 
 
 def redeem_invitation(session: Session, token: str) -> Beneficiary:
-    """Mark the invitation used and return its beneficiary, or raise InvitationError."""
+    """Mark the invitation used and return its beneficiary, or raise InvitationError.
+
+    A used link opens the space again only while its owner has not yet chosen how to come
+    back (a first visit left before the choice): otherwise such a person, with no address
+    and no password, would be locked out until the counsellor made a new link.
+    """
     invitation = session.scalars(
         select(Invitation).where(Invitation.token_hash == token_hash(token)).with_for_update()
     ).first()
     if invitation is None:
         raise InvitationError("unknown")
-    if invitation.used_at is not None:
-        raise InvitationError("used")
+    person = invitation.beneficiary
     if invitation.expires_at <= utcnow():
-        raise InvitationError("expired")
+        raise InvitationError("expired", way=person.way_back)
+    if invitation.used_at is not None:
+        if person.way_back is None:
+            return person
+        raise InvitationError("used", way=person.way_back)
     invitation.used_at = utcnow()
-    return invitation.beneficiary
+    return person

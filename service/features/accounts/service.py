@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.features.accounts.invitations import create_invitation
-from service.models import Beneficiary, StaffUser
+from service.models import Beneficiary, SignInWay, StaffUser
 from service.security import hash_password, verify_password
 
 
@@ -51,10 +51,34 @@ def email_in_use(session: Session, email: str, *, beneficiary_id: int) -> bool:
 def set_beneficiary_password(
     person: Beneficiary, password: str, *, email: str | None = None
 ) -> None:
-    """Store the argon2 hash of ``password`` (and ``email`` if given); the caller commits."""
+    """Store the argon2 hash of ``password`` (and ``email`` if given): the person now comes
+    back with a password. The caller commits."""
     if email is not None:
         person.email = email
     person.password_hash = hash_password(password)
+    person.sign_in_way = SignInWay.PASSWORD
+
+
+class NoAddress(ValueError):
+    """Sign-in links by mail need an address on record."""
+
+
+def needs_way_back(person: Beneficiary) -> bool:
+    """Whether the person has still to choose how to come back (the first visit asks this
+    before anything else)."""
+    return person.way_back is None
+
+
+def choose_mail_links(person: Beneficiary) -> None:
+    """The person comes back through links mailed on request: their password, if any, is
+    removed (one way back, the one they chose). The caller commits.
+
+    Raises :class:`NoAddress` when no address is on record (the counsellor adds one).
+    """
+    if not person.email:
+        raise NoAddress(person.id)
+    person.sign_in_way = SignInWay.MAIL
+    person.password_hash = None
 
 
 def issue_link(session: Session, email: str, *, days: int) -> tuple[Beneficiary, str] | None:

@@ -32,17 +32,22 @@ from service.features.accounts.forms import (
 )
 from service.features.accounts.invitations import InvitationError, redeem_invitation
 from service.features.accounts.service import (
+    NoAddress,
+    choose_mail_links,
     email_in_use,
     find_beneficiary,
     find_staff,
     issue_link,
+    needs_way_back,
     password_matches,
     set_beneficiary_password,
 )
 from service.mail import links, messages
-from service.models import Beneficiary
+from service.models import Beneficiary, SignInWay
 from service.security import MIN_PASSWORD_LENGTH
 from service.web.blueprints import auth as bp
+from service.web.blueprints import beneficiary as beneficiary_bp
+from service.web.forms import ActionForm
 from service.web.redirects import safe_next
 
 REQUESTED_LINK_DAYS = 1  # a link asked for by mail is valid one day (24 hours)
@@ -88,10 +93,126 @@ def invitation(token: str) -> ResponseReturnValue:
     except InvitationError as exc:
         db.session.rollback()
         status = 410 if exc.reason in ("used", "expired") else 404
-        return render_template("accounts/invitation_invalid.html", reason=exc.reason), status
+        way = exc.way.value if exc.way else None
+        return render_template(
+            "accounts/invitation_invalid.html", reason=exc.reason, way=way
+        ), status
     db.session.commit()
     login_user(person)
+    if needs_way_back(person):
+        return redirect(url_for("auth.way_back"))
     return redirect(url_for("beneficiary.home"))
+
+
+@beneficiary_bp.before_request
+def _way_back_first() -> ResponseReturnValue | None:
+    """Before anything else (consent, questionnaires, results), the first visit asks how the
+    person will come back. The autosave is left alone: it never loads the person."""
+    if request.endpoint == "beneficiary.autosave" or not current_user.is_authenticated:
+        return None
+    if access.is_beneficiary(current_user) and needs_way_back(current_user):
+        return redirect(url_for("auth.way_back"))
+    return None
+
+
+@bp.route("/compte/revenir", methods=["GET", "POST"])
+@login_required
+def way_back() -> ResponseReturnValue:
+    """How the beneficiary comes back: a password, or sign-in links by mail (offered only
+    when an address is on record). Asked on the first visit; changed here later."""
+    access.require(access.is_beneficiary(current_user), hide=False)
+    person: Beneficiary = current_user._get_current_object()
+    first_visit = needs_way_back(person)
+    form = SetPasswordForm(prefix="pw")
+    needs_email = not person.email
+    if not needs_email:
+        del form.email
+    mail_form = ActionForm(prefix="mail")
+    if request.method == "POST" and request.form.get("way") == "mail":
+        if mail_form.validate_on_submit():
+            return _choose_mail(person, first_visit)
+    elif request.method == "POST" and _save_password(person, form, needs_email):
+        return redirect(url_for("beneficiary.home"))
+    return (
+        render_template(
+            "accounts/way_back.html",
+            form=form,
+            mail_form=mail_form,
+            first_visit=first_visit,
+            way=None if first_visit else person.way_back,
+            needs_email=needs_email,
+            email=person.email,
+            min_length=MIN_PASSWORD_LENGTH,
+        ),
+        _invalid(form.is_submitted()),
+    )
+
+
+def _choose_mail(person: Beneficiary, first_visit: bool) -> Response:
+    """Sign-in links by mail, then a mail that proves the address works."""
+    try:
+        choose_mail_links(person)
+    except NoAddress:  # the page offers it only with an address: a stale page
+        db.session.rollback()
+        flash(_("Aucune adresse e-mail n’est enregistrée : choisissez un mot de passe."), "error")
+        return redirect(url_for("auth.way_back"))
+    db.session.commit()
+    email = person.email or ""
+    sent = messages.deliver(
+        email,
+        lambda: messages.way_back_mail(
+            lang=person.language,
+            name=person.first_name,
+            link=links.public_url("auth.request_link"),
+        ),
+        what="sign-in by mail confirmation",
+    )
+    if sent:
+        text = _(
+            "C’est noté : pour revenir, vous demanderez un lien de connexion envoyé à"
+            " %(email)s. Un message de confirmation vient d’y être envoyé : vérifiez qu’il est"
+            " bien arrivé.",
+            email=email,
+        )
+    else:
+        text = _(
+            "C’est noté : pour revenir, vous demanderez un lien de connexion envoyé à"
+            " %(email)s. Le message de confirmation n’a pas pu être envoyé pour l’instant :"
+            " si les liens n’arrivent pas, choisissez plutôt un mot de passe.",
+            email=email,
+        )
+    flash(text, "info")
+    return redirect(url_for("beneficiary.home"))
+
+
+def _save_password(person: Beneficiary, form: SetPasswordForm, needs_email: bool) -> bool:
+    """Store the password typed in ``form`` (and the address when none is on record); False,
+    with the errors on the form, when it cannot."""
+    if not form.validate_on_submit():
+        return False
+    email = normalise_email(form.email.data) if needs_email else None
+    if needs_email and not email:
+        form.email.errors = [_("Saisissez votre adresse e-mail : elle sera votre identifiant.")]
+        return False
+    if email and email_in_use(db.session, email, beneficiary_id=person.id):
+        form.email.errors = [_taken_message()]
+        return False
+    set_beneficiary_password(person, form.password.data or "", email=email)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same address was taken meanwhile
+        db.session.rollback()
+        form.email.errors = [_taken_message()]
+        return False
+    flash(
+        _(
+            "Votre mot de passe est enregistré. Vous pouvez désormais vous connecter"
+            " avec l’adresse %(email)s et ce mot de passe.",
+            email=person.email,
+        ),
+        "info",
+    )
+    return True
 
 
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
@@ -104,29 +225,8 @@ def set_password() -> ResponseReturnValue:
     form = SetPasswordForm()
     if not needs_email:
         del form.email  # the address on record is kept: counsellors correct it
-    if form.validate_on_submit():
-        email = normalise_email(form.email.data) if needs_email else None
-        if needs_email and not email:
-            form.email.errors = [_("Saisissez votre adresse e-mail : elle sera votre identifiant.")]
-        elif email and email_in_use(db.session, email, beneficiary_id=person.id):
-            form.email.errors = [_taken_message()]
-        else:
-            set_beneficiary_password(person, form.password.data or "", email=email)
-            try:
-                db.session.commit()
-            except IntegrityError:  # the same address was taken meanwhile
-                db.session.rollback()
-                form.email.errors = [_taken_message()]
-            else:
-                flash(
-                    _(
-                        "Votre mot de passe est enregistré. Vous pouvez désormais vous connecter"
-                        " avec l’adresse %(email)s et ce mot de passe.",
-                        email=person.email,
-                    ),
-                    "info",
-                )
-                return redirect(url_for("beneficiary.home"))
+    if _save_password(person, form, needs_email):
+        return redirect(url_for("beneficiary.home"))
     status = _invalid(form.is_submitted())
     return (
         render_template(
@@ -194,14 +294,33 @@ def link_sent() -> str:
 
 @bp.post("/deconnexion")
 def logout() -> Response:
-    """Ends the session of staff and beneficiaries alike; only the language choice stays."""
+    """Ends the session of staff and beneficiaries alike; only the language choice stays,
+    and, for a beneficiary, the way they chose to come back (the page after says how)."""
     lang = session.get("lang")
+    way: SignInWay | None = None
+    beneficiary = access.is_beneficiary(current_user)
+    if beneficiary:
+        way = current_user.way_back
     session.clear()
     logout_user()
     if lang:
         session["lang"] = lang
+    if beneficiary:
+        if way is not None:
+            session["way_back"] = way.value
+        return redirect(url_for("auth.signed_out"))
     flash(_("Vous êtes déconnecté·e."), "info")
     return redirect(url_for("public.index"))
+
+
+@bp.get("/deconnexion/a-bientot")
+def signed_out() -> str:
+    """After a beneficiary signs out: how to come back, the way they chose (both ways when
+    unknown)."""
+    way = session.get("way_back")
+    return render_template(
+        "accounts/signed_out.html", way=way if way in ("password", "mail") else None
+    )
 
 
 # --- staff: forgotten password, first password ----------------------------------------------

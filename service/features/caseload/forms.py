@@ -103,3 +103,20 @@ class NextInterviewForm(FlaskForm):
     next_interview_at = DateTimeLocalField(
         _l("Prochain entretien"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
+
+
+class DashboardFilters(FlaskForm):
+    """The dashboard's search and filters, read from the query string (GET: shareable
+    URLs, no CSRF token). A bad value is ignored with a message naming the filter."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Nom de la personne"),
+        filters=[_strip],
+        validators=[Length(max=100, message=_l("100 caractères au plus."))],
+    )
+    statut = SelectField(_l("Statut"), choices=[], default="")
+    phase = SelectField(_l("Phase"), choices=[], default="")
+    conseiller = SelectField(_l("Conseiller ou conseillère"), choices=[], default="")

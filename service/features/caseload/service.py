@@ -9,10 +9,12 @@ Every view or export of results is written to the audit log (:func:`audit`).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -32,7 +34,14 @@ from service.models import (
     StaffUser,
     bilan_counsellor,
 )
-from service.models.states import AssignmentStatus, QuestionnaireState, phase_label, status_label
+from service.models.states import (
+    RUNNING,
+    AssignmentStatus,
+    BilanStatus,
+    QuestionnaireState,
+    phase_label,
+    status_label,
+)
 
 #: A questionnaire assigned but untouched for this many days raises an alert.
 UNTOUCHED_DAYS = 10
@@ -71,10 +80,14 @@ class BilanRow:
     title: str
     phase: str
     phase_label: str
-    next_interview_at: dt.datetime | None
+    next_interview_at: dt.datetime | None  # None once the bilan has ended
     consent: str  # none | accepted | refused
     assignments: tuple[AssignmentRow, ...]
     report_released: bool
+    running: bool = True
+    followup_date: dt.date | None = None
+    counsellors: tuple[tuple[int, str], ...] = ()  # (staff id, name)
+    search_name: str = ""  # the person's name, folded for the search (see :func:`fold`)
 
     @property
     def alerts(self) -> list[str]:
@@ -82,10 +95,11 @@ class BilanRow:
         for a in self.assignments:
             if a.flags:
                 out.append(
-                    _(
-                        "%(name)s : %(n)s point(s) de vigilance sur la validité",
+                    ngettext(
+                        "%(name)s : %(num)d point de vigilance sur la validité",
+                        "%(name)s : %(num)d points de vigilance sur la validité",
+                        a.flags,
                         name=a.name,
-                        n=a.flags,
                     )
                 )
             if a.untouched:
@@ -108,7 +122,11 @@ def my_bilans(session: Session, staff: StaffUser) -> list[Bilan]:
             select(Bilan)
             .join(bilan_counsellor)
             .where(bilan_counsellor.c.staff_user_id == staff.id)
-            .options(selectinload(Bilan.assignments), selectinload(Bilan.beneficiary))
+            .options(
+                selectinload(Bilan.assignments),
+                selectinload(Bilan.beneficiary),
+                selectinload(Bilan.counsellors),
+            )
             .order_by(Bilan.id.desc())
         ).all()
     )
@@ -209,13 +227,83 @@ def caseload(
                 title=b.title,
                 phase=b.status,
                 phase_label=phase_label(b.status),
-                next_interview_at=b.next_interview_at,
+                # an ended bilan has no next interview of the bilan (only its follow-up)
+                next_interview_at=b.next_interview_at if b.is_running else None,
                 consent="none" if latest is None else "accepted" if latest.accepted else "refused",
                 assignments=tuple(arows),
                 report_released=b.report_released_at is not None,
+                running=b.is_running,
+                followup_date=b.followup_date,
+                counsellors=tuple((c.id, c.name) for c in b.counsellors),
+                search_name=fold(b.beneficiary.display_name),
             )
         )
     return rows
+
+
+# --- search and filters of the dashboard --------------------------------------------------
+
+#: The dashboard's "statut" filter: which bilan statuses each choice keeps.
+STATES: dict[str, frozenset[BilanStatus]] = {
+    "en-cours": RUNNING,
+    "termine": frozenset({BilanStatus.TERMINE, BilanStatus.SUIVI}),
+    "clos": frozenset({BilanStatus.CLOS}),
+}
+
+#: The dashboard's "phase" filter: the three legal phases and the follow-up.
+PHASES = (
+    BilanStatus.PRELIMINAIRE,
+    BilanStatus.INVESTIGATION,
+    BilanStatus.CONCLUSIONS,
+    BilanStatus.SUIVI,
+)
+
+
+def fold(text: str) -> str:
+    """Text for a forgiving search: lower case, accents and extra spaces removed.
+
+    >>> fold("  Hélène  LEFÈVRE ")
+    'helene lefevre'
+    """
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in plain if not unicodedata.combining(c)).split())
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the counsellor asked the dashboard for (all optional; checked by the form)."""
+
+    name: str = ""
+    state: str = ""  # a key of STATES
+    phase: str = ""  # one of PHASES
+    counsellor: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.name or self.state or self.phase or self.counsellor is not None)
+
+
+def filter_rows(rows: Sequence[BilanRow], filters: Filters) -> list[BilanRow]:
+    """The rows that match every filter given (the name: each word, in any order)."""
+    words = fold(filters.name).split()
+    keep = []
+    for row in rows:
+        if any(w not in row.search_name for w in words):
+            continue
+        if filters.state and BilanStatus(row.phase) not in STATES[filters.state]:
+            continue
+        if filters.phase and row.phase != filters.phase:
+            continue
+        if filters.counsellor is not None and filters.counsellor not in dict(row.counsellors):
+            continue
+        keep.append(row)
+    return keep
+
+
+def visible_counsellors(rows: Sequence[BilanRow]) -> list[tuple[int, str]]:
+    """The counsellors of the bilans shown (for the counsellor filter), by name."""
+    seen = {cid: name for row in rows for cid, name in row.counsellors}
+    return sorted(seen.items(), key=lambda pair: fold(pair[1]))
 
 
 # --- creating and assigning ---------------------------------------------------------------

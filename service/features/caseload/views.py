@@ -32,10 +32,12 @@ from service.features.caseload import service as workspace
 from service.features.caseload.forms import (
     AssignForm,
     BeneficiaryForm,
+    DashboardFilters,
     NewBilanForm,
     NextInterviewForm,
 )
 from service.features.journey import service as journey
+from service.features.notices import service as notices
 from service.features.profiles import service as restitution
 from service.features.profiles.forms import CommentForm, NoteForm
 from service.features.profiles.pages import render_profile
@@ -96,12 +98,14 @@ def _render_bilan(
 ) -> ResponseReturnValue:
     instruments = _instruments()
     row = workspace.caseload(db.session, [bilan], instruments, _lang())[0]
+    news = notices.notices_for(db.session, current_user, instruments, _lang())
     assign_form = forms.get("assign_form") or _assign_form()
     return (
         render_template(
             "caseload/bilan.html",
             bilan=bilan,
             row=row,
+            new_ids={n.assignment_id for n in news if n.bilan_id == bilan.id},
             link=link,
             assign_form=assign_form,
             note_form=forms.get("note_form") or NoteForm(),
@@ -132,17 +136,78 @@ def _assign_form(formdata: Any = None) -> AssignForm:
 # --- caseload -----------------------------------------------------------------------------
 
 
+def _filters_form(counsellors: list[tuple[int, str]]) -> DashboardFilters:
+    form = DashboardFilters(request.args)
+    form.statut.choices = select_choices(
+        [
+            ("", _("Tous")),
+            ("en-cours", _("En cours (les trois phases)")),
+            ("termine", _("Terminés ou en suivi")),
+            ("clos", _("Clos")),
+        ]
+    )
+    form.phase.choices = select_choices(
+        [("", _("Toutes")), *((p.value, p.label) for p in workspace.PHASES)]
+    )
+    form.conseiller.choices = select_choices(
+        [("", _("Tous et toutes")), *((str(cid), name) for cid, name in counsellors)]
+    )
+    return form
+
+
+def _read_filters(form: DashboardFilters) -> tuple[workspace.Filters, list[str]]:
+    """The valid filters of the query string, and a message for each one ignored."""
+    form.validate()
+    ignored = [
+        _("Filtre « %(field)s » ignoré : %(error)s", field=f.label.text, error=" ".join(f.errors))
+        if f.name == "q"
+        else _(
+            "Filtre « %(field)s » ignoré : cette valeur n’est pas dans la liste.",
+            field=f.label.text,
+        )
+        for f in form
+        if f.errors
+    ]
+
+    def value(field: Any) -> str:
+        return "" if field.errors else str(field.data or "")
+
+    counsellor = value(form.conseiller)
+    return (
+        workspace.Filters(
+            name=value(form.q),
+            state=value(form.statut),
+            phase=value(form.phase),
+            counsellor=int(counsellor) if counsellor else None,
+        ),
+        ignored,
+    )
+
+
 @bp.get("/")
 @login_required
 def dashboard() -> ResponseReturnValue:
     guards.staff_only()
     bilans = workspace.my_bilans(db.session, current_user)
-    rows = workspace.caseload(db.session, bilans, _instruments(), _lang())
+    everything = workspace.caseload(db.session, bilans, _instruments(), _lang())
+    counsellors = workspace.visible_counsellors(everything)
+    form = _filters_form(counsellors)
+    filters, ignored = _read_filters(form)
+    rows = workspace.filter_rows(everything, filters)
+    news = notices.notices_for(db.session, current_user, _instruments(), _lang())
     return render_template(
         "caseload/dashboard.html",
         rows=rows,
+        total=len(everything),
+        filters=filters,
+        filter_form=form,
+        ignored=ignored,
+        several_counsellors=len(counsellors) > 1,
+        notices=news,
+        new_ids={n.assignment_id: n.id for n in news},
+        action_form=ActionForm(),
         can_create=access.can_create_bilan(current_user),
-        can_export=access.can_export_caseload(current_user) and bool(rows),
+        can_export=access.can_export_caseload(current_user) and bool(everything),
     )
 
 

@@ -243,12 +243,26 @@ def _store_valid(
 
 
 def _target_page(action: str, number: int, n_pages: int) -> int:
-    """The page to show after a page was saved without errors (0: before the first)."""
+    """The page to show after a page was saved without errors (0: before the first):
+    ``end`` goes to the last page (where "Terminer" is), ``stay`` stays."""
     if action == "previous":
         return number - 1
-    if action in ("finish", "later") or number >= n_pages:
+    if action == "end":
+        return n_pages
+    if action in ("finish", "later", "stay") or number >= n_pages:
         return number
     return number + 1
+
+
+def resume_point(
+    assignment: Assignment, pages: Sequence[Page], answers: Mapping[str, Any]
+) -> tuple[int, str]:
+    """Where to (re)start, as the page number and the item to put the focus on: the first
+    unanswered item of :func:`resume_page`, else its first item."""
+    number = resume_page(assignment, pages, answers)
+    items = pages[number - 1].items
+    first = next((it.id for it in items if it.id not in answers), items[0].id)
+    return number, first
 
 
 def resume_page(assignment: Assignment, pages: Sequence[Page], answers: Mapping[str, Any]) -> int:

@@ -1,5 +1,7 @@
 """Completing a questionnaire: what is still missing, scoring the stored answers and
-keeping the scores with the instrument and norm versions that produced them.
+keeping the scores with the instrument and norm versions that produced them (the norms
+the centre chose for the instrument: shipped, or one of its local versions, see
+:mod:`service.features.norms.service`).
 
 An anonymous questionnaire (satisfaction, 6-month follow-up:
 :attr:`instruments.model.Instrument.anonymous`) is completed but not scored: no
@@ -33,11 +35,14 @@ from sqlalchemy.orm import Session
 
 from instruments.model import Instrument
 from scoring.matrix import from_long
+from scoring.norms import NormTable
 from scoring.pipeline import score
 from service.dates import utcnow
 from service.features.journey.answers import ranking_problems
 from service.features.journey.paging import Page, page_of_item, paginate
 from service.features.journey.store import ASSIGNMENTS, AssignmentClosed, stored_answers
+from service.features.norms import service as local_norms
+from service.features.notices import service as notices
 from service.models import (
     Assignment,
     PageTiming,
@@ -77,6 +82,11 @@ def completion_problems(
     return out
 
 
+def unanswered_items(pages: Sequence[Page], answers: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(page number, item id) of every unanswered item, in the order of the questionnaire."""
+    return [(p.number, it.id) for p in pages for it in p.items if answers.get(it.id) is None]
+
+
 def unanswered_pages(pages: Sequence[Page], answers: Mapping[str, Any]) -> list[tuple[int, int]]:
     """(page number, number of unanswered items) for the pages with unanswered items."""
     out = []
@@ -88,9 +98,16 @@ def unanswered_pages(pages: Sequence[Page], answers: Mapping[str, Any]) -> list[
 
 
 def score_answers(
-    instrument: Instrument, answers: Mapping[str, Any], *, respondent: int, seconds: float
+    instrument: Instrument,
+    answers: Mapping[str, Any],
+    *,
+    respondent: int,
+    seconds: float,
+    norms: NormTable | None = None,
 ) -> tuple[dict[str, Any], str, str | None]:
     """Score one person's stored answers: (JSON-safe scores, instrument key, norm version).
+
+    ``norms`` is the centre's chosen local table; None uses the instrument's shipped norms.
 
     The one-row matrix is built and checked by :func:`scoring.matrix.from_long` (a value
     that no longer fits the coding becomes missing and is logged, never a failure at the
@@ -104,7 +121,7 @@ def score_answers(
         log.warning("assignment %s: answer not scored: %s", respondent, cell)
     data = matrix.data.reindex(pd.Index([respondent], name="respondent"))
     secs = pd.Series([seconds], index=data.index) if seconds > 0 else None
-    result = score(instrument, data, seconds=secs, norms=True)
+    result = score(instrument, data, seconds=secs, norms=norms if norms is not None else True)
     return json_safe(result.table.iloc[0]), result.instrument_key, result.norm_version
 
 
@@ -173,6 +190,7 @@ def complete(
     )
     if not getattr(done, "rowcount", 0):
         raise AssignmentClosed(assignment.id)
+    notices.questionnaire_completed(session, assignment, instrument)
     if instrument.anonymous:
         session.expire(assignment)
         return Completion()
@@ -184,7 +202,11 @@ def complete(
         )
     )
     scores, key, norm_version = score_answers(
-        instrument, answers, respondent=assignment.id, seconds=float(seconds or 0.0)
+        instrument,
+        answers,
+        respondent=assignment.id,
+        seconds=float(seconds or 0.0),
+        norms=local_norms.chosen_table(session, assignment.bilan.centre_id, instrument),
     )
     record = ScoreRecord(
         assignment_id=assignment.id, instrument_key=key, norm_version=norm_version, scores=scores

@@ -108,3 +108,9 @@ def page_of_item(pages: tuple[Page, ...], item_id: str) -> int | None:
 
 # (id, key, per_page) -> (the instrument itself, kept alive so that its id is not reused; pages)
 _CACHE: dict[tuple[int, str, int], tuple[Instrument, tuple[Page, ...]]] = {}
+
+
+def item_anchor(item_id: str) -> str:
+    """The id of the item's box on its page (``#`` + this in a link jumps to the item);
+    its form field is named ``q-<item id>``."""
+    return f"item-q-{item_id}"

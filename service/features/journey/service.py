@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session
 from instruments.loader import InstrumentSet
 from instruments.model import Instrument
 from service import access
-from service.features.journey.answering import minutes_left, progress_percent
+from service.features.journey.answering import minutes_left, progress_percent, resume_point
 from service.features.journey.consent import latest_consent
+from service.features.journey.paging import item_anchor, paginate
 from service.models import (
     Answer,
     Assignment,
@@ -83,6 +84,12 @@ def current_instrument(
     return inst
 
 
+def answered_ids(session: Session, assignment_id: int) -> dict[str, bool]:
+    """The ids of the items answered in a questionnaire (as a mapping, for resume_point)."""
+    rows = session.scalars(select(Answer.item_id).where(Answer.assignment_id == assignment_id))
+    return dict.fromkeys(rows, True)
+
+
 # --- views for the templates --------------------------------------------------------------
 
 
@@ -98,6 +105,8 @@ class AssignmentSummary(QuestionnaireState):
     minutes_left: int
     results_available: bool
     anonymous: bool  # a satisfaction or follow-up questionnaire: no results, ever
+    resume_page: int = 1  # where "Reprendre" goes (one tap: straight to the page)
+    resume_anchor: str | None = None  # the item to put the focus on there (its box's id)
 
 
 @dataclass(frozen=True)
@@ -117,9 +126,16 @@ def home_view(
     instruments: Mapping[str, Instrument],
     consents: Sequence[Consent],
     lang: str,
+    *,
+    per_page: int,
 ) -> list[BilanSummary]:
-    """The person's bilans with their consent state and questionnaires."""
-    bilans = list(principal.bilans)
+    """The person's bilans with their consent state and questionnaires (``per_page``: items
+    per questionnaire page, for where each one resumes)."""
+    bilans = list(
+        session.scalars(
+            select(Bilan).where(Bilan.beneficiary_id == principal.id).order_by(Bilan.id)
+        )
+    )
     ids = [a.id for b in bilans for a in b.assignments]
     counts: dict[int, int] = {}
     if ids:
@@ -145,6 +161,10 @@ def home_view(
                 continue
             answered = counts.get(a.id, 0)
             total = len(inst.items)
+            page, anchor = 1, None
+            if a.is_in_progress:
+                page, item = resume_point(a, paginate(inst, per_page), answered_ids(session, a.id))
+                anchor = item_anchor(item)
             rows.append(
                 AssignmentSummary(
                     id=a.id,
@@ -157,6 +177,8 @@ def home_view(
                     minutes_left=minutes_left(inst, answered),
                     results_available=access.can_view_results(principal, a, inst),
                     anonymous=inst.anonymous,
+                    resume_page=page,
+                    resume_anchor=anchor,
                 )
             )
         out.append(

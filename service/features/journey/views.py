@@ -8,6 +8,8 @@ records are a 404), call one function of :mod:`service.features.journey`, render
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from flask import (
@@ -45,7 +47,7 @@ from service.features.journey.forms import (
     page_form,
     submitted_values,
 )
-from service.features.journey.paging import paginate
+from service.features.journey.paging import item_anchor, paginate
 from service.models import Assignment, Bilan
 from service.web import guards
 from service.web.blueprints import beneficiary as bp
@@ -143,7 +145,9 @@ def _json_error(message: str, status: int, **extra: Any) -> tuple[Response, int]
 def home() -> ResponseReturnValue:
     guards.beneficiary_only()
     consents = consent_records.consents_of(db.session, current_user.id)
-    bilans = journey.home_view(db.session, current_user, _instruments(), consents, _lang())
+    bilans = journey.home_view(
+        db.session, current_user, _instruments(), consents, _lang(), per_page=_per_page()
+    )
     return render_template("journey/home.html", bilans=bilans)
 
 
@@ -215,6 +219,7 @@ def start(assignment_id: int) -> ResponseReturnValue:
     pages = paginate(instrument, _per_page())
     answers = answer_store.stored_answers(db.session, assignment.id)
     progress = answering.progress_of(db.session, assignment.id, instrument)
+    resume, resume_item = answering.resume_point(assignment, pages, answers)
     return render_template(
         "journey/start.html",
         assignment=assignment,
@@ -227,9 +232,46 @@ def start(assignment_id: int) -> ResponseReturnValue:
         n_pages=len(pages),
         progress=progress,
         minutes=max(1, round(instrument.minutes)),
-        resume=answering.resume_page(assignment, pages, answers),
+        resume=resume,
+        resume_anchor=item_anchor(resume_item),
         anonymous=instrument.anonymous,
     )
+
+
+MAX_MISSING_LISTED = 20  # questions listed by name; the rest are counted
+
+
+@dataclass(frozen=True)
+class MissingAnswer:
+    """An unanswered question, as the last page lists it: a link that jumps to it."""
+
+    page: int
+    text: str
+    url: str
+
+
+def _missing_answers(
+    assignment: Assignment, instrument: Instrument, pages: Sequence[Any], number: int
+) -> list[MissingAnswer]:
+    """The unanswered questions; a link to another page asks that page for the button back
+    to "Terminer" (``fin=1``)."""
+    answers = answer_store.stored_answers(db.session, assignment.id)
+    out = []
+    for page_number, item_id in completion.unanswered_items(pages, answers):
+        text = instrument.item(item_id).text.get(assignment.language)
+        anchor = item_anchor(item_id)
+        if page_number == number:
+            url = f"#{anchor}"
+        else:
+            url = url_for(
+                "beneficiary.page",
+                assignment_id=assignment.id,
+                page=page_number,
+                fin=1,
+                _anchor=anchor,
+            )
+        out.append(MissingAnswer(page_number, text if len(text) <= 90 else text[:87] + "…", url))
+    return out
 
 
 def _render_page(
@@ -239,18 +281,20 @@ def _render_page(
     form: Any,
     errors: dict[str, str],
     status: int = 200,
+    *,
+    finishing: bool = False,
+    back_to_end: bool = False,
 ) -> ResponseReturnValue:
+    """``finishing``: "Terminer" was pressed with questions unanswered (the last page lists
+    them, with "Terminer quand même"); ``back_to_end``: the page was opened from that list
+    (a button leads back to it)."""
     lang = assignment.language
     pages = paginate(instrument, _per_page())
     page = pages[number - 1]
     views = item_views(form, instrument, page, lang, errors)
     progress = answering.progress_of(db.session, assignment.id, instrument)
     last = number == len(pages)
-    unanswered: list[tuple[int, int]] = []
-    if last:
-        unanswered = completion.unanswered_pages(
-            pages, answer_store.stored_answers(db.session, assignment.id)
-        )
+    missing = _missing_answers(assignment, instrument, pages, number) if last else []
     form.t.data = _timer().dumps([assignment.id, number])
     form.reported.data = "0"
     section = page.section
@@ -268,7 +312,10 @@ def _render_page(
             errors=[v for v in views if v.error],
             progress=progress,
             progress_templates=_progress_templates(),
-            unanswered=[u for u in unanswered if u[0] != number],
+            missing=missing[:MAX_MISSING_LISTED],
+            n_missing=len(missing),
+            finishing=finishing,
+            back_to_end=back_to_end,
             section_title=section.title.get(lang) if section and page.starts_section else None,
             section_text=(
                 section.instructions.get(lang)
@@ -293,10 +340,22 @@ def page(assignment_id: int, page: int) -> ResponseReturnValue:
     stored = answer_store.stored_answers(db.session, assignment.id)
     form = page_form(instrument, the_page, assignment.language, stored)
     if request.method == "GET":
-        return _render_page(assignment, instrument, page, form, {})
+        last = page == len(pages)
+        return _render_page(
+            assignment,
+            instrument,
+            page,
+            form,
+            {},
+            finishing=last and request.args.get("manquantes") == "1",
+            back_to_end=not last and request.args.get("fin") == "1",
+        )
     values, errors = submitted_values(form, the_page)
     action = request.form.get("action", "next")
-    if action not in ("previous", "next", "finish", "later"):
+    confirmed = action == "finish_anyway"
+    if confirmed:
+        action = "finish"
+    if action not in ACTIONS:
         action = "next"
     seconds = _page_seconds(form.t.data, assignment.id, page, form.reported.data)
     try:
@@ -318,7 +377,9 @@ def page(assignment_id: int, page: int) -> ResponseReturnValue:
     if not outcome.ok or outcome.target is None:
         return _render_page(assignment, instrument, page, form, outcome.errors, status=422)
     if action == "finish":
-        return _finish(assignment, instrument)
+        return _finish(assignment, instrument, confirmed=confirmed)
+    if action in ("end", "stay"):
+        return _to_page(assignment, instrument, outcome.target, finishing=action == "end")
     if action == "later":
         flash(
             _(
@@ -330,7 +391,40 @@ def page(assignment_id: int, page: int) -> ResponseReturnValue:
         return redirect(url_for("beneficiary.home"))
     if outcome.target < 1:
         return redirect(url_for("beneficiary.start", assignment_id=assignment.id))
-    return redirect(url_for("beneficiary.page", assignment_id=assignment.id, page=outcome.target))
+    return _to_page(assignment, instrument, outcome.target)
+
+
+# What a page's buttons ask: "stay" is the last page's hidden first button, the one that
+# Enter presses (it saves, never "Terminer"); "end" goes back to the list of unanswered
+# questions; "finish_anyway" finishes with questions left unanswered.
+ACTIONS = ("previous", "next", "finish", "later", "stay", "end")
+
+
+def _to_page(
+    assignment: Assignment, instrument: Instrument, number: int, *, finishing: bool = False
+) -> Response:
+    """Redirect to a page of the questionnaire, where the focus goes to its first question
+    (``#item-…``: autosave.js focuses it; without JavaScript, Tab starts there), or, when
+    ``finishing``, to the list of unanswered questions of the last page."""
+    if finishing:
+        return redirect(
+            url_for(
+                "beneficiary.page",
+                assignment_id=assignment.id,
+                page=number,
+                manquantes=1,
+                _anchor="manquantes",
+            )
+        )
+    first = paginate(instrument, _per_page())[number - 1].items[0].id
+    return redirect(
+        url_for(
+            "beneficiary.page",
+            assignment_id=assignment.id,
+            page=number,
+            _anchor=item_anchor(first),
+        )
+    )
 
 
 def _session_beneficiary_id() -> int | None:
@@ -443,7 +537,15 @@ def _busy() -> ResponseReturnValue:
     return response, status
 
 
-def _finish(assignment: Assignment, instrument: Instrument) -> Response:
+def _finish(assignment: Assignment, instrument: Instrument, *, confirmed: bool = True) -> Response:
+    """Complete the questionnaire; unless ``confirmed``, questions left unanswered are listed
+    first (on the last page, with "Terminer quand même")."""
+    if not confirmed:  # (what must be answered is asked first, below)
+        pages = paginate(instrument, _per_page())
+        answers = answer_store.stored_answers(db.session, assignment.id)
+        blocking = completion.completion_problems(instrument, answers, pages)
+        if not blocking and completion.unanswered_items(pages, answers):
+            return _to_page(assignment, instrument, len(pages), finishing=True)
     try:
         outcome = completion.complete(db.session, assignment, instrument, per_page=_per_page())
     except answer_store.AssignmentClosed:
@@ -456,8 +558,12 @@ def _finish(assignment: Assignment, instrument: Instrument) -> Response:
             completion.problem_message(outcome.problems, instrument, assignment.language), "error"
         )
         return redirect(
-            url_for("beneficiary.page", assignment_id=assignment.id, page=first.page)
-            + f"#item-q-{first.item_id}"
+            url_for(
+                "beneficiary.page",
+                assignment_id=assignment.id,
+                page=first.page,
+                _anchor=item_anchor(first.item_id),
+            )
         )
     db.session.commit()
     return redirect(url_for("beneficiary.thanks", assignment_id=assignment.id))

@@ -34,6 +34,7 @@ from service.dates import PARIS, paris_date, paris_today, utcnow
 from service.features.journey import answers as answer_rules
 from service.features.journey import service as journey
 from service.features.journey import store as answer_store
+from service.features.norms import service as local_norms
 from service.models import Assignment, Bilan, Centre, CounsellorNote, ScoreRecord, StaffUser
 
 
@@ -225,10 +226,12 @@ def results_view(
 ) -> ProfileView:
     """A neutral, simple presentation of one person's stored scores (see
     :func:`reports.profile.build_profile`), in ``lang``."""
+    source = local_norms.norm_source(norm_version, lang, translations)
     return build_profile(
         instrument,
         scores,
-        norm_version=norm_version,
+        norm_version=source.version,
+        norm_group=source.group,
         lang=lang,
         translations=translations,
     )
@@ -303,10 +306,12 @@ def profile_of(
     lang: str,
     translations: gettext.NullTranslations | None,
 ) -> ProfileView:
+    source = local_norms.norm_source(record.norm_version, lang, translations)
     return build_profile(
         instrument,
         record.scores,
-        norm_version=record.norm_version,
+        norm_version=source.version,
+        norm_group=source.group,
         instrument_key=record.instrument_key,
         lang=lang,
         translations=translations,

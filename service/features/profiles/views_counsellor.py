@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from service import access
 from service.audit import audit
 from service.extensions import db
+from service.features.notices import service as notices
 from service.features.profiles import service as restitution
 from service.features.profiles.forms import CommentForm
 from service.features.profiles.pages import render_profile, report_page
@@ -40,7 +41,9 @@ def assignment_comment(assignment_id: int) -> ResponseReturnValue:
 @bp.get("/questionnaires/<int:assignment_id>/profil")
 @login_required
 def profile(assignment_id: int) -> ResponseReturnValue:
-    return render_profile(guards.managed_assignment(assignment_id))
+    assignment = guards.managed_assignment(assignment_id)
+    notices.mark_seen(db.session, current_user, assignment.id)  # committed with the audit
+    return render_profile(assignment)
 
 
 @bp.get("/bilans/<int:bilan_id>/comparaison")

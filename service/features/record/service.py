@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -1036,4 +1037,73 @@ def calendar_ics(
     )
     return ical.render_calendar(
         calendar_events(bilan, steps, audience=audience), now=now or utcnow(), name=name
+    )
+
+
+# --- the record page's table of contents ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordDigest:
+    """One line per part of the record page, shown next to its title when it is folded."""
+
+    statut: str
+    convention: str
+    etapes: str
+    heures: str
+    entretiens: str
+    travail: str
+
+
+def record_digest(
+    bilan: Bilan,
+    moments: Sequence[dt.datetime | None],
+    summary: HoursSummary,
+    *,
+    interviews: int,
+    works: int,
+    now: dt.datetime | None = None,
+) -> RecordDigest:
+    """What each part of the record holds, in a few words (``moments``: the planned date
+    of each step, in order)."""
+    current = now or utcnow()
+    upcoming = min((m for m in moments if m is not None and m >= current), default=None)
+    steps = ngettext("%(num)s étape", "%(num)s étapes", len(moments))
+    if upcoming is not None and bilan.is_running:
+        steps = _(
+            "%(steps)s ; prochain entretien prévu le %(date)s",
+            steps=steps,
+            date=format_date(upcoming.astimezone(PARIS).date(), "long"),
+        )
+    if bilan.convention_signed and bilan.convention_date:
+        convention = _(
+            "convention signée le %(date)s", date=format_date(bilan.convention_date, "long")
+        )
+    elif bilan.convention_signed:
+        convention = _("convention signée")
+    else:
+        convention = _("convention non signée")
+    return RecordDigest(
+        statut=BilanStatus(bilan.status).label,
+        convention=str(convention),
+        etapes=str(steps),
+        heures=_(
+            "%(done)s réalisées sur %(ceiling)s",
+            done=format_minutes(summary.total.done),
+            ceiling=format_minutes(summary.ceiling),
+        ),
+        entretiens=str(
+            ngettext("%(num)s entretien enregistré", "%(num)s entretiens enregistrés", interviews)
+            if interviews
+            else _("aucun entretien enregistré")
+        ),
+        travail=str(
+            ngettext(
+                "%(num)s temps de travail personnel noté",
+                "%(num)s temps de travail personnel notés",
+                works,
+            )
+            if works
+            else _("aucun travail personnel noté")
+        ),
     )

@@ -158,6 +158,8 @@ def _render_record(bilan: Bilan, *, status: int = 200, **forms: Any) -> Response
     summary = record.hours_summary(session, bilan)
     step_names = {s.id: s.name for s in steps}
     first = next((record.step_moment(s, bilan) for s in steps if s.planned_at), None)
+    interviews = record.interviews_of(session, bilan)
+    works = record.work_of(session, bilan)
     current = _current_step(steps, bilan)
     record_form = forms.get("record_form") or RecordForm(
         formdata=None,
@@ -207,8 +209,15 @@ def _render_record(bilan: Bilan, *, status: int = 200, **forms: Any) -> Response
             ],
             summary=summary,
             warnings=record.hours_warnings(summary),
-            interviews=record.interviews_of(session, bilan),
-            works=record.work_of(session, bilan),
+            interviews=interviews,
+            works=works,
+            digests=record.record_digest(
+                bilan,
+                [record.step_moment(s, bilan) for s in steps],
+                summary,
+                interviews=len(interviews),
+                works=len(works),
+            ),
             step_names=step_names,
             fmt=record.format_minutes,
             fmt_hours=record.format_hours,

@@ -276,7 +276,34 @@
     if (pending.length && !submitting) { event.preventDefault(); event.returnValue = ""; }
   });
 
-  // After a refused submit, move the focus to the list of problems.
-  var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  // Where the focus goes when the page opens: after a refused submit, the list of
+  // problems; after a page change (or a link to a question: #item-...), the question's
+  // first control, so that the next key acts on it; after "Terminer" with questions
+  // unanswered, their list (#manquantes).
+  function focusTarget() {
+    var summary = document.getElementById("error-summary");
+    if (summary) { return summary; }
+    var id = "";
+    try { id = decodeURIComponent(window.location.hash.slice(1)); } catch (e) { return null; }
+    var target = id ? document.getElementById(id) : null;
+    if (!target) { return null; }
+    if (target.hasAttribute("data-item")) { return controls(target)[0] || null; }
+    return target.getAttribute("tabindex") === "-1" ? target : null;
+  }
+
+  var target = focusTarget();
+  function applyFocus(first) {
+    if (!target) { return; }
+    var box = target.closest("[data-item]") || target;
+    var active = document.activeElement;
+    // Chrome focuses the fragment's target itself (or clears the focus) once the page has
+    // loaded: take the focus on to the control then, unless the person has moved it.
+    if (!first && active && active !== document.body && active !== box) { return; }
+    target.focus({ preventScroll: true });
+    box.scrollIntoView({ block: "start" });
+  }
+  applyFocus(true);
+  window.addEventListener("load", function () {
+    window.requestAnimationFrame(function () { window.setTimeout(applyFocus, 0); });
+  });
 }());

@@ -1,0 +1,1 @@
+"""notices feature: telling counsellors that a questionnaire was completed."""
