@@ -902,7 +902,7 @@ def test_results_are_visible_only_once_released(
     assert "Note T" not in html and "sur une échelle de 1 à 6" not in html
     # The summary comes first, and the reference group is said in words.
     assert html.index('class="summary"') < html.index("<h2>Détail</h2>")
-    assert "Groupe de référence : adultes, tous âges et sexes confondus." in html
+    assert "Groupe de référence : adultes, tous âges et sexes confondus (normes " in html
     assert any(label in html for label in ("Plutôt bas", "Dans la moyenne", "Plutôt élevé"))
     assert "jamais un verdict" in html
     assert f'href="{q(aid, "/resultats")}">Voir mes résultats' in person.get("/espace/").get_data(
