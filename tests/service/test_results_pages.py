@@ -264,6 +264,9 @@ def test_values_profile_has_one_ranking_for_the_counsellor(
     assert "(classement)" not in html and "6 = " not in html and "ipsati" not in html.lower()
     places = re.findall(r"<tr><td>(\d)</td><th scope=\"row\">", html)
     assert places == ["1", "2", "3", "4", "5", "6"]
+    # Said of the person: the YAML's level labels ("Parmi vos valeurs…") are hers.
+    main = html[html.index("<main") : html.index('id="notes"')]
+    assert "Parmi vos valeurs" not in main
 
 
 def test_caseload_csv_writes_oui_non_and_whole_t_scores(
