@@ -668,14 +668,15 @@ def _metric_texts(
         if band_low is not None and band_high is not None:
             out["percentile_band_text"] += f" ({band_low}–{band_high})"
             out["percentile_text"] = _(
-                "Rang percentile %(p)s : un score plus élevé que celui d’environ %(p)s"
-                " personnes sur 100 du groupe de référence. Compte tenu de la précision du"
-                " questionnaire, il se situe probablement entre %(low)s et %(high)s."
+                "Rang percentile %(p)s : un score plus élevé que celui d’environ"
+                " %(p)s\u00a0%% des personnes du groupe de référence. Compte tenu de la"
+                " précision du questionnaire, il se situe probablement entre %(low)s et"
+                " %(high)s."
             ) % {"p": percentile, "low": band_low, "high": band_high}
         else:
             out["percentile_text"] = _(
-                "Rang percentile %(p)s : un score plus élevé que celui d’environ %(p)s"
-                " personnes sur 100 du groupe de référence."
+                "Rang percentile %(p)s : un score plus élevé que celui d’environ"
+                " %(p)s\u00a0%% des personnes du groupe de référence."
             ) % {"p": percentile}
     return out
 
