@@ -50,6 +50,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any, Final, Literal
 from xml.sax.saxutils import escape
@@ -75,6 +76,7 @@ __all__ = [
     "BarDatum",
     "ChartError",
     "DataTable",
+    "Zone",
     "figure_to_png",
     "figure_to_svg",
     "personality_table",
@@ -122,6 +124,7 @@ LABELS_FR: Final[Mapping[str, str]] = MappingProxyType(
         "t_value": "Note T",
         "percentile_value": "Rang percentile",
         "not_available": "non disponible",
+        "level": "Niveau",
         "personality_caption": "Profil de personnalité",
         "R": "Réaliste",
         "I": "Investigateur",
@@ -159,6 +162,7 @@ LABELS_EN: Final[Mapping[str, str]] = MappingProxyType(
         "t_value": "T score",
         "percentile_value": "Percentile rank",
         "not_available": "not available",
+        "level": "Level",
         "personality_caption": "Personality profile",
         "R": "Realistic",
         "I": "Investigative",
@@ -235,6 +239,22 @@ class BarDatum:
 
 
 @dataclass(frozen=True, slots=True)
+class Zone:
+    """One level's zone behind the bars: ``low <= value < high`` on the chart's metric.
+
+    ``low``/``high`` may be infinite (an open end: the axis edge). The zones come from the
+    scale's interpretation bands (:func:`scoring.interpret.level_zones`), so a bar ends in
+    the zone whose words the page prints. ``shaded`` zones get the grey fill.
+    """
+
+    key: str
+    label: str
+    low: float
+    high: float
+    shaded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class DataTable:
     """The text alternative of a chart: ready-to-print strings (numbers already formatted).
 
@@ -275,9 +295,15 @@ def _value(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-def _fmt(value: float, locale: str) -> str:
-    """A number with at most one decimal, the locale's way (``57,5`` in French)."""
-    return str(format_decimal(value, format="0.#", locale=locale))
+def _fmt(value: float, locale: str, digits: int = 1) -> str:
+    """A number with at most ``digits`` decimals (halves rounded up, as the pages round),
+    the locale's way (``57,5`` in French), a real minus sign (U+2212) if negative."""
+    quantum = Decimal(1).scaleb(-digits)
+    rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # never "−0"
+    pattern = "0" if digits == 0 else "0." + "#" * digits
+    return str(format_decimal(rounded, format=pattern, locale=locale)).replace("-", "\u2212")
 
 
 def _text_inches(text: str, size: float, weight: str = "normal") -> tuple[float, float]:
@@ -431,11 +457,30 @@ def _personality_axes(
         ax.spines[side].set_visible(False)
 
 
+def _draw_zones(ax: Axes, zones: Sequence[Zone], xlim: tuple[float, float]) -> None:
+    """Each level's zone (clipped to ``xlim``), its label centred above the plot area and
+    a dashed line at every inner boundary."""
+    top = ax.get_xaxis_transform()  # x in data, y in axes fraction
+    for z in zones:
+        lo, hi = max(z.low, xlim[0]), min(z.high, xlim[1])
+        if not lo < hi:
+            continue
+        patch = ax.axvspan(lo, hi, color=_BAND if z.shaded else "white", zorder=0, lw=0)
+        patch.set_gid(f"zone-{z.key}")
+        ax.text(
+            (lo + hi) / 2, 1.01, textwrap.fill(z.label, 14), transform=top, ha="center",
+            va="bottom", fontsize=8, color="#222222", gid=f"zone-label-{z.key}",
+        )  # fmt: skip
+        if hi < xlim[1]:
+            ax.axvline(hi, color=_MUTED, lw=0.8, ls="--", zorder=1)
+
+
 def plot_personality(
     rows: Sequence[BarDatum],
     *,
     metric: Literal["t", "percentile"] = "t",
     average_band: tuple[float, float] | None = None,
+    zones: Sequence[Zone] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
@@ -454,7 +499,13 @@ def plot_personality(
         a triangle marker at the axis edge and its number (bars start at 0, so a value
         at or below the left edge shows no bar, only the marker).
     average_band
-        Shaded band behind the bars, default T 40–60 or percentile 16–84.
+        Shaded band behind the bars, default T 40–60 or percentile 16–84; ignored when
+        ``zones`` is given.
+    zones
+        The levels' zones (:class:`Zone`, from the scale's interpretation bands): each
+        drawn behind the bars with its label above the plot, boundaries as dashed lines,
+        the ``shaded`` ones in grey (gid ``zone-<key>``). The words of a level and the
+        zone a bar ends in then come from the same cut-points.
     ax
         Axes to draw on; when None a new figure about 7 in wide, 0.5 in per row, with
         margins fitted to the labels.
@@ -508,20 +559,27 @@ def plot_personality(
             (max(4.0, 7.0 - label_w), 0.5 * len(rows)),
             left=label_w + 0.2,
             right=0.3,
-            top=_TITLE_IN if title else 0.15,
+            top=(_TITLE_IN if title else 0.15) + (0.4 if zones else 0.0),
             bottom=0.6 + 0.2 * math.ceil(n_handles / 2) + 0.1,
         )
         present = [(y, r, v) for y, r in enumerate(rows) if (v := _value(r.value)) is not None]
 
-        band_patch = ax.axvspan(*band, color=_BAND, zorder=0, lw=0, label=lab["average_band"])
-        band_patch.set_gid("average-band")
+        if zones:
+            _draw_zones(ax, zones, xlim)
+        else:
+            band_patch = ax.axvspan(*band, color=_BAND, zorder=0, lw=0, label=lab["average_band"])
+            band_patch.set_gid("average-band")
 
         widths = [min(max(v, clip_lo), clip_hi) for _, _, v in present]
         bars = ax.barh([y for y, _, _ in present], widths, height=0.6, color=_BAR, zorder=2)
         for (_, r, _), bar in zip(present, bars, strict=True):
             bar.set_gid(f"bar-{r.label}")
 
-        handles: list[Any] = [Patch(facecolor=_BAND, label=lab["average_band"])]
+        handles: list[Any] = (
+            [Patch(facecolor=_BAND, label=z.label) for z in zones if z.shaded]
+            if zones
+            else [Patch(facecolor=_BAND, label=lab["average_band"])]
+        )
         if _draw_intervals(ax, present):
             handles.append(
                 Line2D([], [], color="black", lw=1.6, marker="|", ms=9, label=lab["interval"])
@@ -533,7 +591,7 @@ def plot_personality(
         _draw_not_computed(ax, rows, xlim, lab["not_computed"])
         _personality_axes(ax, tick_labels, xlim, metric, lab[axis_key], locale)
         if title:
-            ax.set_title(title, loc="left")
+            ax.set_title(title, loc="left", pad=32 if zones else 6)
         _legend_below(ax, handles, inches=0.55, ncols=2)
     return ax
 
@@ -545,8 +603,10 @@ def personality_table(
     labels: Mapping[str, str] | None = None,
     locale: str = "fr",
     caption: str | None = None,
+    levels: Sequence[str | None] | None = None,
 ) -> DataTable:
-    """Text alternative of :func:`plot_personality`: scale, value, interval (unclipped).
+    """Text alternative of :func:`plot_personality`: scale, value, interval (unclipped),
+    and the level's words when ``levels`` (one per row) is given.
 
     Examples
     --------
@@ -555,24 +615,30 @@ def personality_table(
     >>> t.header
     ('Échelle', 'Note T', 'Intervalle de confiance à 90\\xa0%')
     >>> t.rows
-    (('Ouverture', '57,5', '52,2 – 62,8'), ('Névrosisme', 'non calculé', 'non disponible'))
+    (('Ouverture', '57,5', '52,3–62,8'), ('Névrosisme', 'non calculé', 'non disponible'))
     """
     if metric not in _METRICS:
         raise ChartError(f"personality_table: metric={metric!r}; use 't' or 'percentile'")
     lab = _labels(labels)
     value_key = _METRICS[metric][3]
-    out = []
+    digits = 0 if metric == "percentile" else 1  # percentile ranks are printed whole
+    out: list[tuple[str, ...]] = []
     for r in rows:
         v, iv = _value(r.value), _interval(r.low, r.high)
         if v is None:
             out.append((r.label, lab["not_computed"], lab["not_available"]))
         elif iv is None:
-            out.append((r.label, _fmt(v, locale), lab["not_available"]))
+            out.append((r.label, _fmt(v, locale, digits), lab["not_available"]))
         else:
-            out.append((r.label, _fmt(v, locale), f"{_fmt(iv[0], locale)} – {_fmt(iv[1], locale)}"))
+            band = f"{_fmt(iv[0], locale, digits)}–{_fmt(iv[1], locale, digits)}"
+            out.append((r.label, _fmt(v, locale, digits), band))
+    header: tuple[str, ...] = (lab["scale"], lab[value_key], lab["interval"])
+    if levels is not None:
+        header += (lab["level"],)
+        out = [(*row, level or "—") for row, level in zip(out, levels, strict=True)]
     return DataTable(
         caption=caption or lab["personality_caption"],
-        header=(lab["scale"], lab[value_key], lab["interval"]),
+        header=header,
         rows=tuple(out),
     )
 
@@ -999,7 +1065,7 @@ def values_table(
     --------
     >>> values_table([(2.5, "Autonomie", 4.25), (1.0, "Reconnaissance", 4.5),
     ...               (2.5, "Sécurité", 4.25)]).rows[:2]
-    (('1', 'Reconnaissance', '4,5'), ('2-3 (ex æquo)', 'Autonomie', '4,2'))
+    (('1', 'Reconnaissance', '4,5'), ('2-3 (ex æquo)', 'Autonomie', '4,3'))
     """
     lab = _labels(labels)
     rows = tuple(

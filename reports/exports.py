@@ -51,6 +51,7 @@ __all__ = [
     "JSON_FORMAT_VERSION",
     "ExportError",
     "ScoredQuestionnaire",
+    "as_displayed",
     "beneficiary_scores_long",
     "caseload_legend",
     "caseload_wide",
@@ -365,6 +366,7 @@ def beneficiary_scores_long(
     lang: str = "fr",
     headers: Mapping[str, str] | None = None,
     tz: str | tzinfo = "Europe/Paris",
+    with_name: bool = False,
 ) -> pd.DataFrame:
     """One person's scores in long form: one row per questionnaire x scale.
 
@@ -378,6 +380,8 @@ def beneficiary_scores_long(
         Replacement headers keyed by column key (see :data:`HEADERS`).
     tz
         Time zone in which aware completion dates are shown.
+    with_name
+        Put the person's name in a first column (the counsellor's option).
 
     Returns
     -------
@@ -406,7 +410,10 @@ def beneficiary_scores_long(
     zone = _tzinfo(tz)
     qs = list(records)
     rows = [(q, sid) for q in qs for sid in q.scale_ids()]
-    cols: dict[str, pd.Series[Any]] = {
+    cols: dict[str, pd.Series[Any]] = {}
+    if with_name:
+        cols["beneficiary"] = _texts([q.beneficiary for q, _ in rows])
+    cols |= {
         "bilan": pd.Series([q.bilan_id for q, _ in rows], dtype="int64"),
         "questionnaire": _texts([q.title(lang) for q, _ in rows]),
         "instrument": _texts([q.instrument_id for q, _ in rows]),
@@ -654,6 +661,74 @@ def to_csv(
         lineterminator="\r\n",
     )
     return text.encode("utf-8-sig" if bom else "utf-8")
+
+
+#: What a boolean cell reads in a CSV, per language.
+YES_NO: Final[Mapping[str, tuple[str, str]]] = {"fr": ("Oui", "Non"), "en": ("Yes", "No")}
+
+# Metrics printed as whole numbers on the pages (T and its band, percentile ranks).
+_WHOLE_METRICS: Final = frozenset({"t", "percentile", "band_low", "band_high"})
+
+
+def _half_up(values: pd.Series[Any], digits: int) -> pd.Series[Any]:
+    """Rounded as a reader rounds (halves away from zero), as the pages print them."""
+    scale = 10.0**digits
+    x = values.astype("float64")
+    rounded = np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
+    return pd.Series(rounded, index=x.index, dtype="float64")
+
+
+def as_displayed(
+    df: pd.DataFrame,
+    *,
+    lang: str = "fr",
+    whole: Iterable[str] = (),
+    percentiles: Iterable[str] = (),
+) -> pd.DataFrame:
+    """A table with the values as the pages show them, for a CSV: booleans as Oui/Non
+    (Yes/No), numbers rounded half up to one decimal, the ``whole`` columns (T scores,
+    bands) to none, the ``percentiles`` columns to none and within 1-99.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Note T": [52.5], "Moyenne": [3.25], "Percentile": [99.6],
+    ...                    "Validité": pd.Series([True], dtype="boolean")})
+    >>> to_csv(as_displayed(df, whole=["Note T"], percentiles=["Percentile"]), bom=False)
+    b'Note T;Moyenne;Percentile;Validit\\xc3\\xa9\\r\\n53;3,3;99;Oui\\r\\n'
+
+    """
+    yes, no = YES_NO.get(lang, YES_NO["fr"])
+    whole_cols, pct_cols = set(whole), set(percentiles)
+    out = df.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_bool_dtype(series.dtype):
+            out[col] = series.map(lambda v: None if v is pd.NA or v is None else yes if v else no)
+        elif pd.api.types.is_float_dtype(series.dtype):
+            if col in pct_cols:
+                out[col] = _half_up(series.clip(1.0, 99.0), 0).astype("Int64")
+            elif col in whole_cols:
+                out[col] = _half_up(series, 0).astype("Int64")
+            else:
+                out[col] = _half_up(series, 1)
+    return out
+
+
+def long_display_columns(lang: str = "fr") -> dict[str, list[str]]:
+    """The ``whole`` and ``percentiles`` columns of :func:`beneficiary_scores_long`."""
+    names = HEADERS.get(lang, HEADERS["fr"])
+    return {
+        "whole": [names[m] for m in ("t", "band_low", "band_high")],
+        "percentiles": [names["percentile"]],
+    }
+
+
+def caseload_display_columns(df: pd.DataFrame) -> dict[str, list[str]]:
+    """The ``whole`` and ``percentiles`` columns of :func:`caseload_wide`: its normed
+    scale columns hold T scores, their ``.percentile`` companions percentile ranks."""
+    pct = [c for c in df.columns if str(c).endswith(".percentile")]
+    normed = {c.removesuffix(".percentile") for c in pct}
+    return {"whole": sorted(normed), "percentiles": pct}
 
 
 def _check_sheet_name(name: str) -> None:

@@ -16,20 +16,21 @@ import gettext
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 from matplotlib.figure import Figure
 
 from instruments.typography import french
 from reports import charts
-from reports.profile import ProfileView, fmt
+from reports.profile import ProfileView, ScaleView, fmt
 
 __all__ = [
     "Chart",
     "PdfUnavailable",
     "Report",
     "ReportSection",
+    "personality_rows",
     "profile_charts",
     "render_html",
     "render_pdf",
@@ -73,6 +74,12 @@ class Report:
     sections: tuple[ReportSection, ...]
     closing_comment: str | None = None
     lang: str = "fr"
+    facets: bool = False  # the facets under their domain, and their chart
+
+    @property
+    def has_facets(self) -> bool:
+        """Some questionnaire of the report has facets (the facets option applies)."""
+        return any(s.profile.facets for s in self.sections)
 
 
 def _data_uri(svg: str) -> str:
@@ -87,6 +94,46 @@ def _close(ax: Any, png: bool = False, text_as_paths: bool = True) -> tuple[str,
     return svg, image
 
 
+def personality_rows(
+    scales: Sequence[ScaleView],
+) -> tuple[Literal["t", "percentile"], list[charts.BarDatum], tuple[charts.Zone, ...] | None]:
+    """What the personality chart draws for ``scales``: the metric, one bar per scale and
+    the levels' zones.
+
+    The chart is drawn on the metric the levels are cut on (the bands' ``percentile`` or
+    ``t``) and its zones are THE cut-points of those levels (``ScaleView.zones``), so that
+    a bar always ends in the zone whose words the page prints. Scales without bands (or
+    with different bands) are drawn on T with the default average band, which is also the
+    summary's rule for them (:data:`reports.profile.AVERAGE_T`).
+    """
+    metrics = {s.level_metric for s in scales if not s.missing}
+    zone_sets = {s.zones for s in scales if not s.missing}
+    if (
+        len(metrics) == 1
+        and len(zone_sets) == 1
+        and (metric := metrics.pop()) in ("t", "percentile")
+    ):
+        zones = zone_sets.pop()
+        middle = zones[1:-1] if len(zones) >= 3 else ()
+        chart_zones = tuple(
+            charts.Zone(z.level, z.label, z.low, z.high, shaded=z in middle) for z in zones
+        )
+        if metric == "percentile":
+            # Clipped to 1-99 as the pages print it ("rang percentile 1", never 0,7).
+            rows = [
+                charts.BarDatum(
+                    s.name,
+                    None if s.percentile_value is None else min(99.0, max(1.0, s.percentile_value)),
+                    s.percentile_low,
+                    s.percentile_high,
+                )
+                for s in scales
+            ]
+            return "percentile", rows, chart_zones
+        return "t", [charts.BarDatum(s.name, s.t, s.t_low, s.t_high) for s in scales], chart_zones
+    return "t", [charts.BarDatum(s.name, s.t, s.t_low, s.t_high) for s in scales], None
+
+
 def profile_charts(
     view: ProfileView,
     *,
@@ -95,8 +142,10 @@ def profile_charts(
     png: bool = False,
     text_as_paths: bool = True,
 ) -> tuple[Chart, ...]:
-    """The charts of one profile: personality bars (domains; facets on demand), the RIASEC
-    hexagon and bars, the ranked values; none for questionnaires without a chart.
+    """The charts of one profile: personality bars (domains; facets on demand) on the
+    metric of their levels, with the levels' zones (:func:`personality_rows`), the RIASEC
+    hexagon and bars; none for questionnaires without a chart (the work values are one
+    ranked list, not a chart).
 
     ``png=True`` also draws each chart as PNG (:attr:`Chart.png`), for documents that do
     not take SVG (DOCX). ``text_as_paths=False`` keeps the SVG's text as ``<text>`` in
@@ -122,7 +171,7 @@ def profile_charts(
         out.append(Chart(key, title, _data_uri(svg), alt, table, image))
 
     if view.normed:
-        groups: list[tuple[str, Sequence[Any], str]] = [
+        groups: list[tuple[str, Sequence[ScaleView], str]] = [
             ("personality", view.domains, labels["personality_caption"])
         ]
         if facets and view.facets:
@@ -131,10 +180,17 @@ def profile_charts(
                 ("facets", view.facets, f"{labels['personality_caption']} — {facet_title}")
             )
         for key, scales, title in groups:
-            rows = [charts.BarDatum(s.name, s.t, s.t_low, s.t_high) for s in scales]
-            ax = charts.plot_personality(rows, metric="t", labels=labels, locale=lang)
+            metric, rows, zones = personality_rows(scales)
+            ax = charts.plot_personality(
+                rows, metric=metric, zones=zones, labels=labels, locale=lang
+            )
             table = charts.personality_table(
-                rows, metric="t", labels=labels, locale=lang, caption=title
+                rows,
+                metric=metric,
+                labels=labels,
+                locale=lang,
+                caption=title,
+                levels=[s.level_label for s in scales] if zones else None,
             )
             chart(key, title, ax, title, table)
     if view.riasec_scores and view.riasec_max:
@@ -149,12 +205,6 @@ def profile_charts(
         ax = charts.plot_riasec_bars(scores, scale_max=view.riasec_max, labels=labels, locale=lang)
         bars_title = "The six interest scores" if lang == "en" else "Les six scores d’intérêts"
         chart("riasec_bars", bars_title, ax, caption, None)
-    if view.value_ranks:
-        values = [(r.rank_value, r.name, r.score) for r in view.value_ranks]
-        title = labels["values_caption"]
-        ax = charts.plot_values_ranking(values, labels=labels, locale=lang)
-        table = charts.values_table(values, labels=labels, locale=lang, caption=title)
-        chart("values", title, ax, title, table)
     return tuple(out)
 
 

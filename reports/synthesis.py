@@ -248,12 +248,11 @@ def scales_table(view: ProfileView, _: Translate) -> charts.DataTable:
     >>> table.header, len(table.rows)
     (('Échelle', 'Niveau', 'Score'), 6)
     """
+    if view.value_ranks:
+        return _values_table(view, _)
     header = [_("Échelle"), _("Niveau"), _("Score")]
     if view.normed:
         header.append(_("Rang percentile"))
-    if view.value_ranks:
-        header.append(_("Rang"))
-    tied = _("(ex æquo)")
     rows = []
     for s in view.scales:
         if s.parent:
@@ -265,12 +264,20 @@ def scales_table(view: ProfileView, _: Translate) -> charts.DataTable:
             row = [s.name, s.level_label or "—", s.score or "—"]
             if view.normed:
                 row.append(s.percentile or "—")
-            if view.value_ranks:
-                rank = s.rank or "—"
-                row.append(f"{rank} {tied}" if s.tied and s.rank else rank)
         rows.append(tuple(row))
     caption = _("Échelles et niveaux : %(name)s") % {"name": view.instrument_name}
     return charts.DataTable(caption, tuple(header), tuple(rows))
+
+
+def _values_table(view: ProfileView, _: Translate) -> charts.DataTable:
+    """The work values in their one ranking: place, value, the words of its level."""
+    tied = _("(ex æquo)")
+    rows = tuple(
+        (f"{r.rank} {tied}" if r.tied else r.rank, r.name, r.level_label or "—")
+        for r in view.value_ranks
+    )
+    caption = _("Échelles et niveaux : %(name)s") % {"name": view.instrument_name}
+    return charts.DataTable(caption, (_("Rang"), _("Valeur"), _("Niveau")), rows)
 
 
 def profile_elements(

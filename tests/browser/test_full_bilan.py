@@ -10,8 +10,8 @@ them through the real pages (a minute and a half per page on the page's clock, w
 waiting for it). Restitution: the counsellor opens the three profiles, releases the report,
 logs the restitution interview and some field work -> the questionnaires' measured time is
 counted as personal work of the investigation phase -> status "conclusions". Synthesis:
-three sections drafted, three results proposed (RIASEC summary and hexagon, values chart),
-version shared; the beneficiary accepts the two RIASEC results, refuses the values chart,
+three sections drafted, three results proposed (RIASEC summary and hexagon, values table),
+version shared; the beneficiary accepts the two RIASEC results, refuses the values table,
 writes an observation and approves -> the counsellor's page, still open, is refused its
 next save (409, locked). Action plan: two actions (owner, due date, state), the follow-up
 date six months after the end. Documents: DOCX (python-docx), PDF (pypdf, A4) and JSON,
@@ -95,7 +95,7 @@ ACTIONS = [  # action, owner (None: the default, kept), due in days, state
     ),
 ]
 HEXAGON = "Hexagone RIASEC"
-VALUES_CHART = "Valeurs professionnelles par ordre d’importance"
+VALUES_CHART = "Échelles et niveaux"  # the values: one ranked table, no chart (issue 11)
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -196,12 +196,13 @@ def test_values_profile_and_ipsative_labels(values: Instrument) -> None:
     assert values.profile is not None
     assert values.profile.type == "values"
     assert dict(values.profile.scales) == {key: key for key in VALUES}
-    # the description, read by the person before answering, says it without the jargon
-    assert "comparent vos valeurs entre elles, jamais avec d'autres personnes" in plain(
+    # The description, which the person reads, says "within the person" in plain words
+    # (issue 11: no "ipsatif" for beneficiaries); the notice keeps the technical term.
+    assert "comparent vos valeurs entre elles, jamais avec d’autres personnes" in plain(
         values.description.fr
-    )
+    ).replace("'", "’")
     assert "ipsati" not in values.description.fr.lower()
-    assert "ipsati" not in (values.description.en or "").lower()
+    assert "never with other people" in (values.description.en or "")
     notice = values.metadata["ipsative_notice"]
     assert NOTICE_FR in plain(notice["fr"])  # type: ignore[index]
     assert "never with other people" in notice["en"]  # type: ignore[index]

@@ -349,7 +349,7 @@ def test_values_negative_scores_extend_the_axis_left():
     lo, hi = ax.get_xlim()
     assert lo < -4.0 and hi > 3.5
     assert [b.get_width() for b in _bars(ax)] == [3.5, -4.0]
-    assert "-4" in _texts(ax)
+    assert "\u22124" in _texts(ax)
 
 
 def test_values_english_tie_label():
@@ -453,20 +453,20 @@ def test_personality_table_decimal_commas_and_missing_values():
     table = personality_table(DOMAINS)
     assert table.caption == "Profil de personnalité"
     assert table.header == ("Échelle", "Note T", "Intervalle de confiance à 90\u00a0%")
-    assert table.rows[0] == ("Ouverture à l’expérience", "62,5", "57 – 68")
-    assert table.rows[2] == ("Extraversion", "85,2", "80 – 90")  # not clipped in the table
+    assert table.rows[0] == ("Ouverture à l’expérience", "62,5", "57–68")
+    assert table.rows[2] == ("Extraversion", "85,2", "80–90")  # not clipped in the table
     assert table.rows[3] == ("Agréabilité", "non calculé", "non disponible")
     assert table.rows[5] == ("Recherche de sensations", "39,5", "non disponible")
     pct = personality_table(DOMAINS[:1], metric="percentile", labels=LABELS_EN, locale="en")
     assert pct.header[1] == "Percentile rank"
-    assert pct.rows[0][1] == "62.5"
+    assert pct.rows[0][1] == "63"  # percentile ranks whole, halves up, as the pages print them
 
 
 def test_riasec_table_flags_the_code_letters():
     table = riasec_table({**RIASEC, "I": 30.25}, scale_max=50)
     assert table.caption.endswith("Code de Holland\u00a0: SIA")
     assert [row[2] for row in table.rows] == ["non", "oui", "oui", "oui", "non", "non"]
-    assert table.rows[1] == ("Investigateur (I)", "30,2", "oui")
+    assert table.rows[1] == ("Investigateur (I)", "30,3", "oui")  # halves rounded up
     missing = riasec_table({**RIASEC, "E": None}, scale_max=50)
     assert missing.rows[4][1] == "non calculé"
     assert missing.caption.endswith("non calculé")
@@ -477,8 +477,8 @@ def test_values_table_rank_order_and_ties():
     assert table.header == ("Rang", "Valeur", "Score")
     assert table.rows == (
         ("1", "Reconnaissance", "4,6"),
-        ("2-3 (ex æquo)", "Autonomie", "4,2"),
-        ("2-3 (ex æquo)", "Sécurité de l’emploi", "4,2"),
+        ("2-3 (ex æquo)", "Autonomie", "4,3"),
+        ("2-3 (ex æquo)", "Sécurité de l’emploi", "4,3"),
         ("4", "Rémunération", "2,9"),
         ("5", "Créativité", "non calculé"),
     )

@@ -120,6 +120,9 @@ def scale(view: ProfileView, sid: str) -> Any:
 def texts_of(view: ProfileView) -> list[str]:
     """Every sentence a reader sees in a view."""
     out = [view.summary, *view.limits, *view.notices, *(f.message for f in view.flags)]
+    out += [f.plain for f in view.flags] + [view.value_ranking_note or ""]
+    for r in view.value_ranks:
+        out += [r.level_label or "", r.level_text or "", r.importance or ""]
     out += [view.riasec_message or ""]
     for s in view.scales:
         out += [s.score or "", s.missing_reason or "", s.level_label or "", s.name]
@@ -144,11 +147,27 @@ def test_percentile_band_ends_are_read_under_the_normal_curve(bfi, t_low, t_high
     for t, printed in ((t_low, low), (t_high, high)):
         assert whole(normal_percentile(t)) == printed
         assert whole(100 * float(norm.cdf((t - 50) / 10))) == printed
-    row = normed_row() | {"openness.band_low": t_low, "openness.band_high": t_high}
+    # The person's percentile is the normal curve's at the middle of the T band.
+    row = normed_row({"openness": (t_low + t_high) / 2})
+    row |= {"openness.band_low": t_low, "openness.band_high": t_high}
     view = build_profile(bfi, row)
     s = scale(view, "openness")
     assert (s.band_low, s.band_high) == (low, high)
     assert (s.t_low, s.t_high) == (t_low, t_high)
+
+
+@pytest.mark.parametrize("pct", [3.0, 25.0, 31.0, 50.0, 68.0, 97.0])
+def test_percentile_band_holds_the_percentile_even_when_it_is_not_the_normal_curves(bfi, pct):
+    # T 40 [35, 45] is percentile 16 under the normal curve, but the norm group's observed
+    # distribution gave ``pct``: the printed band is laid around ``pct`` (same width in z,
+    # half the T band / 10), so the point never falls outside its own band.
+    row = normed_row({"openness": 40.0}) | {"openness.percentile": pct}
+    s = scale(build_profile(bfi, row), "openness")
+    z0 = float(norm.ppf(pct / 100))
+    expected = tuple(min(99.0, max(1.0, 100 * float(norm.cdf(z)))) for z in (z0 - 0.5, z0 + 0.5))
+    assert (s.percentile_low, s.percentile_high) == pytest.approx(expected)
+    assert s.percentile_low < pct < s.percentile_high
+    assert (s.band_low, s.band_high) == (whole(expected[0]), whole(expected[1]))
 
 
 @pytest.mark.parametrize(
@@ -190,23 +209,32 @@ def test_score_text_in_english_has_a_decimal_point(bfi, english):
     assert s.score == "2.6 on a scale from 1 to 6"
 
 
-@pytest.mark.parametrize("level", ["low", "average", "high"])
-def test_level_label_is_the_yaml_band_of_the_stored_level_code(bfi, level):
-    row = normed_row() | {"agreeableness.level": level}
+@pytest.mark.parametrize(
+    ("pct", "level"), [(10.0, "low"), (29.9, "low"), (30.0, "average"), (70.0, "high")]
+)
+def test_level_label_is_the_yaml_band_of_the_percentile(bfi, pct, level):
+    # The YAML cuts on percentile 30 and 70 (min inclusive): the level is read from the
+    # percentile with those cut-points, whatever level code the row stored.
+    cuts = [b.get("min") for b in yaml_scale(BFI_YAML, "agreeableness")["bands"]["levels"]]
+    assert cuts == [None, 30, 70]
+    row = normed_row() | {"agreeableness.percentile": pct, "agreeableness.level": "average"}
     s = scale(build_profile(bfi, row), "agreeableness")
     assert s.level == level
     assert s.level_label == yaml_label(BFI_YAML, "agreeableness", level)
 
 
 def test_level_label_in_english_comes_from_the_yaml(bfi, english):
-    row = normed_row() | {"agreeableness.level": "high"}
+    row = normed_row() | {"agreeableness.percentile": 85.0}
     view = build_profile(bfi, row, lang="en", translations=english)
     assert scale(view, "agreeableness").level_label == "Rather high"
     assert yaml_label(BFI_YAML, "agreeableness", "high", "en") == "Rather high"
 
 
-def test_unknown_level_code_prints_no_label(bfi):
-    row = normed_row() | {"agreeableness.level": "stratospheric"}
+def test_stored_level_is_used_only_without_the_bands_metric(bfi):
+    row = normed_row() | {"agreeableness.level": "high"}
+    del row["agreeableness.percentile"]
+    assert scale(build_profile(bfi, row), "agreeableness").level == "high"
+    row["agreeableness.level"] = "stratospheric"
     s = scale(build_profile(bfi, row), "agreeableness")
     assert s.level_label is None and s.level_text is None
 
@@ -295,7 +323,7 @@ def test_summary_lists_at_most_three_marked_scales_the_most_extreme_first(bfi):
     assert yaml_name(BFI_YAML, "agreeableness") not in view.summary
 
 
-def test_summary_names_missing_scales_and_counts_validity_flags(bfi):
+def test_summary_names_missing_scales_and_announces_no_validity_detail_it_lacks(bfi):
     row = normed_row() | {
         "openness.missing": True,
         "openness.mean": None,
@@ -308,9 +336,12 @@ def test_summary_names_missing_scales_and_counts_validity_flags(bfi):
         "flag.irv": False,
     }
     view = build_profile(bfi, row)
-    assert f"Non calculé faute de réponses{NBSP}: Ouverture." in view.summary
-    assert f"Points de vigilance sur la validité{NBSP}: 2 (détail ci-dessous)." in view.summary
-    assert view.summary.endswith("(détail ci-dessous).")
+    assert view.summary.endswith(f"Non calculé faute de réponses{NBSP}: Ouverture.")
+    # The flags are not counted in the summary ("2 (détail ci-dessous)" with no detail
+    # below, in the report): each carries its own sentence for each reader instead.
+    assert "vigilance" not in view.summary and "ci-dessous" not in view.summary
+    assert [f.key for f in view.flags] == ["longstring", "too_fast"]
+    assert all(f.message and f.plain and f.plain != f.message for f in view.flags)
 
 
 def test_summary_of_an_unnormed_questionnaire_names_highest_and_lowest(bfi):
@@ -381,7 +412,9 @@ def test_riasec_flat_or_low_profile_gives_the_yaml_message_and_no_code(riasec, w
     message = raw_yaml(RIASEC_YAML)["metadata"]["messages"][which]["fr"]
     first_words = " ".join(message.split()[:4]).replace("'", "’")
     assert view.riasec_message is not None and view.riasec_message.startswith(first_words)
-    assert view.summary.startswith(first_words)
+    # The summary (read by the counsellor too) says it without speaking to the person.
+    assert view.summary == view.riasec_note and "pas de code à trois lettres" in view.summary
+    assert not any(w in view.summary.split() for w in ("vous", "Vos", "vos", "votre", "Votre"))
 
 
 def test_values_summary_lists_top_priorities_and_the_least_priority(values):
@@ -389,11 +422,10 @@ def test_values_summary_lists_top_priorities_and_the_least_priority(values):
     row: dict[str, Any] = {}
     for sid, r in ranks.items():
         row |= {f"{sid}.mean": 3.0, f"{sid}.n": 2, f"{sid}.rank": r, f"{sid}.ipsative": 0.1}
-    for sid in VALUE_IDS:
-        row |= {f"{sid}_classement.mean": 3.0, f"{sid}_classement.n": 1}
+    # No ranking of the six values stored (part b missing): the ratings' order is used.
     view = build_profile(values, row)
     names = {sid: yaml_name(VALUES_YAML, sid) for sid in VALUE_IDS}
-    assert view.summary == (
+    assert view.summary.startswith(
         f"Valeurs prioritaires{NBSP}: {names['reconnaissance']}, {names['soutien']}."
         f" Moins prioritaire{NBSP}: {names['independance']}."
     )
@@ -419,8 +451,33 @@ def test_values_ties_print_a_decimal_rank_and_count_as_top_priority(values):
     for sid in ("reussite", "independance", "reconnaissance"):
         assert yaml_name(VALUES_YAML, sid) in top
     assert yaml_name(VALUES_YAML, "relations") not in top
-    notice = raw_yaml(VALUES_YAML)["metadata"]["ipsative_notice"]["fr"]
-    assert view.notices == (notice.replace(" :", f"{NBSP}:").replace("'", "’"),)
+    # No jargon: the word "ipsatif" is in the YAML's notice, never in the view.
+    assert "ipsati" in raw_yaml(VALUES_YAML)["metadata"]["ipsative_notice"]["fr"]
+    assert not any("ipsati" in t.lower() for t in [*texts_of(view), *view.notices])
+    assert view.value_ranking_note is not None and "affirmations" in view.value_ranking_note
+
+
+def test_values_show_the_persons_own_ranking_when_given_with_its_levels_words(values):
+    # The ratings put reussite first, but the person ranked it 6th and soutien 1st: ONE
+    # ranking is shown, the person's own, and each value's level words follow that place.
+    ratings = dict(zip(VALUE_IDS, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], strict=True))
+    own = dict(zip(VALUE_IDS, [6, 3, 4, 5, 1, 2], strict=True))
+    row: dict[str, Any] = {}
+    for sid in VALUE_IDS:
+        row |= {f"{sid}.mean": 4.0, f"{sid}.n": 2, f"{sid}.rank": ratings[sid]}
+        # The ranking scale scores the reversed rank: 1 + 6 - rank (YAML: -RANG_...).
+        row |= {f"{sid}_classement.mean": 7.0 - own[sid], f"{sid}_classement.n": 1}
+    view = build_profile(values, row)
+    assert [(r.scale_id, r.rank) for r in view.value_ranks] == sorted(
+        ((sid, str(own[sid])) for sid in VALUE_IDS), key=lambda p: int(p[1])
+    )
+    first, last = view.value_ranks[0], view.value_ranks[-1]
+    assert first.level_label == yaml_label(VALUES_YAML, "soutien", "prioritaire")
+    assert last.scale_id == "reussite"
+    assert last.level_label == yaml_label(VALUES_YAML, "reussite", "moins_prioritaire")
+    assert first.importance == "4 sur 5"
+    assert view.summary.startswith(f"Valeurs prioritaires{NBSP}: Soutien, Conditions de travail.")
+    assert view.value_ranking_note is not None and "classées" in view.value_ranking_note
 
 
 def test_values_profile_from_scored_answers_follows_the_importance_means(values):
@@ -436,15 +493,16 @@ def test_values_profile_from_scored_answers_follows_the_importance_means(values)
     given |= {item: k + 1 for k, item in enumerate(items)}
     scores, _key, _nv = score_answers(values, given, respondent=1, seconds=600)
     view = build_profile(values, scores)
+    # The person's own ranking (part b, ranks 1 to 6 in the scales' order) is THE ranking.
     assert [(r.scale_id, r.rank) for r in view.value_ranks] == [
         ("reussite", "1"),
         ("independance", "2"),
         ("reconnaissance", "3"),
         ("relations", "4"),
-        ("conditions_travail", "5,5"),
-        ("soutien", "5,5"),
+        ("soutien", "5"),
+        ("conditions_travail", "6"),
     ]
-    assert f"Moins prioritaire{NBSP}: Conditions de travail, Soutien." in view.summary
+    assert f"Moins prioritaire{NBSP}: Conditions de travail." in view.summary
     # Ipsative and ranking scales print no "x sur une échelle" score.
     assert all(s.score is None for s in view.scales)
 
@@ -545,10 +603,10 @@ def test_english_view_is_english_without_french_spacing(bfi, english):
     assert view.summary == (
         "Most pronounced results: Openness (rather low, percentile rank 1); Extraversion"
         " (rather high, percentile rank 99). Not calculated for lack of answers:"
-        " Conscientiousness. Validity warnings: 6 (details below)."
+        " Conscientiousness."
     )
     assert view.instrument_name == raw_yaml(BFI_YAML)["name"]["en"]
-    assert view.norm_group == "whole reference group"
+    assert view.norm_group == "adults, all ages and sexes"
     assert scale(view, "conscientiousness").name == "Conscientiousness"
 
 
@@ -563,10 +621,24 @@ def test_view_metadata_and_norm_information(bfi):
     assert view.instrument_name == data["name"]["fr"]
     assert view.construct == "personality"
     assert view.normed and view.norm_version == "2026.11-bfi-adults"
-    assert view.norm_group == "ensemble du groupe de référence"
+    # Not "Groupe de référence : ensemble du groupe de référence" (a tautology).
+    assert view.norm_group == "adultes, tous âges et sexes confondus"
     assert [s.id for s in view.domains] == BFI_IDS and view.facets == ()
     custom = build_profile(bfi, normed_row(), instrument_key="bfi@custom")
     assert custom.instrument_key == "bfi@custom"
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("sex=2, age_band=25-34", "femmes, 25 à 34 ans"),
+        ("gender=1, age_band=45+", "hommes, 45 ans et plus"),
+        ("gender=2", "femmes"),
+    ],
+)
+def test_norm_group_key_is_said_in_words(bfi, stored, shown):
+    row = normed_row() | {f"{sid}.norm_group": stored for sid in BFI_IDS}
+    assert build_profile(bfi, row).norm_group == shown
 
 
 def test_named_norm_group_is_shown_as_stored(bfi):
@@ -602,4 +674,26 @@ def test_spi_facets_and_reliability_range_from_the_yaml():
         f"Fidélité des échelles (coefficient alpha){NBSP}: de {two(min(alphas))}"
         f" à {two(max(alphas))}."
     )
-    assert expected in view.limits
+    # The alphas are for the counsellor: not among the limits every reader gets.
+    assert view.reliability == expected
+    assert not any("alpha" in limit for limit in view.limits)
+
+
+def test_bfi_level_texts_are_correct_french(bfi):
+    # Was: "Le score se situe dans la partie basse de celle du groupe de référence" ("celle"
+    # has nothing to refer to).
+    texts = {b.level: b.text.get("fr") for b in bfi.scale("openness").bands.levels}
+    assert texts["low"] == "Le score se situe parmi les scores les plus bas du groupe de référence."
+    assert texts["high"] == (
+        "Le score se situe parmi les scores les plus hauts du groupe de référence."
+    )
+    assert not any("de celle du" in t for t in texts.values())
+
+
+def test_negative_numbers_take_a_real_minus_sign():
+    from reports.charts import _fmt
+    from reports.profile import fmt
+
+    assert fmt(-1.25) == "\u22121,3" and fmt(-3.5, "en") == "\u22123.5"
+    assert fmt(-0.04) == "0" and fmt(-0.0) == "0"  # never a minus before zero
+    assert _fmt(-4.0, "fr") == "\u22124" and _fmt(-0.01, "fr") == "0"

@@ -191,13 +191,14 @@ def test_riasec_has_hexagon_and_bars_and_the_bars_share_the_hexagon_table(views)
     assert "score sur 40" in hexagon.alt and "score sur 40" in bars.alt
 
 
-def test_values_have_one_ranking_chart_with_six_rows(views):
-    charts = profile_charts(views["valeurs-travail"])
-    assert [c.key for c in charts] == ["values"]
-    assert charts[0].table is not None and len(charts[0].table.rows) == 6
+def test_values_have_no_chart_of_signed_scores(views):
+    # The values are one ranked list (ProfileView.value_ranks): no bar chart of the
+    # within-person scores, whose negative bars readers took for bad results.
+    assert profile_charts(views["valeurs-travail"]) == ()
+    assert len(views["valeurs-travail"].value_ranks) == 6
 
 
-@pytest.mark.parametrize("name", ["ipip-bfi-25", "riasec-60", "valeurs-travail", "spi-135"])
+@pytest.mark.parametrize("name", ["ipip-bfi-25", "riasec-60", "spi-135"])
 def test_chart_images_are_svg_data_uris_with_a_text_alternative(views, name):
     charts = profile_charts(views[name], facets=True)
     assert charts
@@ -246,9 +247,9 @@ def test_html_has_one_section_per_questionnaire_titled_with_its_name(page, repor
 def test_html_shows_every_chart_with_its_alt_text_and_data_tables(page, report):
     found = outline(page)
     charts = [c for s in report.sections for c in s.charts]
-    assert len(found.images) == len(charts) == 4  # BFI 1, RIASEC 2, values 1
+    assert len(found.images) == len(charts) == 3  # BFI 1, RIASEC 2 (values: a ranked list)
     assert all(img.get("alt") and img["src"].startswith(DATA_URI) for img in found.images)
-    assert found.tags.count("table") == sum(1 for c in charts if c.table is not None) == 3
+    assert found.tags.count("table") == sum(1 for c in charts if c.table is not None) == 2
 
 
 def test_html_has_a4_page_rules_with_page_numbers(page):

@@ -75,7 +75,7 @@ def doc(elements: Any) -> S.SynthesisDocument:
         **SECTIONS,
         results=(
             _group(elements, "riasec-60", "summary", "chart:riasec_hexagon", "chart:riasec_bars"),
-            _group(elements, "valeurs-travail", "chart:values"),
+            _group(elements, "valeurs-travail", "scales"),
             _group(elements, "ipip-bfi-25", "scales"),
         ),
         actions=(
@@ -167,15 +167,15 @@ def test_docx_action_plan_is_a_table_in_plan_order(docx: Any) -> None:
 def test_docx_pictures_are_the_approved_charts_with_captions_and_data_tables(
     docx: Any, elements: Any
 ) -> None:
-    assert len(docx.inline_shapes) == 3  # RIASEC hexagon and bars, values
+    assert len(docx.inline_shapes) == 2  # RIASEC hexagon and bars (values: a ranked table)
     for shape in docx.inline_shapes:
         assert shape.width == Mm(160)
         assert shape._inline.docPr.get("descr")  # alt text for screen readers
     captions = [p.text for p in docx.paragraphs if p.style.name == "Caption"]
-    assert sum(c.startswith("Figure ") for c in captions) == 3
+    assert sum(c.startswith("Figure ") for c in captions) == 2
     # every chart has its data as a real table; the scales of the BFI as a table too
     data_captions = [c for c in captions if c.startswith("Données du graphique")]
-    assert len(data_captions) == 3
+    assert len(data_captions) == 2
     view, _by = elements["ipip-bfi-25"]
     scales = next(t for t in docx.tables if t.rows[0].cells[0].text == "Échelle")
     assert [c.text for c in scales.rows[0].cells] == [
@@ -232,7 +232,7 @@ def test_html_escapes_typed_text_and_links_only_when_asked(doc: S.SynthesisDocum
     html = S.render_html(replace(doc, competences="<script>alert(1)</script>"))
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert "report-nav" not in html.split("</style>")[1]
-    assert html.count("<img") == 3 and html.count("<h2") == 5
+    assert html.count("<img") == 2 and html.count("<h2") == 5
     linked = S.render_html(doc, links={"back": "/retour", "docx": "/s.docx"})
     assert 'href="/retour"' in linked and 'href="/s.docx"' in linked
 
@@ -278,7 +278,7 @@ def test_json_round_trip_and_stable_structure(doc: S.SynthesisDocument) -> None:
         ("riasec-60", "summary"),
         ("riasec-60", "chart:riasec_hexagon"),
         ("riasec-60", "chart:riasec_bars"),
-        ("valeurs-travail", "chart:values"),
+        ("valeurs-travail", "scales"),
         ("ipip-bfi-25", "scales"),
     ]
     hexagon, bars = data["results"][0]["elements"][1:3]
@@ -315,11 +315,15 @@ def test_profile_elements_offer_each_chart_of_profile_charts(elements: Any) -> N
     assert keys == {
         "ipip-bfi-25": ["summary", "scales", "chart:personality"],
         "riasec-60": ["summary", "scales", "chart:riasec_hexagon", "chart:riasec_bars"],
-        "valeurs-travail": ["summary", "scales", "chart:values"],
+        "valeurs-travail": ["summary", "scales"],
     }
     view, by = elements["valeurs-travail"]
     assert by["summary"].text == view.summary
-    assert by["scales"].table is not None and by["scales"].table.header[-1] == "Rang"
+    # One ranking of the values: one row per value, in its place, never two rankings.
+    table = by["scales"].table
+    assert table is not None and table.header == ("Rang", "Valeur", "Niveau")
+    assert [row[1] for row in table.rows] == [r.name for r in view.value_ranks]
+    assert len(table.rows) == 6
     assert all(by[k].png and by[k].png.startswith(b"\x89PNG") for k in by if k.startswith("chart:"))
     spi = _profile("spi-135")
     facets = S.profile_elements(spi, profile_charts(spi, facets=True))

@@ -381,7 +381,9 @@ def test_results_visibility_is_the_counsellors_choice(
     assert shown.status_code == 200
     page = shown.get_data(as_text=True)  # the person sees the chart and its data table
     assert page.count('<img src="data:image/svg+xml;base64,') == 1
-    assert "Données du graphique (tableau)" in page and "Note T" in page
+    # ... on the one metric the person reads (percentile ranks), never a T score.
+    assert "Données du graphique (tableau)" in page and "Rang percentile" in page
+    assert "Note T" not in page
     assert (
         claire.post(f"/conseil/questionnaires/{aid}/diffusion", data={"show": "0"}).status_code
         == 302
@@ -404,7 +406,7 @@ def test_profile_review_shows_summary_bands_levels_norms_and_charts(
     aid = done.assignments[BFI]
     html = claire.get(f"/conseil/questionnaires/{aid}/profil").get_data(as_text=True)
     assert "En bref" in html
-    assert "Note T [intervalle à 90 %]" in html
+    assert "Note T (intervalle à 90 %)" in html and " ; " not in html.split("<table")[1]
     assert "Groupe de référence" in html and "2026.11-bfi-adults" in html
     assert html.count('<img src="data:image/svg+xml;base64,') == 1  # domains chart
     assert "Données du graphique (tableau)" in html
@@ -421,7 +423,9 @@ def test_profile_review_shows_summary_bands_levels_norms_and_charts(
     values = claire.get(f"/conseil/questionnaires/{done.assignments[VALUES]}/profil").get_data(
         as_text=True
     )
-    assert "ipsatifs" in values and values.count("data:image/svg+xml") == 1
+    # One ranked list of the values, without jargon nor a chart of signed scores.
+    assert "ipsati" not in values.lower() and values.count("data:image/svg+xml") == 0
+    assert "Importance moyenne des affirmations" in values
     actions = [a for _actor, a in audit_actions(db_app)]
     assert actions.count("view_profile") == 3 and actions.count("view_answers") == 1
 
@@ -549,7 +553,7 @@ def test_report_html_has_cover_sections_charts_comments_and_closing(
     assert '<html lang="fr">' in html
     assert "Rapport de restitution" in html and "Camille Martin" in html and "claire" in html
     assert html.count('class="questionnaire"') == 3
-    assert html.count("data:image/svg+xml;base64,") == 4  # domains, hexagon, bars, values
+    assert html.count("data:image/svg+xml;base64,") == 3  # domains, hexagon, bars
     assert "Ce que mesure ce questionnaire" in html and "Limites de la mesure" in html
     assert "Un profil à explorer." in html
     assert (

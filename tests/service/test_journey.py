@@ -895,13 +895,14 @@ def test_results_are_visible_only_once_released(
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<h1>Mes résultats : Inventaire de personnalité" in html
-    assert '<h3 id="scale-openness">Ouverture</h3>' in html
-    assert "Rang centile :" in html
-    assert "intervalle de confiance à 90\u00a0%" in html
-    assert re.search(r"entre \d+ et \d+ \(intervalle", html)
-    assert (
-        "Groupe de référence : ensemble du groupe de référence (normes 2026.11-bfi-adults)." in html
-    )
+    assert '<h3 id="scale-openness">Ouverture <span class="level">— ' in html
+    # One metric in plain words, with its uncertainty; one term, "rang percentile".
+    assert "Rang percentile " in html and "centile" not in html.replace("percentile", "")
+    assert re.search(r"probablement entre \d+ et \d+\.", html)
+    assert "Note T" not in html and "sur une échelle de 1 à 6" not in html
+    # The summary comes first, and the reference group is said in words.
+    assert html.index('class="summary"') < html.index("<h2>Détail</h2>")
+    assert "Groupe de référence : adultes, tous âges et sexes confondus (normes " in html
     assert any(label in html for label in ("Plutôt bas", "Dans la moyenne", "Plutôt élevé"))
     assert "jamais un verdict" in html
     assert f'href="{q(aid, "/resultats")}">Voir mes résultats' in person.get("/espace/").get_data(
@@ -921,15 +922,18 @@ def test_results_shown_now_when_the_counsellor_chose_so(
     assert "choisi de vous montrer vos résultats dès maintenant" in thanks
     assert f'href="{q(aid, "/resultats")}"' in thanks
     html = person.get(q(aid, "/resultats")).get_data(as_text=True)
-    assert "ils comparent vos valeurs entre elles" in html  # the instrument's notice
     assert "<h2>Vos valeurs, de la plus importante à la moins prioritaire</h2>" in html
-    ranks = re.findall(r"<li>([^<]+) <span class=\"muted\">\(rang ([\d,]+)\)", html)
-    assert len(ranks) == 6
-    assert [float(r.replace(",", ".")) for _, r in ranks] == sorted(
-        float(r.replace(",", ".")) for _, r in ranks
-    )
-    assert "Classée en 1re ou 2e position" in html  # the ranked part, by level
-    assert "Rang centile" not in html  # no norms for values
+    # ONE ranking, explained in one sentence, without jargon, coding or signed bars.
+    assert "dans l’ordre où vous les avez classées" in html
+    names = re.findall(r"<li><strong>([^<]+)</strong>", html)
+    # In the order the person ranked them (RANKS), whatever the ratings of part one say.
+    assert names == [
+        "Réussite", "Indépendance", "Reconnaissance", "Relations", "Soutien",
+        "Conditions de travail",
+    ]  # fmt: skip
+    assert "ipsati" not in html.lower() and "rang 6" not in html and "6 = " not in html
+    assert "Classée en" not in html and "data:image/svg+xml" not in html
+    assert "Rang percentile" not in html  # no norms for values
 
 
 def test_riasec_results_show_the_code_or_the_flat_profile_message(

@@ -256,16 +256,16 @@ def test_results_enter_the_documents_only_when_the_person_approves_them(
         done.assignments[BFI],
     )
     page = claire.get(f"/conseil/bilans/{b}/synthese/resultats").get_data(as_text=True)
-    values_chart, bfi_scale = "Valeurs professionnelles par ordre d’importance", "Ouverture"
+    values_chart, bfi_scale = "Valeurs au travail", "Ouverture"
     assert values_chart in page and bfi_scale in page  # offered here, so the checks below bite
-    # summary + scales + charts: BFI 2 + 1 (domains), RIASEC 2 + 2, values 2 + 1
-    assert page.count("Proposer pour la synthèse") == 3 + 4 + 3
+    # summary + scales + charts: BFI 2 + 1 (domains), RIASEC 2 + 2, values 2 (a ranked table)
+    assert page.count("Proposer pour la synthèse") == 3 + 4 + 2
     assert (f"staff:{done.counsellor}", "view_synthesis_results") in audit_actions(db_app)
 
     for aid, element in (
         (riasec, "summary"),
         (riasec, "chart:riasec_hexagon"),
-        (values, "chart:values"),
+        (values, "scales"),
         (bfi, "scales"),
         (bfi, "chart:personality"),
     ):
@@ -283,11 +283,11 @@ def test_results_enter_the_documents_only_when_the_person_approves_them(
     assert decide(camille, b, by[(riasec, "summary")]["id"], "approved").status_code == 302
     r = decide(camille, b, by[(riasec, "chart:riasec_hexagon")]["id"], "approved")
     assert r.status_code == 302
-    assert decide(camille, b, by[(values, "chart:values")]["id"], "refused").status_code == 302
+    assert decide(camille, b, by[(values, "scales")]["id"], "refused").status_code == 302
     assert decide(camille, b, by[(bfi, "scales")]["id"], "maybe").status_code == 422
     by = items(db_app, b)
     assert by[(riasec, "summary")]["decision"] == "approved"
-    assert by[(values, "chart:values")]["decision"] == "refused"
+    assert by[(values, "scales")]["decision"] == "refused"
     assert by[(bfi, "scales")]["decision"] == "pending"
 
     save(claire, b)
@@ -328,8 +328,8 @@ def test_results_enter_the_documents_only_when_the_person_approves_them(
 
     # locked: no more proposals, decisions or withdrawals
     assert propose(claire, b, bfi, "summary").status_code == 409
-    assert decide(camille, b, by[(values, "chart:values")]["id"], "approved").status_code == 409
-    assert items(db_app, b)[(values, "chart:values")]["decision"] == "refused"
+    assert decide(camille, b, by[(values, "scales")]["id"], "approved").status_code == 409
+    assert items(db_app, b)[(values, "scales")]["decision"] == "refused"
 
 
 def test_results_of_satisfaction_questionnaires_cannot_be_proposed(

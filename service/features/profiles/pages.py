@@ -69,11 +69,15 @@ def render_profile(
 
 def report_page(bilan: Bilan, *, pdf: bool, back: str, pdf_url: str) -> ResponseReturnValue:
     """The restitution report as a page (with its ``back`` and ``pdf_url`` links) or as a
-    PDF download, written to the audit log; the caller has checked access."""
+    PDF download, written to the audit log; the caller has checked access. ``?facettes=1``
+    adds the facets under their domain (page and PDF)."""
     args = (db.session, bilan, _instruments(), _lang(), get_translations())
+    facets = request.args.get("facettes") == "1"
     audit(db.session, current_user, "report_pdf" if pdf else "view_report", bilan_id=bilan.id)
     db.session.commit()
     if pdf:
         name = restitution.report_filename(bilan)
-        return pdf_download(lambda: restitution.report_pdf(*args), name)
-    return restitution.report_html(*args, links={"back": back, "pdf": pdf_url})
+        return pdf_download(lambda: restitution.report_pdf(*args, facets=facets), name)
+    sep = "&" if "?" in pdf_url else "?"
+    links = {"back": back, "pdf": pdf_url, "pdf_facets": f"{pdf_url}{sep}facettes=1"}
+    return restitution.report_html(*args, links=links, facets=facets)

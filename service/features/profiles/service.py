@@ -98,13 +98,14 @@ def build_report(
     translations: gettext.NullTranslations | None,
     *,
     for_pdf: bool = False,
+    facets: bool = False,
 ) -> Report:
     sections = []
     for a, view in completed_profiles(session, bilan, instruments, lang, translations):
         sections.append(
             ReportSection(
                 profile=view,
-                charts=profile_charts(view, lang=lang, text_as_paths=not for_pdf),
+                charts=profile_charts(view, lang=lang, facets=facets, text_as_paths=not for_pdf),
                 completed_on=_date(a.completed_at, lang),
                 comment=a.report_comment,
             )
@@ -119,6 +120,7 @@ def build_report(
         sections=tuple(sections),
         closing_comment=bilan.report_comment,
         lang=lang,
+        facets=facets,
     )
 
 
@@ -130,9 +132,11 @@ def report_html(
     translations: gettext.NullTranslations | None,
     *,
     links: Mapping[str, str],
+    facets: bool = False,
 ) -> str:
-    """The report as an HTML page; ``links`` are its ``back`` and ``pdf`` addresses."""
-    report = build_report(session, bilan, instruments, lang, translations)
+    """The report as an HTML page; ``links`` are its ``back``, ``pdf`` and ``pdf_facets``
+    addresses; ``facets`` adds the facets under their domain."""
+    report = build_report(session, bilan, instruments, lang, translations, facets=facets)
     return render_html(report, translations=translations, links=dict(links))
 
 
@@ -142,10 +146,14 @@ def report_pdf(
     instruments: Mapping[str, Instrument],
     lang: str,
     translations: gettext.NullTranslations | None,
+    *,
+    facets: bool = False,
 ) -> bytes:
     """The report as an A4 PDF (raises :class:`reports.restitution.PdfUnavailable` when PDF
-    support is not installed)."""
-    report = build_report(session, bilan, instruments, lang, translations, for_pdf=True)
+    support is not installed); ``facets`` adds the facets under their domain."""
+    report = build_report(
+        session, bilan, instruments, lang, translations, for_pdf=True, facets=facets
+    )
     return render_pdf(render_html(report, translations=translations))
 
 
@@ -176,15 +184,20 @@ def export_bilan(
     instruments: Mapping[str, Instrument],
     lang: str,
     fmt: str,
+    *,
+    with_name: bool = False,
 ) -> bytes:
-    """One beneficiary's scores as CSV, XLSX or JSON."""
+    """One beneficiary's scores as CSV, XLSX or JSON; ``with_name`` puts the person's
+    name in the table (CSV, XLSX). A CSV holds the values as the pages show them
+    (:func:`reports.exports.as_displayed`: Oui/Non, rounded numbers)."""
     records = _scored(session, [bilan], instruments)
     if fmt == "json":
         return exports.to_json(records, lang=lang, tz=PARIS.key)
-    table = exports.beneficiary_scores_long(records, lang=lang, tz=PARIS.key)
+    table = exports.beneficiary_scores_long(records, lang=lang, tz=PARIS.key, with_name=with_name)
     if fmt == "xlsx":
         return exports.to_xlsx(table, sheet_name="Scores")
-    return exports.to_csv(table)
+    shown = exports.as_displayed(table, lang=lang, **exports.long_display_columns(lang))
+    return exports.to_csv(shown)
 
 
 def export_caseload(
@@ -200,7 +213,8 @@ def export_caseload(
     if fmt == "xlsx":
         legend = exports.caseload_legend(records, lang=lang)
         return exports.to_xlsx(table, sheet_name="Portefeuille", extra_sheets={"Légende": legend})
-    return exports.to_csv(table)
+    shown = exports.as_displayed(table, lang=lang, **exports.caseload_display_columns(table))
+    return exports.to_csv(shown)
 
 
 def results_view(

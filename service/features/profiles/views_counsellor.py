@@ -109,7 +109,15 @@ def release_report(bilan_id: int) -> ResponseReturnValue:
 def export_scores(bilan_id: int, fmt: str) -> ResponseReturnValue:
     bilan = guards.managed_bilan(bilan_id)
     access.require(fmt in ("csv", "xlsx", "json"))
-    data = restitution.export_bilan(db.session, bilan, _instruments(), _lang(), fmt)
-    audit(db.session, current_user, f"export_{fmt}", bilan_id=bilan.id)
+    named = request.args.get("nom") == "1" and fmt != "json"
+    data = restitution.export_bilan(
+        db.session, bilan, _instruments(), _lang(), fmt, with_name=named
+    )
+    audit(
+        db.session,
+        current_user,
+        f"export_{fmt}_named" if named else f"export_{fmt}",
+        bilan_id=bilan.id,
+    )
     db.session.commit()
     return download(data, f"scores-bilan-{bilan.id}.{fmt}")
