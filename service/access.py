@@ -46,14 +46,35 @@ def owns_bilan(principal: Principal, bilan: Bilan) -> bool:
     return is_beneficiary(principal) and bilan.beneficiary_id == principal.id
 
 
-def has_consented(bilan: Bilan, consents: list[Consent]) -> bool:
-    """The latest recorded decision for this bilan is an acceptance."""
-    latest = max(
+def _latest_consent(bilan: Bilan, consents: list[Consent]) -> Consent | None:
+    return max(
         (c for c in consents if c.bilan_id == bilan.id),
         key=lambda c: (c.recorded_at, c.id),
         default=None,
     )
+
+
+def has_consented(bilan: Bilan, consents: list[Consent]) -> bool:
+    """The latest recorded decision for this bilan is an acceptance."""
+    latest = _latest_consent(bilan, consents)
     return latest is not None and latest.accepted
+
+
+#: The versions of the consent text (``journey.consent.CONSENT_VERSION``) that tell the
+#: person their scores may enter, without their name, the centre's local norms. A person
+#: who accepted an earlier text was not told: their questionnaires stay out of the norms.
+LOCAL_NORMS_CONSENT_VERSIONS = frozenset({"2026-12-v1"})
+
+
+def may_feed_local_norms(bilan: Bilan, consents: list[Consent]) -> bool:
+    """The bilan's scores may be summarised into the centre's local norms: the latest
+    decision is an acceptance of a text that said so."""
+    latest = _latest_consent(bilan, consents)
+    return (
+        latest is not None
+        and latest.accepted
+        and latest.text_version in LOCAL_NORMS_CONSENT_VERSIONS
+    )
 
 
 #: Why someone may not answer a questionnaire, in the order the rule checks it: not a

@@ -57,6 +57,7 @@ def plant(
     answers: dict[str, int],
     *,
     consent: tuple[bool, ...] = (True,),
+    consent_version: str | None = None,
     status: str = "completed",
     purpose: str | None = None,
     person: int | None = None,
@@ -85,7 +86,7 @@ def plant(
                 Consent(
                     bilan_id=bilan.id,
                     beneficiary_id=person,
-                    text_version=CONSENT_VERSION,
+                    text_version=consent_version or CONSENT_VERSION,
                     accepted=accepted,
                     recorded_at=base - dt.timedelta(days=10 - k),
                 )
@@ -286,6 +287,27 @@ def test_only_consented_non_anonymous_completed_questionnaires_count(
     assert table["groups"][0]["scales"]["neuroticism"]["mean"] == pytest.approx(
         by_hand["neuroticism"].mean(), abs=1e-12
     )
+
+
+def test_a_consent_to_a_text_that_did_not_mention_the_norms_keeps_them_out(
+    db_app: Flask, world: World
+) -> None:
+    from service import access
+    from service.extensions import db
+    from service.features.journey.consent import CONSENT_VERSION
+    from service.features.norms import service as local_norms
+
+    # The text shown today tells the person; the November 2026 text did not.
+    assert CONSENT_VERSION in access.LOCAL_NORMS_CONSENT_VERSIONS
+    assert "2026-11-v1" not in access.LOCAL_NORMS_CONSENT_VERSIONS
+    instruments = db_app.extensions["boussole.instruments"]
+    inst = instruments[BFI]
+    answers = {it.id: 3 for it in inst.numeric_items}
+    _, told = plant(db_app, world.centre, answers)
+    _, not_told = plant(db_app, world.centre, answers, consent_version="2026-11-v1")
+    with db_app.app_context(), db.standalone() as s:
+        ids = local_norms.eligible_assignments(s, world.centre, inst)
+    assert told in ids and not_told not in ids
 
 
 # --- choosing, and the scores it produces -------------------------------------------------

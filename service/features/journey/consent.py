@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 #: Version of the consent text shown on the consent page
 #: (features/journey/templates/journey/consent.html).
 #: Change it whenever the text changes: every decision records the version it answered.
-CONSENT_VERSION = "2026-11-v1"
+CONSENT_VERSION = "2026-12-v1"  # 2026-11-v1 did not mention the centre's local norms
 
 
 def consents_of(session: Session, beneficiary_id: int) -> list[Consent]:

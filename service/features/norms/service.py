@@ -7,8 +7,8 @@ norms its new scores use. What goes into them (:func:`eligible_assignments`):
 - the centre's **completed** questionnaires of the installed version of the instrument;
 - never an anonymous questionnaire (satisfaction, follow-up: they are not scored), nor one
   assigned automatically at the end of the bilan or at the follow-up;
-- only bilans whose latest consent decision is an acceptance
-  (:func:`service.access.has_consented`);
+- only bilans whose latest consent decision is an acceptance of a text that says the
+  scores may enter the centre's norms (:func:`service.access.may_feed_local_norms`);
 - one questionnaire per person (their latest), so that nobody counts twice.
 
 The scale scores are re-computed from the stored raw answers (as at completion, without
@@ -222,7 +222,7 @@ def _consented_bilans(session: Session, bilan_ids: Iterable[int]) -> set[int]:
         part = ids[start : start + _CHUNK]
         bilans = session.scalars(select(Bilan).where(Bilan.id.in_(part))).all()
         consents = list(session.scalars(select(Consent).where(Consent.bilan_id.in_(part))))
-        out |= {b.id for b in bilans if access.has_consented(b, consents)}
+        out |= {b.id for b in bilans if access.may_feed_local_norms(b, consents)}
     return out
 
 
