@@ -315,3 +315,19 @@ helpers = SimpleNamespace(
     mark_way_chosen=mark_way_chosen,
     sign_in_staff=sign_in_staff,
 )
+
+
+@pytest.fixture
+def claire(db_app: Flask, world: World) -> FlaskClient:
+    """Claire, the world's counsellor, signed in."""
+    client = db_app.test_client()
+    sign_in_staff(client, "claire@test.fr")
+    return client
+
+
+@pytest.fixture
+def camille(db_app: Flask, world: World) -> FlaskClient:
+    """Camille, the world's beneficiary, signed in (her way back already chosen)."""
+    client = db_app.test_client()
+    sign_in_beneficiary(client, db_app, world.beneficiary)
+    return client

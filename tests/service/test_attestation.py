@@ -134,13 +134,6 @@ def forbidden_texts(app: Flask) -> list[str]:
     return [*MARKERS.values(), *names, "RIASEC", "Holland", "percentile", "Note T"]
 
 
-@pytest.fixture
-def claire(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_staff(client, "claire@test.fr")
-    return client
-
-
 def plain(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 

@@ -86,13 +86,6 @@ def audit_actions(app: Flask) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def claire(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_staff(client, "claire@test.fr")
-    return client
-
-
-@pytest.fixture
 def done(db_app: Flask, world: World) -> World:
     """The world with the three questionnaires of Camille's bilan completed."""
     for iid in (BFI, RIASEC, VALUES):

@@ -22,7 +22,7 @@ from service.features.journey import service as journey
 from service.features.journey import store as answer_store
 from service.features.journey.consent import CONSENT_VERSION
 from service.migrate import MIGRATIONS
-from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
+from tests.service.conftest import World, sign_in_beneficiary
 
 SPI = "spi-135"
 OLD = ARCHIVE_DIR / "spi-135-1.0.0" / "spi-135.yaml"
@@ -74,13 +74,6 @@ def complete_in_1_0_0(app: Flask, world: World) -> int:
         done = completion.complete(s, a, old, per_page=6)
         assert done.record is not None, done.problems
     return aid
-
-
-@pytest.fixture
-def claire(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_staff(client, "claire@test.fr")
-    return client
 
 
 @pytest.fixture

@@ -104,13 +104,6 @@ def text_of(response: Any) -> str:
 
 
 @pytest.fixture
-def claire(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_staff(client, "claire@test.fr")
-    return client
-
-
-@pytest.fixture
 def admin(db_app: Flask, world: World) -> FlaskClient:
     client = db_app.test_client()
     sign_in_staff(client, "admin@test.fr")

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
+from tests.service.conftest import World
 from tests.service.test_counsellor import (
     BFI,
     RIASEC,
@@ -48,25 +48,11 @@ def _add_spi(app: Flask, world: World) -> int:
 
 
 @pytest.fixture
-def claire(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_staff(client, "claire@test.fr")
-    return client
-
-
-@pytest.fixture
 def spi_done(db_app: Flask, world: World) -> int:
     """Camille's SPI, completed in 100 s (raises the "too fast" validity flag)."""
     aid = _add_spi(db_app, world)
     complete(db_app, aid, answers_for(db_app, SPI, seed=3), seconds=100)
     return aid
-
-
-@pytest.fixture
-def camille(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_beneficiary(client, db_app, world.beneficiary)
-    return client
 
 
 # --- the beneficiary's results page ------------------------------------------------------

@@ -28,7 +28,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from service.models import utcnow
-from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
+from tests.service.conftest import World, sign_in_staff
 from tests.service.test_counsellor import BFI, RIASEC, VALUES, complete
 
 SAT = "satisfaction-fin-bilan"
@@ -140,20 +140,6 @@ def anon(db_app: Flask, world: World) -> Anonymous:
             a.show_results_now = True
             a.released_at = utcnow()
     return Anonymous(world, end, suivi, started)
-
-
-@pytest.fixture
-def claire(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_staff(client, "claire@test.fr")
-    return client
-
-
-@pytest.fixture
-def camille(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_beneficiary(client, db_app, world.beneficiary)
-    return client
 
 
 def answer_texts(app: Flask) -> list[str]:

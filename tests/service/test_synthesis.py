@@ -41,20 +41,6 @@ SECTIONS = {
 
 
 @pytest.fixture
-def claire(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_staff(client, "claire@test.fr")
-    return client
-
-
-@pytest.fixture
-def camille(db_app: Flask, world: World) -> FlaskClient:
-    client = db_app.test_client()
-    sign_in_beneficiary(client, db_app, world.beneficiary)
-    return client
-
-
-@pytest.fixture
 def done(db_app: Flask, world: World) -> World:
     for iid in (BFI, RIASEC, VALUES):
         complete(db_app, world.assignments[iid])
