@@ -6,21 +6,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField
+from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from service.features.norms.service import DEFAULT_MIN_N
+from service.web.forms import WholeNumberField
 
 #: The value of the "shipped norms" choice (the others are local version ids).
 SHIPPED = "shipped"
 
 
 class BuildNormsForm(FlaskForm):
-    min_n = IntegerField(
+    min_n = WholeNumberField(
         _l("Effectif minimum du groupe"),
         default=DEFAULT_MIN_N,
         validators=[InputRequired(_l("Indiquez un nombre entier de personnes, par exemple 30."))],
-        invalid_value_message=_l("Indiquez un nombre entier de personnes, par exemple 30."),
+        not_a_number=_l("Indiquez un nombre entier de personnes, par exemple 30."),
     )
 
 
