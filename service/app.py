@@ -28,6 +28,7 @@ from service.i18n import builtin_text
 from service.models import Beneficiary, StaffUser
 from service.web import blueprints
 from service.web.context import date_filter
+from service.web.logs import install_redaction
 
 
 def _select_locale() -> str:
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Boussole app (see the module docstring for the configuration order)."""
     app = Flask(__name__, instance_relative_config=True)
     configure(app, config)
+    install_redaction()
     _load_instruments(app)
     _init_extensions(app)
     _register_views(app)

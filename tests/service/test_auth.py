@@ -22,7 +22,13 @@ from werkzeug.test import TestResponse
 from service.extensions import db
 from service.models import Beneficiary, Invitation, StaffUser
 from service.security import MIN_PASSWORD_LENGTH, token_hash
-from tests.service.conftest import World, invitation_token, sign_in_beneficiary, sign_in_staff
+from tests.service.conftest import (
+    World,
+    invitation_token,
+    open_invitation,
+    sign_in_beneficiary,
+    sign_in_staff,
+)
 
 PASSWORD = "mot-de-passe-de-test"
 NEW_PASSWORD = "une phrase de passe solide"
@@ -199,7 +205,7 @@ def test_invitation_signs_the_beneficiary_in_once(db_app: Flask, world: World) -
     _update(db_app, Beneficiary, world.beneficiary, sign_in_way="mail", email="c@exemple.fr")
     token = invitation_token(db_app, world.beneficiary)
     client = db_app.test_client()
-    response = client.get(f"/invitation/{token}")
+    response = open_invitation(client, f"/invitation/{token}")
     assert response.status_code == 302
     assert response.headers["Location"] == "/espace/"  # the way back is already chosen
     assert _signed_in_as_beneficiary(client)
@@ -390,7 +396,7 @@ def test_new_link_by_mail_signs_the_beneficiary_in(db_app: Flask, world: World) 
     assert link.startswith("http://localhost/invitation/")
 
     assert not _signed_in_as_beneficiary(client)
-    response = client.get(link.removeprefix("http://localhost"))
+    response = open_invitation(client, link.removeprefix("http://localhost"))
     assert response.status_code == 302
     assert _signed_in_as_beneficiary(client)
     assert client.get(link.removeprefix("http://localhost")).status_code == 410

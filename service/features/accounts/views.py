@@ -30,7 +30,11 @@ from service.features.accounts.forms import (
     SetPasswordForm,
     normalise_email,
 )
-from service.features.accounts.invitations import InvitationError, redeem_invitation
+from service.features.accounts.invitations import (
+    InvitationError,
+    check_invitation,
+    redeem_invitation,
+)
 from service.features.accounts.service import (
     NoAddress,
     choose_mail_links,
@@ -85,11 +89,20 @@ def login() -> ResponseReturnValue:
     return render_template("accounts/login.html", form=form), _invalid(form.is_submitted())
 
 
-@bp.get("/invitation/<token>")
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str) -> ResponseReturnValue:
-    """An invitation link: single use, expiring; opens the beneficiary's session."""
+    """An invitation link: single use, expiring. A GET (or HEAD: a mail scanner's visit)
+    shows a page with a button and changes nothing; only that button's POST uses the link
+    and opens the beneficiary's session."""
+    form = ActionForm()
     try:
-        person = redeem_invitation(db.session, token)
+        if form.validate_on_submit():
+            person = redeem_invitation(db.session, token)
+        else:
+            check_invitation(db.session, token)
+            return render_template("accounts/invitation.html", form=form), _invalid(
+                form.is_submitted()
+            )
     except InvitationError as exc:
         db.session.rollback()
         status = 410 if exc.reason in ("used", "expired") else 404
