@@ -162,6 +162,7 @@ def _live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
             {
                 "DATABASE_URL": url,
                 "SECRET_KEY": "browser-tests-secret-key-not-for-production-use",
+                "RATELIMIT_ENABLED": False,  # every test signs in from 127.0.0.1
                 "MAIL_FOLDER": str(folder / "mail"),
             }
         )

@@ -6,12 +6,14 @@ argon2 verification is always made, against a decoy hash when nobody matches.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service import dates
 from service.features.accounts.invitations import create_invitation
 from service.models import Beneficiary, SignInWay, StaffUser
 from service.security import hash_password, verify_password
@@ -28,6 +30,34 @@ def password_matches(stored_hash: str | None, password: str) -> bool:
         verify_password(_decoy_hash(), password)
         return False
     return verify_password(stored_hash, password)
+
+
+FIRST_DELAY_SECONDS = 30
+LONGEST_DELAY_SECONDS = 3600
+
+
+def check_sign_in(account: StaffUser | Beneficiary, password: str, *, free_failures: int) -> bool:
+    """Whether ``password`` signs ``account`` in now, with the per-account back-off: after
+    ``free_failures`` wrong passwords in a row, the account refuses every password for 30 s,
+    then twice as long after each new failure (at most an hour). A locked or deactivated
+    account gives the same answer as a wrong password. The caller commits."""
+    now = dates.utcnow()
+    locked_until = account.sign_in_locked_until
+    if locked_until is not None and locked_until > now:
+        password_matches(None, password)  # the same time as a real check
+        return False
+    if not password_matches(account.password_hash, password):
+        account.failed_sign_ins = (account.failed_sign_ins or 0) + 1
+        beyond = account.failed_sign_ins - free_failures
+        if beyond >= 0:
+            delay = min(FIRST_DELAY_SECONDS * 2**beyond, LONGEST_DELAY_SECONDS)
+            account.sign_in_locked_until = now + dt.timedelta(seconds=delay)
+        return False
+    if not account.is_active:
+        return False
+    account.failed_sign_ins = 0
+    account.sign_in_locked_until = None
+    return True
 
 
 def find_staff(session: Session, email: str) -> StaffUser | None:
@@ -57,6 +87,7 @@ def set_beneficiary_password(
         person.email = email
     person.password_hash = hash_password(password)
     person.sign_in_way = SignInWay.PASSWORD
+    person.end_sessions()  # sessions opened before the new password end
 
 
 class NoAddress(ValueError):
@@ -79,6 +110,7 @@ def choose_mail_links(person: Beneficiary) -> None:
         raise NoAddress(person.id)
     person.sign_in_way = SignInWay.MAIL
     person.password_hash = None
+    person.end_sessions()
 
 
 def issue_link(session: Session, email: str, *, days: int) -> tuple[Beneficiary, str] | None:

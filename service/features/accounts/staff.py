@@ -139,6 +139,7 @@ def set_password_with_token(session: Session, token: str, password: str) -> Staf
     check_password(password, staff)
     row.used_at = utcnow()
     staff.password_hash = hash_password(password)
+    staff.end_sessions()  # a reset link also signs out a session someone else holds
     return staff
 
 
@@ -215,6 +216,7 @@ def deactivate(
             )
         moved = reassign(session, bilans, staff, successor)
     staff.active = False
+    staff.end_sessions()
     session.execute(
         update(StaffToken)
         .where(StaffToken.staff_user_id == staff.id, StaffToken.used_at.is_(None))
