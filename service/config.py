@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     # forgotten-password and password pages; "memory://" is per worker: use Redis in
     # production, e.g. "redis://localhost:6379/0" (docs/deployment.md).
     "RATELIMIT_ENABLED": True,
+    "FORWARDED_PROXIES": 0,  # behind nginx: 1 (the limits then count the real client)
     "RATELIMIT_STORAGE_URI": "memory://",
     "SIGN_IN_RATE_LIMIT": "10 per minute;50 per hour",
     "LINK_RATE_LIMIT": "3 per 10 minutes;10 per day",

@@ -190,3 +190,24 @@ def test_forgotten_password_is_limited(limits: Flask, world: World) -> None:
         for _ in range(3)
     ]
     assert codes == [302, 302, 429]
+
+
+def test_behind_nginx_the_limit_counts_the_real_client(limits: Flask, world: World) -> None:
+    limits.config["FORWARDED_PROXIES"] = 1
+    codes = []
+    for n in range(4):  # four people of the centre, all through nginx (127.0.0.1)
+        client = limits.test_client()
+        headers = {"X-Forwarded-For": f"203.0.113.{n + 1}"}
+        codes.append(_login_from(client, headers).status_code)
+    assert codes == [401, 401, 401, 401]  # nobody is limited by the others
+    client = limits.test_client()
+    same = [_login_from(client, {"X-Forwarded-For": "198.51.100.7"}).status_code for _ in range(4)]
+    assert same == [401, 401, 401, 429]
+    spoofed = {"X-Forwarded-For": "1.2.3.4, 198.51.100.7"}  # a forged first hop is ignored
+    assert _login_from(client, spoofed).status_code == 429
+
+
+def _login_from(client: FlaskClient, headers: dict[str, str]) -> TestResponse:
+    return client.post(
+        "/connexion", data={"email": "x@test.fr", "password": WRONG}, headers=headers
+    )

@@ -20,13 +20,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from service import access
-from service.extensions import db, limiter
+from service.extensions import client_address, db, limiter
 from service.features.accounts import staff as staff_accounts
 from service.features.accounts.forms import (
     LoginForm,
@@ -74,7 +73,7 @@ def _limit(key: str) -> Callable[[], str]:
 
 def _typed_address() -> str:
     """The address typed in the form: links are limited per address as well as per client."""
-    return normalise_email(request.form.get("email")) or get_remote_address()
+    return normalise_email(request.form.get("email")) or client_address()
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
