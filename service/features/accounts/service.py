@@ -10,13 +10,14 @@ import datetime as dt
 import functools
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service import dates
 from service.features.accounts.invitations import create_invitation
 from service.models import Beneficiary, SignInWay, StaffUser
-from service.security import hash_password, verify_password
+from service.security import hash_password, needs_rehash, password_weakness, verify_password
 
 
 @functools.cache
@@ -57,7 +58,25 @@ def check_sign_in(account: StaffUser | Beneficiary, password: str, *, free_failu
         return False
     account.failed_sign_ins = 0
     account.sign_in_locked_until = None
+    if account.password_hash and needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)  # today's argon2 parameters
     return True
+
+
+def password_problem(password: str, personal: list[str | None]) -> str | None:
+    """What is wrong with a new password, in words for the person, or None (the length is
+    checked by the forms)."""
+    reason = password_weakness(password, [p for p in personal if p])
+    if reason == "personal":
+        return str(_("Le mot de passe ne peut pas reprendre votre adresse e-mail ou votre nom."))
+    if reason == "guessable":
+        return str(
+            _(
+                "Ce mot de passe est trop facile à deviner (mot courant, suite ou répétition"
+                " de caractères). Choisissez par exemple une phrase de plusieurs mots."
+            )
+        )
+    return None
 
 
 def find_staff(session: Session, email: str) -> StaffUser | None:

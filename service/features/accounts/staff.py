@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.dates import utcnow
-from service.features.accounts.service import find_beneficiary, find_staff
+from service.features.accounts.service import find_beneficiary, find_staff, password_problem
 from service.models import Bilan, StaffToken, StaffUser, bilan_counsellor
 from service.models.states import RUNNING
 from service.security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_hash
@@ -149,8 +149,9 @@ def check_password(password: str, staff: StaffUser) -> None:
             _("Au moins %(n)s caractères.", n=MIN_PASSWORD_LENGTH),
             "password",
         )
-    if password.strip().lower() == staff.email.lower():
-        raise StaffError(_("Le mot de passe ne peut pas être votre adresse e-mail."), "password")
+    problem = password_problem(password, [staff.email, staff.name])
+    if problem:
+        raise StaffError(problem, "password")
 
 
 def running_bilans(session: Session, staff: StaffUser) -> list[Bilan]:

@@ -48,6 +48,7 @@ from service.features.accounts.service import (
     issue_link,
     needs_way_back,
     password_matches,
+    password_problem,
     set_beneficiary_password,
 )
 from service.mail import links, messages
@@ -223,6 +224,12 @@ def _save_password(person: Beneficiary, form: SetPasswordForm, needs_email: bool
     email = normalise_email(form.email.data) if needs_email else None
     if needs_email and not email:
         form.email.errors = [_("Saisissez votre adresse e-mail : elle sera votre identifiant.")]
+        return False
+    problem = password_problem(
+        form.password.data or "", [email or person.email, person.first_name, person.last_name]
+    )
+    if problem:
+        form.password.errors = [problem]
         return False
     if email and email_in_use(db.session, email, beneficiary_id=person.id):
         form.email.errors = [_taken_message()]
