@@ -23,11 +23,12 @@ from instruments import load_all
 from instruments.loader import archived_files, builtin_files
 from service import features
 from service.config import configure
-from service.extensions import babel, csrf, db, login_manager
+from service.extensions import babel, csrf, db, limiter, login_manager
 from service.i18n import builtin_text
 from service.models import Beneficiary, StaffUser
-from service.web import blueprints
+from service.web import blueprints, sessions
 from service.web.context import date_filter
+from service.web.logs import install_redaction
 
 
 def _select_locale() -> str:
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Boussole app (see the module docstring for the configuration order)."""
     app = Flask(__name__, instance_relative_config=True)
     configure(app, config)
+    install_redaction()
     _load_instruments(app)
     _init_extensions(app)
     _register_views(app)
@@ -81,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
@@ -90,7 +93,11 @@ def _init_extensions(app: Flask) -> None:
         if not raw.isdigit():
             return None
         model = {"staff": StaffUser, "beneficiary": Beneficiary}.get(kind)
-        return db.session.get(model, int(raw)) if model else None
+        user = db.session.get(model, int(raw)) if model else None
+        if user is not None and not sessions.session_is_current(user):
+            sessions.drop_sign_in()  # logged out elsewhere, idle too long, or too old
+            return None
+        return user
 
 
 def _register_views(app: Flask) -> None:

@@ -31,6 +31,20 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FOLDER": None,  # development mail sender writes here (default instance/mail)
     "PUBLIC_URL": None,  # used in links sent by mail; default: the request's host
     "WTF_CSRF_TIME_LIMIT": None,  # a questionnaire can stay open for hours
+    "STAFF_IDLE_MINUTES": 30,  # a staff session ends after this long without a request
+    "BENEFICIARY_IDLE_MINUTES": 60,  # the same for a beneficiary
+    "SESSION_MAX_HOURS": 12,  # any session ends this long after signing in
+    # Rate limits (Flask-Limiter) per client address, on the POSTs of the sign-in, new-link,
+    # forgotten-password and password pages; "memory://" is per worker: use Redis in
+    # production, e.g. "redis://localhost:6379/0" (docs/deployment.md).
+    "RATELIMIT_ENABLED": True,
+    "FORWARDED_PROXIES": 0,  # behind nginx: 1 (the limits then count the real client)
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "SIGN_IN_RATE_LIMIT": "10 per minute;50 per hour",
+    "LINK_RATE_LIMIT": "3 per 10 minutes;10 per day",
+    "PASSWORD_RATE_LIMIT": "10 per hour",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "SIGN_IN_FAILURES_BEFORE_DELAY": 5,  # then each wrong password locks the account longer
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
@@ -73,6 +87,8 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
             app.config[name] = _coerce(name, value)
     if config:
         app.config.update(config)
+    if app.config.get("TESTING") and "RATELIMIT_ENABLED" not in (config or {}):
+        app.config["RATELIMIT_ENABLED"] = False  # tests sign in often; they ask for limits
     instance = Path(app.instance_path)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'boussole.sqlite'}"

@@ -10,8 +10,10 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     ForeignKey,
+    Integer,
     String,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,7 +30,24 @@ class Centre(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class StaffUser(UserMixin, Base):
+class SignInState:
+    """What the server keeps about a person's sign-ins (a mixin of both kinds of account).
+
+    ``session_generation`` is copied into the session at sign-in and compared on every
+    request: raising it (logout, new password, deactivation) ends every open session of the
+    person. ``failed_sign_ins`` and ``sign_in_locked_until`` are the per-account back-off
+    after wrong passwords."""
+
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    sign_in_locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    def end_sessions(self) -> None:
+        """Every session opened so far stops working at its next request."""
+        self.session_generation = (self.session_generation or 0) + 1
+
+
+class StaffUser(SignInState, UserMixin, Base):
     """A counsellor (conseiller) or a centre admin; logs in with email and password."""
 
     __tablename__ = "staff_user"
@@ -64,7 +83,7 @@ class SignInWay(StrEnum):
     MAIL = "mail"  # a single-use link mailed on request, at /nouveau-lien
 
 
-class Beneficiary(UserMixin, Base):
+class Beneficiary(SignInState, UserMixin, Base):
     """The person doing the bilan; enters through an invitation link, then comes back the
     way they chose on the first visit (:attr:`way_back`)."""
 

@@ -15,7 +15,7 @@ import yaml
 
 from instruments.loader import builtin_files
 
-from .conftest import check_js_errors, create_person, expect, shared_page
+from .conftest import check_js_errors, create_person, expect, open_invitation, shared_page
 
 # --- pages anyone can reach --------------------------------------------------------------
 
@@ -51,10 +51,32 @@ def test_login_error_state(page, axe):
     axe(page, "login, wrong password")
 
 
+def test_invitation_page_keyboard_only(new_page, axe, make_person):
+    """The page an invitation link opens: it uses nothing by itself; Tab reaches its one
+    button, Enter opens the space."""
+    person = make_person("ipip-bfi-25")
+    url = person.invitation_url()
+    page = new_page()
+    response = page.goto(url)
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenue sur Boussole")
+    axe(page, "invitation page")
+    button = page.get_by_role("button", name="Ouvrir mon espace")
+    for _ in range(30):  # Tab through the page until the button has the focus
+        page.keyboard.press("Tab")
+        if button.evaluate("b => b === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the button is not reachable with Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/espace/"), page.url
+
+
 def test_invitation_already_used_and_expired(new_page, axe, make_person):
     person = make_person("ipip-bfi-25")
     url = person.invitation_url()
-    new_page().goto(url)
+    open_invitation(new_page(), url)
     page = new_page()  # the same link opened again, e.g. on another device
     response = page.goto(url)
     assert response is not None and response.status == 410

@@ -26,7 +26,14 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from .conftest import PASSWORD, create_counsellor, expect, page_width, save_screenshot
+from .conftest import (
+    PASSWORD,
+    create_counsellor,
+    expect,
+    open_invitation,
+    page_width,
+    save_screenshot,
+)
 
 INSTRUMENTS = {  # id -> (name shown in French, number of items)
     "ipip-bfi-25": ("Inventaire de personnalité en cinq dimensions (IPIP, 25 questions)", 25),
@@ -243,7 +250,7 @@ def test_counsellor_journey(new_page: Any, live_server: Any, axe: Any) -> None:
 
     # --- 3. the beneficiary, on another device: link, consent, the three questionnaires -
     person = new_page()
-    person.goto(invitation)
+    open_invitation(person, invitation)
     expect(person).to_have_url(re.compile(r"/compte/revenir$"))  # first: how to come back
     click_and_wait(person, person.get_by_role("button", name="Recevoir des liens par e-mail"))
     expect(person).to_have_url(re.compile(r"/espace/$"))

@@ -42,7 +42,7 @@ from pypdf import PdfReader
 
 from reports.dates import day_text
 
-from .conftest import create_counsellor, expect, page_width
+from .conftest import create_counsellor, expect, open_invitation, page_width
 from .test_counsellor_journey import (
     A4,
     INSTRUMENTS,
@@ -313,7 +313,7 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
 
     person = new_page()
     person.clock.install()  # the person's reading time, without waiting for it
-    person.goto(invitation)
+    open_invitation(person, invitation)
     expect(person).to_have_url(re.compile(r"/compte/revenir$"))  # first: how to come back
     click_and_wait(person, person.get_by_role("button", name="Recevoir des liens par e-mail"))
     expect(person).to_have_url(re.compile(r"/espace/$"))

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from service.models import Answer, Assignment, Consent, PageTiming, ScoreRecord
 
-from .conftest import expect
+from .conftest import expect, open_invitation
 
 INSTRUMENT = "valeurs-travail"
 # Importance (1..5) given to VT01..VT21, and the ranks given to the six values.
@@ -135,7 +135,7 @@ def test_keyboard_only_journey_with_resume(new_page, make_person):
 
     # --- first device: invitation, consent, instructions, two pages and a half -------
     page = new_page()
-    page.goto(person.invitation_url())
+    open_invitation(page, person.invitation_url())
     expect(page).to_have_url(re.compile(r"/espace/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace")
     press_link(page, "Lire les informations et décider")
@@ -172,7 +172,7 @@ def test_keyboard_only_journey_with_resume(new_page, make_person):
 
     # --- second device: a new link; the answers are kept, resume on page 3 ----------
     page = new_page()
-    page.goto(person.invitation_url())
+    open_invitation(page, person.invitation_url())
     expect(page).to_have_url(re.compile(r"/espace/$"))
     expect(page.get_by_text(re.compile(r"En cours\s*:\s*5[56]\s*%"))).to_be_visible()  # 15 of 27
     press_link(page, re.compile("^Reprendre : Valeurs au travail"))  # one tap: the page

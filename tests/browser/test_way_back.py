@@ -9,7 +9,7 @@ import re
 
 from service.models import Beneficiary
 
-from .conftest import expect
+from .conftest import expect, open_invitation
 from .test_journey_keyboard import assert_focus_visible, press_link, tab_to
 
 NEW_PASSWORD = "une longue phrase de passe"
@@ -28,7 +28,7 @@ def test_first_visit_keyboard_only_password_then_sign_out_and_back(
     person = make_person("ipip-bfi-25")
     _without_password(person)
     page = new_page()
-    page.goto(person.invitation_url())
+    open_invitation(page, person.invitation_url())
     expect(page).to_have_url(re.compile(r"/compte/revenir$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Comment revenir dans votre espace")
     expect(page.get_by_role("button", name="Recevoir des liens par e-mail")).to_be_visible()
@@ -75,7 +75,7 @@ def test_first_visit_keyboard_only_mail_links_at_375px(new_page, make_person, ax
     _without_password(person)
     page = new_page(viewport={"width": 375, "height": 800})
     invitation = person.invitation_url()
-    page.goto(invitation)
+    open_invitation(page, invitation)
     expect(page).to_have_url(re.compile(r"/compte/revenir$"))
     sizes = page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
+from werkzeug.test import TestResponse
 
 from instruments import BUILTIN_DIR
 from service.app import create_app
@@ -300,8 +302,20 @@ def sign_in_beneficiary(
     how to come back (see :func:`mark_way_chosen`)."""
     if not first_visit:
         mark_way_chosen(app, beneficiary_id)
-    response = client.get(f"/invitation/{invitation_token(app, beneficiary_id)}")
+    response = open_invitation(client, f"/invitation/{invitation_token(app, beneficiary_id)}")
     assert response.status_code == 302, response.status_code
+
+
+def open_invitation(client: FlaskClient, path: str) -> TestResponse:
+    """Open an invitation link as a person does: the page (a GET, which changes nothing),
+    then its button (a POST with the page's CSRF token, when CSRF is on)."""
+    page = client.get(path)
+    if page.status_code != 200:
+        return page
+    found = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)
+    )
+    return client.post(path, data={"csrf_token": found.group(1)} if found else {})
 
 
 def sign_in_staff(client: FlaskClient, email: str, password: str = "mot-de-passe-de-test") -> None:
@@ -312,6 +326,7 @@ def sign_in_staff(client: FlaskClient, email: str, password: str = "mot-de-passe
 helpers = SimpleNamespace(
     invitation_token=invitation_token,
     sign_in_beneficiary=sign_in_beneficiary,
+    open_invitation=open_invitation,
     mark_way_chosen=mark_way_chosen,
     sign_in_staff=sign_in_staff,
 )

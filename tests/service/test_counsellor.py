@@ -19,7 +19,7 @@ from sqlalchemy import select
 from service.features.journey import completion
 from service.features.journey import store as answer_store
 from service.models import utcnow
-from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
+from tests.service.conftest import World, open_invitation, sign_in_beneficiary, sign_in_staff
 
 BFI = "ipip-bfi-25"
 RIASEC = "riasec-60"
@@ -198,7 +198,7 @@ def test_create_a_bilan_gives_a_working_invitation_link(
         assert bilan.next_interview_at.replace(tzinfo=dt.UTC).hour == 13  # 14:00 Paris = 13:00 UTC
         bilan_id = bilan.id
     newcomer = db_app.test_client()
-    opened = newcomer.get(link.removeprefix("http://localhost"))
+    opened = open_invitation(newcomer, link.removeprefix("http://localhost"))
     assert opened.status_code == 302
     assert opened.headers["Location"] == "/compte/revenir"  # first: how to come back
     assert newcomer.post("/compte/revenir", data={"way": "mail"}).status_code == 302

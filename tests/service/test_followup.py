@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from service import dates
 from service.features.followup import service as followup
-from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
+from tests.service.conftest import World, open_invitation, sign_in_beneficiary, sign_in_staff
 
 PARIS = followup.PARIS
 BASE = "https://boussole.exemple.fr"
@@ -236,7 +236,7 @@ def test_ending_can_mail_a_link_to_the_satisfaction_questionnaire(
     assert to == "camille@exemple.fr" and "avis" in subject
     link = next(w for w in body.split() if "/invitation/" in w)
     person = db_app.test_client()
-    assert person.get(link.split("localhost", 1)[1]).status_code == 302  # a valid link
+    assert open_invitation(person, link.split("localhost", 1)[1]).status_code == 302  # a valid link
     home = person.get("/espace/").get_data(as_text=True)
     assert "Satisfaction de fin de bilan" in home
 
@@ -294,7 +294,7 @@ def test_followup_starts_on_its_date_once_and_mails_a_working_link(
     assert "« Suivi à 6 mois »" in body and "« Satisfaction de fin de bilan »" in body
     link = next(w for w in body.split() if w.startswith(BASE + "/invitation/"))
     person = db_app.test_client()
-    assert person.get(link.removeprefix(BASE)).status_code == 302  # the link signs in
+    assert open_invitation(person, link.removeprefix(BASE)).status_code == 302  # the link signs in
     assert "Suivi à 6 mois" in person.get("/espace/").get_data(as_text=True)
 
     again = run(db_app, dt.date(2026, 11, 20), mailer)

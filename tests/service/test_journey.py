@@ -217,12 +217,12 @@ def test_anonymous_visitors_are_sent_to_the_login_page(db_app: Flask, world: Wor
 
 
 def test_a_used_invitation_link_does_not_open_a_session(db_app: Flask, world: World) -> None:
-    from tests.service.conftest import invitation_token, mark_way_chosen
+    from tests.service.conftest import invitation_token, mark_way_chosen, open_invitation
 
     mark_way_chosen(db_app, world.beneficiary)  # (before the choice, see test_way_back.py)
     token = invitation_token(db_app, world.beneficiary)
     first = db_app.test_client()
-    assert first.get(f"/invitation/{token}").status_code == 302
+    assert open_invitation(first, f"/invitation/{token}").status_code == 302
     second = db_app.test_client()
     assert second.get(f"/invitation/{token}").status_code == 410
     assert second.get("/espace/").status_code == 302  # still anonymous

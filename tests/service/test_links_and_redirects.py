@@ -119,6 +119,15 @@ HOSTILE = [
     "javascript:alert(1)",
     "evil.test",
     "",
+    # added: mixed forms a browser still reads as another host or a script
+    "/\t\\evil.test",
+    "\\/evil.test",
+    "/\r\n/evil.test",
+    "HTTPS://evil.test",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html,x",
+    " //evil.test",
+    "////evil.test",
 ]
 
 
@@ -132,7 +141,21 @@ def test_safe_next_keeps_paths_of_this_site(target: str) -> None:
     assert safe_next(target) == target
 
 
-@pytest.mark.parametrize("target", ["%2F%09%2Fevil.test", "%2F%5Cevil.test", "%2F%2Fevil.test"])
+QUERY_HOSTILE = [
+    "%2F%09%2Fevil.test",
+    "%2F%5Cevil.test",
+    "%2F%2Fevil.test",
+    # added
+    "%2F%2F%2Fevil.test",
+    "///evil.test",
+    "%5C%5Cevil.test",
+    "%2F%0A%2Fevil.test",
+    "https%3A%2F%2Fevil.test",
+    "javascript%3Aalert(1)",
+]
+
+
+@pytest.mark.parametrize("target", QUERY_HOSTILE)
 def test_sign_in_never_redirects_to_another_host(db_app: Flask, world: World, target: str) -> None:
     client = db_app.test_client()
     response = client.post(
@@ -141,6 +164,33 @@ def test_sign_in_never_redirects_to_another_host(db_app: Flask, world: World, ta
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/conseil/"
+
+
+@pytest.mark.parametrize("target", QUERY_HOSTILE)
+def test_beneficiary_sign_in_never_redirects_to_another_host(
+    db_app: Flask, world: World, target: str
+) -> None:
+    from service.extensions import db
+    from service.models import Beneficiary
+    from service.security import hash_password
+
+    with db_app.app_context(), db.standalone() as s:
+        person = s.get(Beneficiary, world.beneficiary)
+        assert person is not None
+        person.email, person.password_hash = "camille@test.fr", hash_password(world.password)
+    response = db_app.test_client().post(
+        f"/connexion?next={target}", data={"email": "camille@test.fr", "password": world.password}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/espace/"
+
+
+def test_sign_in_follows_a_path_of_this_site(db_app: Flask, world: World) -> None:
+    response = db_app.test_client().post(
+        "/connexion?next=%2Fconseil%2F%3Fpage%3D2",
+        data={"email": "claire@test.fr", "password": world.password},
+    )
+    assert response.headers["Location"] == "/conseil/?page=2"
 
 
 @pytest.mark.parametrize("target", HOSTILE)

@@ -220,7 +220,7 @@ def test_deactivating_a_counsellor_hands_their_bilans_over(db_app: Flask, world:
     refused_login = db_app.test_client().post(
         "/connexion", data={"email": "claire@test.fr", "password": world.password}
     )
-    assert refused_login.status_code == 403
+    assert refused_login.status_code == 401  # as a wrong password
     # paul now follows Camille's bilan
     paul = _signed_in(db_app, "paul@test.fr")
     assert paul.get(f"/conseil/bilans/{world.bilan}").status_code == 200

@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 
 from service.extensions import db
 from service.models import Beneficiary, SignInWay
-from tests.service.conftest import World, invitation_token
+from tests.service.conftest import World, invitation_token, open_invitation
 
 NEW_PASSWORD = "une phrase de passe solide"
 ADDRESS = "camille@exemple.fr"
@@ -56,7 +56,7 @@ def _mails(app: Flask) -> list[email.message.EmailMessage]:
 def _first_visit(app: Flask, world: World) -> tuple[FlaskClient, str]:
     token = invitation_token(app, world.beneficiary)
     client = app.test_client()
-    response = client.get(f"/invitation/{token}")
+    response = open_invitation(client, f"/invitation/{token}")
     assert response.status_code == 302
     assert response.headers["Location"] == "/compte/revenir"
     return client, token
@@ -152,7 +152,7 @@ def test_mail_links_chosen_a_link_is_mailed_and_signs_in(db_app: Flask, world: W
     assert len(mails) == 2
     found = re.search(r"http://localhost(/invitation/\S+)", mails[1].get_content())
     assert found, mails[1].get_content()
-    response = client.get(found.group(1))
+    response = open_invitation(client, found.group(1))
     assert response.status_code == 302
     assert response.headers["Location"] == "/espace/"  # not asked again
     assert client.get("/espace/").status_code == 200
@@ -193,7 +193,7 @@ def test_a_first_visit_left_before_choosing_can_be_opened_again(
     """Without an address and without a password, the person would be locked out."""
     _client, token = _first_visit(db_app, world)
     other = db_app.test_client()
-    response = other.get(f"/invitation/{token}")
+    response = open_invitation(other, f"/invitation/{token}")
     assert response.status_code == 302
     assert response.headers["Location"] == "/compte/revenir"
     _choose_password(other, **{"pw-email": ADDRESS})

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.dates import utcnow
-from service.features.accounts.service import find_beneficiary, find_staff
+from service.features.accounts.service import find_beneficiary, find_staff, password_problem
 from service.models import Bilan, StaffToken, StaffUser, bilan_counsellor
 from service.models.states import RUNNING
 from service.security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_hash
@@ -139,6 +139,7 @@ def set_password_with_token(session: Session, token: str, password: str) -> Staf
     check_password(password, staff)
     row.used_at = utcnow()
     staff.password_hash = hash_password(password)
+    staff.end_sessions()  # a reset link also signs out a session someone else holds
     return staff
 
 
@@ -148,8 +149,9 @@ def check_password(password: str, staff: StaffUser) -> None:
             _("Au moins %(n)s caractères.", n=MIN_PASSWORD_LENGTH),
             "password",
         )
-    if password.strip().lower() == staff.email.lower():
-        raise StaffError(_("Le mot de passe ne peut pas être votre adresse e-mail."), "password")
+    problem = password_problem(password, [staff.email, staff.name])
+    if problem:
+        raise StaffError(problem, "password")
 
 
 def running_bilans(session: Session, staff: StaffUser) -> list[Bilan]:
@@ -215,6 +217,7 @@ def deactivate(
             )
         moved = reassign(session, bilans, staff, successor)
     staff.active = False
+    staff.end_sessions()
     session.execute(
         update(StaffToken)
         .where(StaffToken.staff_user_id == staff.id, StaffToken.used_at.is_(None))

@@ -1,10 +1,13 @@
 """Sign-in: staff and beneficiary login, invitation links, passwords, new links, logout.
 
-Known limit: nothing is rate-limited here (login attempts, new-link requests). Put a limit
-in the reverse proxy (see docs/deployment.md) until the service has its own.
+Rate limits (Flask-Limiter, per client address, and per typed address for the links) on
+every POST that checks a password or sends a mail; a per-account back-off after wrong
+passwords (``check_sign_in``). See docs/deployment.md for the storage in production.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import (
     current_app,
@@ -17,12 +20,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from service import access
-from service.extensions import db
+from service.extensions import client_address, db, limiter
 from service.features.accounts import staff as staff_accounts
 from service.features.accounts.forms import (
     LoginForm,
@@ -30,9 +33,14 @@ from service.features.accounts.forms import (
     SetPasswordForm,
     normalise_email,
 )
-from service.features.accounts.invitations import InvitationError, redeem_invitation
+from service.features.accounts.invitations import (
+    InvitationError,
+    check_invitation,
+    redeem_invitation,
+)
 from service.features.accounts.service import (
     NoAddress,
+    check_sign_in,
     choose_mail_links,
     email_in_use,
     find_beneficiary,
@@ -40,15 +48,17 @@ from service.features.accounts.service import (
     issue_link,
     needs_way_back,
     password_matches,
+    password_problem,
     set_beneficiary_password,
 )
 from service.mail import links, messages
-from service.models import Beneficiary, SignInWay
+from service.models import Beneficiary, SignInWay, StaffUser
 from service.security import MIN_PASSWORD_LENGTH
 from service.web.blueprints import auth as bp
 from service.web.blueprints import beneficiary as beneficiary_bp
 from service.web.forms import ActionForm
 from service.web.redirects import safe_next
+from service.web.sessions import keep_session, sign_in
 
 REQUESTED_LINK_DAYS = 1  # a link asked for by mail is valid one day (24 hours)
 
@@ -57,39 +67,59 @@ def _invalid(form_submitted: bool) -> int:
     return 400 if form_submitted else 200
 
 
+def _limit(key: str) -> Callable[[], str]:
+    """A rate limit read from the configuration at each request."""
+    return lambda: str(current_app.config[key])
+
+
+def _typed_address() -> str:
+    """The address typed in the form: links are limited per address as well as per client."""
+    return normalise_email(request.form.get("email")) or client_address()
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(_limit("SIGN_IN_RATE_LIMIT"), methods=["POST"])
 def login() -> ResponseReturnValue:
-    """Counsellors, admins and beneficiaries who set a password sign in here."""
+    """Counsellors, admins and beneficiaries who set a password sign in here. A wrong
+    password, an unknown address, a deactivated or a locked account: the same answer."""
     form = LoginForm()
-    if form.validate_on_submit():
-        email = normalise_email(form.email.data)
-        password = form.password.data or ""
-        staff = find_staff(db.session, email)
-        person = find_beneficiary(db.session, email)
-        if staff is None and person is None:
-            password_matches(None, password)  # same time as a real check
-        if staff is not None and password_matches(staff.password_hash, password):
-            if not staff.active:
-                error = _("Ce compte a été désactivé. Adressez-vous à l’administration du centre.")
-                return render_template("accounts/login.html", form=form, error=error), 403
-            login_user(staff)
-            target = safe_next(request.args.get("next"))
-            home = "admin.index" if staff.role == "admin" else "counsellor.dashboard"
-            return redirect(target or url_for(home))
-        if person is not None and password_matches(person.password_hash, password):
-            login_user(person)
-            target = safe_next(request.args.get("next"))
-            return redirect(target or url_for("beneficiary.home"))
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form), _invalid(form.is_submitted())
+    email = normalise_email(form.email.data)
+    password = form.password.data or ""
+    accounts = [
+        a for a in (find_staff(db.session, email), find_beneficiary(db.session, email)) if a
+    ]
+    if not accounts:
+        password_matches(None, password)  # same time as a real check
+    free = int(current_app.config["SIGN_IN_FAILURES_BEFORE_DELAY"])
+    account = next((a for a in accounts if check_sign_in(a, password, free_failures=free)), None)
+    db.session.commit()  # the back-off counters
+    if account is None:
         error = _("Adresse e-mail ou mot de passe incorrect.")
         return render_template("accounts/login.html", form=form, error=error), 401
-    return render_template("accounts/login.html", form=form), _invalid(form.is_submitted())
+    sign_in(account)
+    target = safe_next(request.args.get("next"))
+    if isinstance(account, StaffUser):
+        home = "admin.index" if account.role == "admin" else "counsellor.dashboard"
+        return redirect(target or url_for(home))
+    return redirect(target or url_for("beneficiary.home"))
 
 
-@bp.get("/invitation/<token>")
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str) -> ResponseReturnValue:
-    """An invitation link: single use, expiring; opens the beneficiary's session."""
+    """An invitation link: single use, expiring. A GET (or HEAD: a mail scanner's visit)
+    shows a page with a button and changes nothing; only that button's POST uses the link
+    and opens the beneficiary's session."""
+    form = ActionForm()
     try:
-        person = redeem_invitation(db.session, token)
+        if form.validate_on_submit():
+            person = redeem_invitation(db.session, token)
+        else:
+            check_invitation(db.session, token)
+            return render_template("accounts/invitation.html", form=form), _invalid(
+                form.is_submitted()
+            )
     except InvitationError as exc:
         db.session.rollback()
         status = 410 if exc.reason in ("used", "expired") else 404
@@ -98,7 +128,7 @@ def invitation(token: str) -> ResponseReturnValue:
             "accounts/invitation_invalid.html", reason=exc.reason, way=way
         ), status
     db.session.commit()
-    login_user(person)
+    sign_in(person)
     if needs_way_back(person):
         return redirect(url_for("auth.way_back"))
     return redirect(url_for("beneficiary.home"))
@@ -157,6 +187,7 @@ def _choose_mail(person: Beneficiary, first_visit: bool) -> Response:
         flash(_("Aucune adresse e-mail n’est enregistrée : choisissez un mot de passe."), "error")
         return redirect(url_for("auth.way_back"))
     db.session.commit()
+    keep_session(person)
     email = person.email or ""
     sent = messages.deliver(
         email,
@@ -194,6 +225,12 @@ def _save_password(person: Beneficiary, form: SetPasswordForm, needs_email: bool
     if needs_email and not email:
         form.email.errors = [_("Saisissez votre adresse e-mail : elle sera votre identifiant.")]
         return False
+    problem = password_problem(
+        form.password.data or "", [email or person.email, person.first_name, person.last_name]
+    )
+    if problem:
+        form.password.errors = [problem]
+        return False
     if email and email_in_use(db.session, email, beneficiary_id=person.id):
         form.email.errors = [_taken_message()]
         return False
@@ -204,6 +241,7 @@ def _save_password(person: Beneficiary, form: SetPasswordForm, needs_email: bool
         db.session.rollback()
         form.email.errors = [_taken_message()]
         return False
+    keep_session(person)
     flash(
         _(
             "Votre mot de passe est enregistré. Vous pouvez désormais vous connecter"
@@ -216,6 +254,7 @@ def _save_password(person: Beneficiary, form: SetPasswordForm, needs_email: bool
 
 
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@limiter.limit(_limit("PASSWORD_RATE_LIMIT"), methods=["POST"])
 @login_required
 def set_password() -> ResponseReturnValue:
     """A signed-in beneficiary chooses a password (and gives an email if none is on record)."""
@@ -266,6 +305,8 @@ def _send_link(person: Beneficiary, token: str, *, base: str) -> None:
 
 
 @bp.route("/nouveau-lien", methods=["GET", "POST"])
+@limiter.limit(_limit("LINK_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(_limit("LINK_RATE_LIMIT"), methods=["POST"], key_func=_typed_address)
 def request_link() -> ResponseReturnValue:
     """Anyone may ask for a link; only a beneficiary's address receives one, and the answer
     is the same whether the address is known or not."""
@@ -287,6 +328,15 @@ def request_link() -> ResponseReturnValue:
     return render_template("accounts/request_link.html", form=form), _invalid(form.is_submitted())
 
 
+@bp.app_errorhandler(429)
+def too_many_requests(exc: Exception) -> ResponseReturnValue:
+    """The answer to a rate limit: the same for every address (nothing about accounts)."""
+    message = _("Trop de tentatives en peu de temps : patientez quelques minutes, puis réessayez.")
+    if request.is_json:
+        return {"error": message, "status": 429}, 429
+    return render_template("error.html", code=429, message=message), 429
+
+
 @bp.get("/nouveau-lien/envoye")
 def link_sent() -> str:
     return render_template("accounts/link_sent.html")
@@ -301,6 +351,9 @@ def logout() -> Response:
     beneficiary = access.is_beneficiary(current_user)
     if beneficiary:
         way = current_user.way_back
+    if current_user.is_authenticated:
+        current_user.end_sessions()  # this cookie, even copied, opens nothing any more
+        db.session.commit()
     session.clear()
     logout_user()
     if lang:
@@ -327,6 +380,8 @@ def signed_out() -> str:
 
 
 @bp.route("/compte/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(_limit("LINK_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(_limit("LINK_RATE_LIMIT"), methods=["POST"], key_func=_typed_address)
 def forgot_password() -> ResponseReturnValue:
     """A counsellor or an admin asks for a link to choose a new password. The answer is the
     same whether the address belongs to an account or not."""
@@ -358,6 +413,7 @@ def forgot_password_sent() -> str:
 
 
 @bp.route("/compte/choisir-mot-de-passe/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("PASSWORD_RATE_LIMIT"), methods=["POST"])
 def staff_password(token: str) -> ResponseReturnValue:
     """The page a staff link opens: a GET shows the form and changes nothing (a mail
     scanner's visit does not use the link); only the form's POST uses it."""
