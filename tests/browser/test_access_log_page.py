@@ -30,7 +30,7 @@ def test_access_log_page(new_page, make_person, axe, width):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Qui a consulté mes données")
-    row = page.locator("tbody tr")
+    row = page.locator("ol.accesses li")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Claire Dubois")
     expect(row).to_contain_text("a consulté votre attestation d’assiduité")

@@ -32,11 +32,10 @@ def test_the_person_sees_who_viewed_or_exported_their_data(db_app: Flask, world:
     response = client.get(PAGE)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    table = html[html.index("<table") : html.index("</table>")]
-    assert "claire" in table
-    assert "a exporté vos scores (CSV)" in table
-    assert "a consulté votre attestation d’assiduité" in table
-    assert "2 consultations de vos données" in table
+    listed = html[html.index('<ol class="accesses">') : html.index("</ol>")]
+    assert "claire (conseiller ou conseillère) a exporté vos scores (CSV)." in listed
+    assert "claire (conseiller ou conseillère) a consulté votre attestation d’assiduité." in listed
+    assert "2 consultations de vos données" in html
     # Names, not ids; no content.
     assert "staff:" not in html and f"staff:{world.counsellor}" not in html
     assert response.headers["Cache-Control"] == "no-store"
@@ -97,7 +96,8 @@ def test_the_person_s_own_views_and_other_actions_are_not_listed(
     client = db_app.test_client()
     helpers.sign_in_beneficiary(client, db_app, world.beneficiary)
     html = client.get(PAGE).get_data(as_text=True)
-    assert "<table" not in html
+    assert '<ol class="accesses">' not in html
+    assert "Personne n’a encore consulté ni exporté vos résultats." in html
 
 
 ROLES = {
