@@ -22,10 +22,12 @@ def path_values(world: World) -> dict[str, object]:
     }
 
 
-def urls(app: Flask, world: World, method: str) -> Iterator[tuple[Rule, str]]:
+def urls(
+    app: Flask, world: World, method: str, *, extra: dict[str, object] | None = None
+) -> Iterator[tuple[Rule, str]]:
     """Each rule accepting ``method`` with its URL; for POST, only the rules without a GET
-    (a GET is walked on its own)."""
-    values = path_values(world)
+    (a GET is walked on its own). ``extra`` adds or replaces path values."""
+    values = {**path_values(world), **(extra or {})}
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         for rule in app.url_map.iter_rules():
