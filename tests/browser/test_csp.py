@@ -5,6 +5,8 @@ does block what the policy forbids, so that the console check of every browser t
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from .conftest import expect, open_page
@@ -54,3 +56,8 @@ def test_the_restitution_report_keeps_its_style_and_charts(new_page, make_person
     )
     widths = page.evaluate("[...document.images].map(i => i.naturalWidth)")
     assert widths and all(w > 0 for w in widths), widths
+    shots = os.environ.get("BOUSSOLE_SCREENSHOTS")
+    if shots:
+        for width in (375, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=f"{shots}/report-{width}.png")
