@@ -145,3 +145,17 @@ def test_no_template_has_inline_script_or_style_attribute() -> None:
         assert not re.search(r"javascript:", text, re.I), path
         for tag in re.findall(r"<style[^>]*>", text):
             assert "nonce" in tag, (path, tag)
+
+
+def test_the_500_page_sends_the_headers(db_app: Flask, world: World) -> None:
+    def broken() -> str:
+        raise RuntimeError("boom")
+
+    db_app.add_url_rule("/essai-panne", "broken", broken)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db_app.logger, "exception", lambda *a, **k: None)
+        response = db_app.test_client().get("/essai-panne")
+    assert response.status_code == 500
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
