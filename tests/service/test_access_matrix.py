@@ -138,6 +138,39 @@ def _bilan_routes(app: Flask) -> set[str]:
     }
 
 
+def _bilan_objects(app: Flask, world: World) -> dict[str, object]:
+    """A step, an interview, personal work, a proposed result and an action on the first
+    bilan: the routes on them then reach a real object (not a 404 for a missing id)."""
+    import datetime as dt
+
+    from service.extensions import db
+    from service.models import ActionItem, BilanStep, Interview, PersonalWork, SynthesisItem
+
+    when = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with app.app_context(), db.standalone() as s:
+        step = BilanStep(bilan_id=world.bilan, position=99, phase="preliminaire", name="Étape")
+        s.add(step)
+        s.flush()
+        rows = {
+            "step_id": step,
+            "interview_id": Interview(
+                bilan_id=world.bilan, held_at=when, minutes=60, mode="presentiel"
+            ),
+            "work_id": PersonalWork(
+                bilan_id=world.bilan, done_on=when.date(), minutes=30, kind="autre"
+            ),
+            "item_id": SynthesisItem(
+                bilan_id=world.bilan,
+                assignment_id=world.assignments["ipip-bfi-25"],
+                element="summary",
+            ),
+            "action_id": ActionItem(bilan_id=world.bilan, text="Une action"),
+        }
+        s.add_all(rows.values())
+        s.flush()
+        return {name: row.id for name, row in rows.items()}
+
+
 def _other_centre(app: Flask) -> tuple[str, str]:
     from service.extensions import db
     from service.models import Beneficiary, Bilan, Centre, StaffUser
@@ -214,7 +247,7 @@ def test_access_matrix(db_app: Flask, world: World, role: str) -> None:
     client = _clients(db_app, world)[role]()
     failures = []
     sent = 0
-    values = {"staff_id": world.counsellor}
+    values = {"staff_id": world.counsellor, **_bilan_objects(db_app, world)}
     for method in ("GET", "POST"):
         for rule, url in urls(db_app, world, method, extra=values):
             expected = table[rule.endpoint][role]
@@ -228,3 +261,28 @@ def test_access_matrix(db_app: Flask, world: World, role: str) -> None:
                 failures.append(f"{method} {url}: {response.status_code}, expected {expected}")
     assert not failures, f"{role}:\n" + "\n".join(failures)
     assert sent > 60, sent  # the bilan's routes, GET and POST, at least
+
+
+#: Pages that do not exist yet for the matrix's bilan, for the reason given.
+NOT_YET = {"counsellor.profile": "the questionnaire is not completed: no profile (404)"}
+
+
+def test_the_bilan_s_counsellor_reaches_the_objects_of_the_matrix(
+    db_app: Flask, world: World
+) -> None:
+    """The ids of the matrix are real: the bilan's own counsellor opens every GET page of
+    the counsellor's routes on the bilan (so a "denied" above is a refusal, not a missing
+    object)."""
+    values = {"staff_id": world.counsellor, **_bilan_objects(db_app, world)}
+    client = db_app.test_client()
+    helpers.sign_in_staff(client, "claire@test.fr")
+    refused = []
+    for rule, url in urls(db_app, world, "GET", extra=values):
+        own = rule.endpoint in _bilan_routes(db_app) and rule.endpoint.startswith("counsellor.")
+        if not own or rule.endpoint in NOT_YET:
+            continue
+        response = client.get(url)
+        response.close()
+        if "allowed" not in _outcome(response.status_code, response.headers.get("Location", "")):
+            refused.append(f"{url}: {response.status_code}")
+    assert not refused, refused

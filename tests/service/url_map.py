@@ -35,4 +35,6 @@ def urls(
             if method not in methods or (method == "POST" and "GET" in methods):
                 continue
             args = {a: values.get(a, 1) for a in rule.arguments}
+            if "fmt" in args and "synthesis" in rule.endpoint:
+                args["fmt"] = "json"  # the synthesis has no CSV
             yield rule, adapter.build(rule.endpoint, args)
