@@ -90,9 +90,13 @@ def _date(day: dt.date | None, lang: str) -> str:
 
 
 def render_html(
-    attendance: Attendance, *, translations: gettext.NullTranslations | None = None
+    attendance: Attendance,
+    *,
+    translations: gettext.NullTranslations | None = None,
+    nonce: str | None = None,
 ) -> str:
-    """The attestation as a complete HTML document (A4 print styles included).
+    """The attestation as a complete HTML document (A4 print styles included); ``nonce``
+    marks the inline style block for the page's Content-Security-Policy (a web page).
 
     Examples
     --------
@@ -120,4 +124,5 @@ def render_html(
         end=_date(attendance.end, lang),
         issued_on=_date(attendance.issued_on, lang),
         duration=duration_text,
+        nonce=nonce,
     )

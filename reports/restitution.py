@@ -244,14 +244,18 @@ def render_html(
     *,
     translations: gettext.NullTranslations | None = None,
     links: Mapping[str, str] | None = None,
+    nonce: str | None = None,
 ) -> str:
     """The report as a complete HTML document (A4 print styles included).
 
     ``links`` (``{"back": url, "pdf": url}``) adds a navigation bar for the web page; the
-    PDF is rendered without it.
+    PDF is rendered without it. ``nonce`` marks the inline style block for the page's
+    Content-Security-Policy (a web page; the PDF needs none).
     """
     template = template_environment(translations, report.lang).get_template("restitution.html")
-    return template.render(report=report, links=links or {}, fr=typography(report.lang))
+    return template.render(
+        report=report, links=links or {}, fr=typography(report.lang), nonce=nonce
+    )
 
 
 def template_environment(

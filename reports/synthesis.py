@@ -490,16 +490,18 @@ def render_html(
     *,
     translations: gettext.NullTranslations | None = None,
     links: Mapping[str, str] | None = None,
+    nonce: str | None = None,
 ) -> str:
     """The document as a complete HTML page (A4 print styles included); ``links``
-    (``{"back": url, "pdf": url, "docx": url}``) adds a navigation bar for the web page.
+    (``{"back": url, "pdf": url, "docx": url}``) adds a navigation bar for the web page;
+    ``nonce`` marks the inline style block for the page's Content-Security-Policy.
 
     :func:`render_pdf` (from :mod:`reports.restitution`) lays the same HTML out as an A4
     PDF: ``render_pdf(render_html(doc))``.
     """
     env = template_environment(translations, doc.lang)
     template = env.get_template("synthesis.html")
-    return template.render(doc=doc, t=_prepare(doc, translations), links=links or {})
+    return template.render(doc=doc, t=_prepare(doc, translations), links=links or {}, nonce=nonce)
 
 
 # --- DOCX ---------------------------------------------------------------------------------

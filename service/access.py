@@ -202,6 +202,12 @@ def can_view_report(principal: Principal, bilan: Bilan) -> bool:
     return owns_bilan(principal, bilan) and bilan.report_released_at is not None
 
 
+def can_view_access_log(principal: Principal, beneficiary_id: int) -> bool:
+    """Who viewed or exported a person's data (the audit log of their bilans, no content):
+    the person themself only. Staff read it through the centre's own tools, not here."""
+    return is_beneficiary(principal) and principal.id == beneficiary_id
+
+
 def can_edit_own_preferences(principal: Principal) -> bool:
     """A staff member's own account page (e.g. being mailed when a questionnaire of one of
     their bilans is completed): any active staff member, for themselves only."""

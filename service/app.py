@@ -26,7 +26,7 @@ from service.config import configure
 from service.extensions import babel, csrf, db, limiter, login_manager
 from service.i18n import builtin_text
 from service.models import Beneficiary, StaffUser
-from service.web import blueprints, sessions
+from service.web import blueprints, headers, sessions
 from service.web.context import date_filter
 from service.web.logs import install_redaction
 
@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_views(app)
     _register_handlers(app)
+    headers.install(app)
     if app.config.get("ENV_NAME") == "production" and not app.testing:
         # Reports: pay WeasyPrint's loading now, in the background, not on a first PDF.
         from reports.restitution import warm_up

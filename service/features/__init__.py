@@ -23,6 +23,7 @@ NAMES = (
     "admin",
     "norms",
     "notices",
+    "accesslog",
 )
 
 VIEW_MODULES = (
@@ -43,6 +44,7 @@ VIEW_MODULES = (
     "norms.views",
     "admin.views_activity",
     "notices.views",
+    "accesslog.views",
 )
 
 

@@ -54,6 +54,10 @@ class PageTiming(Base):
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
     page: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # The last increment the autosave script reported (its page visit and sequence number):
+    # a retried request with the same ones is not counted twice.
+    client_visit: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    client_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ScoreRecord(Base):

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import (
     Integer,
     String,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,3 +30,18 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))  # e.g. "view_profile", "export_csv"
     bilan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     assignment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit entry through the ORM."""
+
+
+def _refuse(_mapper: object, _connection: object, target: AuditEvent) -> None:
+    raise AuditLogIsAppendOnly(
+        f"audit entry {target.id} cannot be changed or deleted: the audit log is append-only"
+    )
+
+
+# The log is appended to and never changed: a change or a deletion through the ORM fails.
+event.listen(AuditEvent, "before_update", _refuse)
+event.listen(AuditEvent, "before_delete", _refuse)

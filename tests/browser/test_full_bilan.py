@@ -173,15 +173,17 @@ def checked(axe: Any) -> Any:
     return check
 
 
+# Whole words set on each cell through the CSSOM (element.style), which the site's
+# Content-Security-Policy allows, unlike an added <style> element.
 _CUT_TABLES = """(limit) => {
-  const whole = document.createElement('style');
-  whole.textContent = 'th, td, caption { overflow-wrap: normal !important;'
-    + ' word-break: normal !important; hyphens: manual !important; }';
-  document.head.appendChild(whole);
+  const cells = Array.from(document.querySelectorAll('th, td, caption'));
+  const rules = {'overflow-wrap': 'normal', 'word-break': 'normal', 'hyphens': 'manual'};
+  cells.forEach(c => Object.entries(rules)
+    .forEach(([k, v]) => c.style.setProperty(k, v, 'important')));
   const cut = Array.from(document.querySelectorAll('table'))
     .filter(t => !t.closest('.table-scroll') && t.getBoundingClientRect().right > limit + 1)
     .map(t => (t.caption ? t.caption.textContent.trim() : t.outerHTML.slice(0, 80)));
-  whole.remove();
+  cells.forEach(c => Object.keys(rules).forEach(k => c.style.removeProperty(k)));
   return cut;
 }"""
 

@@ -168,7 +168,7 @@ def test_report_css_keeps_captions_with_their_tables(
     db_app: Flask, world: World, spi_done: int, claire: FlaskClient
 ) -> None:
     html = claire.get(f"/conseil/bilans/{world.bilan}/rapport").get_data(as_text=True)
-    style = html[html.index("<style>") : html.index("</style>")]
+    style = html[html.index("<style") : html.index("</style>")]
     assert re.search(r"caption[^{]*\{[^}]*break-after:\s*avoid", style)
     assert re.search(r"\.chart-data[^{]*\{[^}]*break-inside:\s*avoid", style)
     # every data table sits in a block that is kept on one page

@@ -67,9 +67,16 @@ def build_attendance(session: Session, bilan: Bilan, lang: str) -> Attendance:
 
 
 def attendance_html(
-    session: Session, bilan: Bilan, lang: str, translations: gettext.NullTranslations | None
+    session: Session,
+    bilan: Bilan,
+    lang: str,
+    translations: gettext.NullTranslations | None,
+    *,
+    nonce: str | None = None,
 ) -> str:
-    return render_html(build_attendance(session, bilan, lang), translations=translations)
+    """The attestation as HTML; ``nonce`` for the web page's inline style (not the PDF)."""
+    attendance = build_attendance(session, bilan, lang)
+    return render_html(attendance, translations=translations, nonce=nonce)
 
 
 def attendance_pdf(

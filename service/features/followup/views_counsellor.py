@@ -35,6 +35,7 @@ from service.web import guards
 from service.web.blueprints import counsellor as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
+from service.web.headers import csp_nonce
 from service.web.responses import pdf_download
 
 
@@ -188,7 +189,9 @@ def _attendance_bilan(bilan_id: int) -> Bilan:
 def attendance_page(bilan_id: int) -> ResponseReturnValue:
     """The attestation as a page (to check it before downloading the PDF)."""
     bilan = _attendance_bilan(bilan_id)
-    html = attendance.attendance_html(db.session, bilan, _lang(), get_translations())
+    html = attendance.attendance_html(
+        db.session, bilan, _lang(), get_translations(), nonce=csp_nonce()
+    )
     audit(db.session, current_user, "view_attendance", bilan_id=bilan.id)
     db.session.commit()
     return Response(html, mimetype="text/html")

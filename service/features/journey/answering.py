@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from service.features.journey.store import (
     MAX_PAGE_SECONDS,
     AssignmentClosed,
     add_page_seconds,
+    claim_page_increment,
     count_answered,
     open_for_answers,
     record_answer,
@@ -106,9 +108,12 @@ def save_answer(
     *,
     page: object = None,
     seconds: object = None,
+    client: tuple[object, object] = (None, None),
     per_page: int,
 ) -> Saved:
     """Check and store one answer (``raw`` None clears it); returns the new progress.
+    ``seconds`` on ``page`` are added to the page's time unless ``client`` (the script's
+    page visit id and sequence number) says this increment was counted already.
 
     Raises :class:`AnswerError` for an unknown item or a value outside the coding, and
     :class:`AssignmentClosed` when the questionnaire is completed. The caller commits.
@@ -126,9 +131,14 @@ def save_answer(
         raise
     pages = paginate(instrument, per_page)
     page_number = _page_number(page, len(pages))
-    answered = record_answer(
-        session, assignment_id, item.id, value, page=page_number, seconds=_seconds(seconds)
-    )
+    secs = _seconds(seconds)
+    if (
+        secs
+        and page_number is not None
+        and not _new_increment(session, assignment_id, page_number, client)
+    ):
+        secs = 0.0  # a retried request: its seconds are counted already
+    answered = record_answer(session, assignment_id, item.id, value, page=page_number, seconds=secs)
     if answered is None:
         raise AssignmentClosed(assignment_id)
     total = len(instrument.items)
@@ -143,6 +153,23 @@ def _page_number(page: object, n_pages: int) -> int | None:
     if isinstance(page, int) and 1 <= page <= n_pages:
         return page
     return None
+
+
+_VISIT_ID = re.compile(r"[A-Za-z0-9_-]{8,40}")
+
+
+def _new_increment(
+    session: Session, assignment_id: int, page: int, client: tuple[object, object]
+) -> bool:
+    """The page-time increment ``client`` = (page visit id, sequence number) sent by the
+    autosave script was not counted yet. Without valid numbers (an older script), every
+    request counts, as before."""
+    visit, seq = client
+    if not isinstance(visit, str) or not _VISIT_ID.fullmatch(visit):
+        return True
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 2**31:
+        return True
+    return claim_page_increment(session, assignment_id, page, visit=visit, seq=seq)
 
 
 def _seconds(seconds: object) -> float:

@@ -16,10 +16,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    String,
     Table,
     bindparam,
     delete,
     func,
+    or_,
     select,
     update,
 )
@@ -82,6 +84,31 @@ _UPDATE_TIMING = (
 )
 _INSERT_TIMING = TIMINGS.insert().values(
     assignment_id=_AID, page=bindparam("page"), seconds=bindparam("seconds", type_=Float)
+)
+# Idempotent page time: the increment (visit, seq) is claimed unless the row already holds
+# it or a later one of the same visit.
+_TPAGE = bindparam("tpage", type_=Integer)
+_VISIT = bindparam("visit", type_=String)
+_SEQ = bindparam("seq", type_=Integer)
+_CLAIM_TIMING = (
+    update(TIMINGS)
+    .where(
+        TIMINGS.c.assignment_id == _AID,
+        TIMINGS.c.page == _TPAGE,
+        or_(
+            TIMINGS.c.client_visit.is_(None),
+            TIMINGS.c.client_seq.is_(None),
+            TIMINGS.c.client_visit != _VISIT,
+            TIMINGS.c.client_seq < _SEQ,
+        ),
+    )
+    .values(client_visit=_VISIT, client_seq=_SEQ)
+)
+_TIMING_EXISTS = select(TIMINGS.c.id).where(
+    TIMINGS.c.assignment_id == _AID, TIMINGS.c.page == _TPAGE
+)
+_INSERT_CLAIM = TIMINGS.insert().values(
+    assignment_id=_AID, page=_TPAGE, seconds=0.0, client_visit=_VISIT, client_seq=_SEQ
 )
 _COUNT_ANSWERS = select(func.count()).select_from(ANSWERS).where(ANSWERS.c.assignment_id == _AID)
 # In progress (current page kept when :page is NULL) unless completed.
@@ -251,6 +278,26 @@ def add_page_seconds(session: Executor, assignment_id: int, page: int, seconds: 
         session.execute(upserts[1], params)
     elif _rowcount(session.execute(_UPDATE_TIMING, params)) == 0:
         session.execute(_INSERT_TIMING, params)
+
+
+def claim_page_increment(
+    session: Session, assignment_id: int, page: int, *, visit: str, seq: int
+) -> bool:
+    """True when the autosave script's page-time increment ``seq`` of page visit ``visit``
+    was not counted yet (it is then recorded as the page's last one): a request retried
+    after its response was lost carries the same numbers and is not counted twice. A row
+    for the page is made (0 seconds) when there is none. The caller adds the seconds."""
+    params = {"aid": assignment_id, "tpage": page, "visit": visit, "seq": seq}
+    if _rowcount(session.execute(_CLAIM_TIMING, params)) > 0:
+        return True
+    if session.execute(_TIMING_EXISTS, params).first() is not None:
+        return False  # this increment, or a later one of the same visit, is counted
+    try:
+        with session.begin_nested():
+            session.execute(_INSERT_CLAIM, params)
+    except IntegrityError:  # the page's row was made meanwhile (the page form)
+        return _rowcount(session.execute(_CLAIM_TIMING, params)) > 0
+    return True
 
 
 def open_for_answers(session: Session, assignment_id: int, *, page: int | None = None) -> bool:

@@ -507,6 +507,7 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
             payload.get("value"),
             page=payload.get("page"),
             seconds=payload.get("seconds"),
+            client=(payload.get("visit"), payload.get("seq")),
             per_page=_per_page(),
         )
     except answer_rules.AnswerError as exc:

@@ -20,6 +20,7 @@ from service.features.profiles.forms import CommentForm, NoteForm
 from service.models import Assignment, Bilan, ScoreRecord
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
+from service.web.headers import csp_nonce
 from service.web.responses import pdf_download
 
 
@@ -80,4 +81,4 @@ def report_page(bilan: Bilan, *, pdf: bool, back: str, pdf_url: str) -> Response
         return pdf_download(lambda: restitution.report_pdf(*args, facets=facets), name)
     sep = "&" if "?" in pdf_url else "?"
     links = {"back": back, "pdf": pdf_url, "pdf_facets": f"{pdf_url}{sep}facettes=1"}
-    return restitution.report_html(*args, links=links, facets=facets)
+    return restitution.report_html(*args, links=links, facets=facets, nonce=csp_nonce())

@@ -133,11 +133,13 @@ def report_html(
     *,
     links: Mapping[str, str],
     facets: bool = False,
+    nonce: str | None = None,
 ) -> str:
     """The report as an HTML page; ``links`` are its ``back``, ``pdf`` and ``pdf_facets``
-    addresses; ``facets`` adds the facets under their domain."""
+    addresses; ``facets`` adds the facets under their domain; ``nonce`` marks its inline
+    style for the Content-Security-Policy."""
     report = build_report(session, bilan, instruments, lang, translations, facets=facets)
-    return render_html(report, translations=translations, links=dict(links))
+    return render_html(report, translations=translations, links=dict(links), nonce=nonce)
 
 
 def report_pdf(

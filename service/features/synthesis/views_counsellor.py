@@ -31,6 +31,7 @@ from service.web.blueprints import counsellor as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
 from service.web.forms import ActionForm
+from service.web.headers import csp_nonce
 from service.web.responses import pdf_download
 
 
@@ -170,6 +171,7 @@ def synthesis_document(bilan_id: int) -> ResponseReturnValue:
             "pdf": url_for("counsellor.export_synthesis", bilan_id=bilan.id, fmt="pdf"),
             "docx": url_for("counsellor.export_synthesis", bilan_id=bilan.id, fmt="docx"),
         },
+        nonce=csp_nonce(),
     )
     audit(db.session, current_user, "view_synthesis", bilan_id=bilan.id)
     db.session.commit()

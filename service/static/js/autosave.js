@@ -27,6 +27,12 @@
   var retryDelay = 2000;
   var lastReport = Date.now();
   var reportedSeconds = 0;
+  // Idempotent page time: each increment of page time has this page visit's id and a
+  // sequence number; a request retried after a network failure or a busy server resends
+  // the same increment (same numbers, same seconds), which the server counts only once.
+  var visit = newVisitId();
+  var seq = 0;
+  var unsent = null;  // the increment of a request that may or may not have arrived
   var textTimers = {};
   var submitting = false;
 
@@ -134,6 +140,24 @@
     }
   }
 
+  function newVisitId() {
+    var bytes = new Uint8Array(12);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) { bytes[i] = Math.floor(Math.random() * 256); }
+    }
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function nextIncrement() {
+    if (unsent) { return unsent; }
+    seq += 1;
+    return { seq: seq, seconds: elapsedSeconds() };
+  }
+
   function elapsedSeconds() {
     var now = Date.now();
     var seconds = Math.max(0, (now - lastReport) / 1000);
@@ -153,7 +177,9 @@
     busy = true;
     var itemId = pending[0];
     var value = latest[itemId];
-    var seconds = elapsedSeconds();
+    var increment = nextIncrement();
+    var seconds = increment.seconds;
+    unsent = null;
     say(msg("saving"));
     fetch(url, {
       method: "POST",
@@ -163,7 +189,9 @@
         "Accept": "application/json",
         "X-CSRFToken": token
       },
-      body: JSON.stringify({ item: itemId, value: value, page: page, seconds: seconds })
+      body: JSON.stringify({
+        item: itemId, value: value, page: page, seconds: seconds, visit: visit, seq: increment.seq
+      })
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, data: data };
@@ -187,8 +215,9 @@
         return;
       }
       if (result.status >= 500 || result.status === 429) {
-        // Server busy or failing: keep the answer and try again later, as for the network.
-        lastReport -= seconds * 1000;
+        // Server busy or failing: keep the answer and try again later, as for the network;
+        // the retry resends this increment of time as it was (counted once at most).
+        unsent = increment;
         say(msg("retry"));
         window.setTimeout(send, retryDelay);
         retryDelay = Math.min(retryDelay * 2, 30000);
@@ -210,7 +239,7 @@
       send();
     }).catch(function () {
       busy = false;  // network failure: keep the answer and try again later
-      lastReport -= seconds * 1000;
+      unsent = increment;  // the request may have arrived: resend the same increment
       say(navigator.onLine === false ? msg("offline") : msg("retry"));
       window.setTimeout(send, retryDelay);
       retryDelay = Math.min(retryDelay * 2, 30000);

@@ -1,0 +1,92 @@
+"""The beneficiary's view of the audit log: which staff member viewed or exported their
+results, answers, report, synthesis or attestation, and when (issue 12, section 7).
+
+Read only: the audit log is appended to by :func:`service.audit.audit` and never changed
+or deleted through the application. The entries hold no content; this view shows the
+staff member's name and role, never an id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.models import AuditEvent, Bilan, StaffUser
+
+#: The audited actions the person is shown, with the words that say what was done. Other
+#: actions (the end of a bilan, the centre's norms) are not an access to their data.
+FORMATS = {"csv": "CSV", "xlsx": "Excel", "json": "JSON", "pdf": "PDF", "docx": "Word"}
+
+
+def _label(action: str) -> str | None:
+    fixed: dict[str, str] = {
+        "view_profile": _("a consulté vos résultats à un questionnaire"),
+        "view_answers": _("a consulté vos réponses à un questionnaire"),
+        "view_comparison": _("a consulté la comparaison de vos résultats"),
+        "view_report": _("a consulté votre rapport de restitution"),
+        "report_pdf": _("a téléchargé votre rapport de restitution (PDF)"),
+        "view_synthesis": _("a consulté votre document de synthèse"),
+        "view_synthesis_results": _("a consulté les résultats proposés pour votre synthèse"),
+        "view_attendance": _("a consulté votre attestation d’assiduité"),
+        "attendance_pdf": _("a téléchargé votre attestation d’assiduité (PDF)"),
+    }
+    if action in fixed:
+        return fixed[action]
+    kind, _sep, fmt = action.partition("_")
+    fmt = fmt.removesuffix("_named")
+    if kind == "export" and fmt in FORMATS:
+        return str(_("a exporté vos scores (%(format)s)", format=FORMATS[fmt]))
+    if kind == "synthesis" and fmt in FORMATS:
+        text = _("a téléchargé votre document de synthèse (%(format)s)", format=FORMATS[fmt])
+        return str(text)
+    return None
+
+
+@dataclass(frozen=True)
+class Access:
+    """One access to the person's data, as they read it."""
+
+    at: dt.datetime
+    who: str  # the staff member's name
+    role: str  # "conseiller ou conseillère" / "administrateur ou administratrice"
+    what: str
+    bilan_title: str
+
+
+def _role(staff: StaffUser) -> str:
+    if staff.role == "admin":
+        return str(_("administrateur ou administratrice du centre"))
+    return str(_("conseiller ou conseillère"))
+
+
+def _staff_id(event: AuditEvent) -> int | None:
+    kind, _sep, raw = event.actor.partition(":")
+    return int(raw) if kind == "staff" and raw.isdigit() else None
+
+
+def accesses_of(session: Session, beneficiary_id: int) -> list[Access]:
+    """Every view or export of the person's data by a staff member, newest first."""
+    query = select(Bilan).where(Bilan.beneficiary_id == beneficiary_id)
+    bilans = {b.id: b for b in session.scalars(query)}
+    if not bilans:
+        return []
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.bilan_id.in_(bilans), AuditEvent.actor.like("staff:%"))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+    ids = {i for i in map(_staff_id, events) if i is not None}
+    staff = {s.id: s for s in session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))}
+    out = []
+    for event in events:
+        what = _label(event.action)
+        person = staff.get(_staff_id(event) or 0)
+        if what is None or person is None or event.bilan_id is None:
+            continue
+        title = bilans[event.bilan_id].title
+        out.append(Access(event.at, person.name, _role(person), what, title))
+    return out
