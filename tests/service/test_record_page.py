@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from tests.service.conftest import World
 from tests.service.test_counsellor import BFI, RIASEC, VALUES, complete
-from tests.service.test_record import claire, planned, text_of  # noqa: F401 (fixtures)
+from tests.service.test_record import planned, text_of  # noqa: F401 (fixtures)
 
 PARTS = ("statut", "convention", "etapes", "heures", "entretiens", "travail")
 
