@@ -23,6 +23,7 @@ NAMES = (
     "admin",
     "norms",
     "notices",
+    "lifecycle",
 )
 
 VIEW_MODULES = (
