@@ -170,8 +170,17 @@ def consent_withdrawn(bilan: Bilan) -> bool:
 def results_processable(bilan: Bilan) -> bool:
     """The bilan's answers and results may still be processed (shown, exported): its
     consent is not withdrawn and its content is not destroyed. Withdrawing stops every
-    processing at once, for everyone, the person's counsellors included."""
-    return bilan.content_destroyed_at is None and not consent_withdrawn(bilan)
+    processing at once, for everyone, the person's counsellors included. Once an ended
+    bilan's content is destroyed, nothing of it is shown again (not an empty report)."""
+    destroyed = bilan.content_destroyed_at is not None and bilan.ended_at is not None
+    return not destroyed and not consent_withdrawn(bilan)
+
+
+def can_erase_content(principal: Principal, bilan: Bilan) -> bool:
+    """Destroy the content of the bilan now (answers, scores, notes, reports, synthesis):
+    the person alone, once they have withdrawn their consent or once the bilan has ended
+    (ending early the keeping they agreed to). Never the counsellor on their behalf."""
+    return owns_bilan(principal, bilan) and (consent_withdrawn(bilan) or bilan.ended_at is not None)
 
 
 def can_view_results(

@@ -44,6 +44,7 @@ VIEW_MODULES = (
     "norms.views",
     "admin.views_activity",
     "notices.views",
+    "lifecycle.views_beneficiary",
 )
 
 

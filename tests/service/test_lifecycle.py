@@ -345,7 +345,25 @@ def test_the_beneficiary_can_no_longer_open_the_report_once_destroyed(
     assert claire.get(f"/conseil/bilans/{world.bilan}/rapport").status_code == 404
     record = claire.get(f"/conseil/bilans/{world.bilan}/dossier")
     assert record.status_code == 200
-    assert MARKER not in record.get_data(as_text=True)
+    page = record.get_data(as_text=True)
+    assert MARKER not in page
+    assert "Contenu détruit le 31 août 2026" in page
+
+
+def test_the_record_page_shows_the_agreement_and_the_destruction_day(
+    db_app: Flask, world: World, clock: Callable[[dt.datetime], None]
+) -> None:
+    consent(db_app, world, keep=True, at=dt.datetime(2026, 6, 2, 10, tzinfo=PARIS))
+    end_bilan(db_app, world, clock)
+    claire = db_app.test_client()
+    sign_in_staff(claire, "claire@test.fr")
+    page = claire.get(f"/conseil/bilans/{world.bilan}/dossier").get_data(as_text=True)
+    assert "donné le 2 juin 2026 (texte 2026-12-v1)" in page
+    assert "Destruction du contenu prévue le 31 août 2027." in page
+    consent(db_app, world, keep=False, at=dt.datetime(2026, 9, 2, 10, tzinfo=PARIS))  # revoked
+    page = claire.get(f"/conseil/bilans/{world.bilan}/dossier").get_data(as_text=True)
+    assert "Pas d’accord écrit pour conserver le contenu" in page
+    assert "Destruction du contenu prévue le 31 août 2026." in page
 
 
 # --- nothing left in the raw database -----------------------------------------------------
@@ -469,3 +487,44 @@ def test_withdrawn_consent_stops_the_counsellor_seeing_results(
     camille = db_app.test_client()
     sign_in_beneficiary(camille, db_app, world.beneficiary)
     assert camille.get(f"/espace/bilans/{world.bilan}/rapport").status_code == 403
+
+
+# --- erasure by the person ----------------------------------------------------------------
+
+
+def test_after_withdrawing_the_person_erases_the_content_with_a_confirmation(
+    db_app: Flask, world: World, clock: Callable[[dt.datetime], None]
+) -> None:
+    consent(db_app, world, keep=False, at=END - dt.timedelta(days=60))
+    plant(db_app, world)
+    camille = db_app.test_client()
+    sign_in_beneficiary(camille, db_app, world.beneficiary)
+    url = f"/espace/bilans/{world.bilan}/effacement"
+    assert camille.get(url).status_code == 403  # consent given, bilan running: not offered
+    assert url not in camille.get(f"/espace/bilans/{world.bilan}/consentement").get_data(
+        as_text=True
+    )
+
+    camille.post(
+        f"/espace/bilans/{world.bilan}/consentement",
+        data={"refuse": "1", "text_version": "2026-12-v1"},
+    )
+    consent_page = camille.get(f"/espace/bilans/{world.bilan}/consentement").get_data(as_text=True)
+    assert url in consent_page
+    page = camille.get(url)
+    assert page.status_code == 200 and "Ce qui est conservé" in page.get_data(as_text=True)
+
+    unconfirmed = camille.post(url, data={})
+    assert unconfirmed.status_code == 422
+    assert "Cochez la case" in unconfirmed.get_data(as_text=True)
+    assert set(content_counts(db_app, world)) >= ALL_KINDS  # nothing destroyed
+
+    other = db_app.test_client()
+    sign_in_beneficiary(other, db_app, world.other_beneficiary)
+    assert other.post(url, data={"confirm": "y"}).status_code == 404
+
+    done = camille.post(url, data={"confirm": "y"})
+    assert done.status_code == 302
+    assert content_counts(db_app, world) == {}
+    events = purge_events(db_app, world)
+    assert events and {actor for actor, _, _ in events} == {f"beneficiary:{world.beneficiary}"}

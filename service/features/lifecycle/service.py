@@ -271,3 +271,26 @@ def total_by_kind(destructions: Sequence[Destruction]) -> dict[str, int]:
         for kind, n in d.counts.items():
             totals[kind] = totals.get(kind, 0) + n
     return totals
+
+
+# --- what the pages show ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What the record and the person's pages say about keeping the content."""
+
+    agreement: Consent | None  # the latest decision, when it keeps the content
+    withdrawn: bool  # the latest decision is a refusal
+    destruction_day: dt.date | None  # None: the bilan is running
+    destroyed_at: dt.datetime | None
+
+
+def retention_of(bilan: Bilan) -> Retention:
+    latest = latest_decision(bilan)
+    return Retention(
+        agreement=latest if keeps_for_followup(bilan) else None,
+        withdrawn=latest is not None and not latest.accepted,
+        destruction_day=destruction_day(bilan),
+        destroyed_at=bilan.content_destroyed_at,
+    )
