@@ -528,3 +528,60 @@ def test_after_withdrawing_the_person_erases_the_content_with_a_confirmation(
     assert content_counts(db_app, world) == {}
     events = purge_events(db_app, world)
     assert events and {actor for actor, _, _ in events} == {f"beneficiary:{world.beneficiary}"}
+
+
+# --- the person's archive -----------------------------------------------------------------
+
+
+def _zip(client: FlaskClient, world: World) -> dict[str, bytes]:
+    import io
+    import zipfile
+
+    response = client.get(f"/espace/bilans/{world.bilan}/mes-donnees.zip")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/zip"
+    assert response.headers["Cache-Control"] == "no-store"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_the_person_downloads_all_their_data_as_a_zip_even_without_pdf(
+    db_app: Flask,
+    world: World,
+    clock: Callable[[dt.datetime], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reports.restitution import PdfUnavailable
+    from service.features.profiles import service as restitution
+
+    consent(db_app, world, keep=False, at=END - dt.timedelta(days=60))
+    plant(db_app, world)  # report released, a synthesis version (not shared yet)
+    camille = db_app.test_client()
+    sign_in_beneficiary(camille, db_app, world.beneficiary)
+
+    def no_pdf(*args: Any, **kwargs: Any) -> bytes:
+        raise PdfUnavailable("no PDF engine")
+
+    monkeypatch.setattr(restitution, "report_pdf", no_pdf)
+    files = _zip(camille, world)
+    assert {"reponses.json", "reponses.csv", "scores.csv", "scores.json"} <= set(files)
+    assert "rapport-restitution.html" in files and "rapport-restitution.pdf" not in files
+    assert marker("answer").encode() in files["reponses.json"]
+    assert BFI in files["scores.json"].decode()
+    readme = files["LISEZMOI.txt"].decode()
+    assert "PDF ne sont pas disponibles" in readme
+    assert "Aucun document de synthèse" in readme  # the draft was never shared
+    assert not any(n.startswith("synthese") for n in files)
+
+    from service.extensions import db
+    from service.models import SynthesisVersion
+
+    with db_app.app_context(), db.standalone() as s:
+        s.scalars(select(SynthesisVersion)).one().shared_at = dates.utcnow()
+    files = _zip(camille, world)
+    assert {"synthese.docx", "synthese.json"} <= set(files)
+    assert marker("project").encode() in files["synthese.json"]
+
+    other = db_app.test_client()
+    sign_in_beneficiary(other, db_app, world.other_beneficiary)
+    assert other.get(f"/espace/bilans/{world.bilan}/mes-donnees.zip").status_code == 404

@@ -5,16 +5,41 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from service import access
+from service.audit import audit
 from service.dates import utcnow
 from service.extensions import db
+from service.features.lifecycle import portability
 from service.features.lifecycle import service as lifecycle
 from service.features.lifecycle.forms import EraseForm
+from service.features.synthesis import service as synthesis
 from service.web import guards
 from service.web.blueprints import beneficiary as bp
+from service.web.context import installed_instruments as _instruments
+from service.web.context import request_lang as _lang
+from service.web.responses import download
+
+
+@bp.get("/bilans/<int:bilan_id>/mes-donnees.zip")
+@login_required
+def download_archive(bilan_id: int) -> ResponseReturnValue:
+    """Everything that is the person's, in one ZIP, at any time (GDPR portability)."""
+    bilan = guards.own_bilan(bilan_id)
+    version = synthesis.document_version(db.session, bilan, audience="beneficiary")
+    rights = portability.ArchiveRights(
+        report=access.can_view_report(current_user, bilan),
+        synthesis=version is not None and access.can_read_synthesis(current_user, bilan, version),
+    )
+    data = portability.build_archive(
+        db.session, bilan, _instruments(), _lang(), get_translations(), rights
+    )
+    audit(db.session, current_user, "export_archive", bilan_id=bilan.id)
+    db.session.commit()
+    return download(data, portability.archive_filename(bilan))
 
 
 @bp.route("/bilans/<int:bilan_id>/effacement", methods=["GET", "POST"])
