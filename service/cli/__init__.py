@@ -537,7 +537,7 @@ def purge_cmd(dry_run: bool, day: object) -> None:
 
     from service.dates import paris_today, utcnow
     from service.extensions import db as database
-    from service.features.lifecycle.service import purge, total_by_kind
+    from service.features.lifecycle.service import purge, send_notices, total_by_kind
 
     app = _app()
     today = day.date() if isinstance(day, dt.datetime) else paris_today()
@@ -546,6 +546,10 @@ def purge_cmd(dry_run: bool, day: object) -> None:
             done = purge(session, today=today, now=utcnow(), dry_run=dry_run)
             if dry_run:
                 session.rollback()
+                sent = failed = 0
+            else:
+                days = int(app.config["DESTRUCTION_NOTICE_DAYS"])
+                sent, failed = send_notices(session, today, days, now=utcnow())
         if not dry_run and database.engine is not None:
             _checkpoint(database.engine)
     finally:
@@ -553,6 +557,10 @@ def purge_cmd(dry_run: bool, day: object) -> None:
             database.engine.dispose()
     verb = "serait détruit" if dry_run else "détruit"
     click.echo(f"Destruction du {today:%d/%m/%Y}" + (" (simulation)" if dry_run else ""))
+    if not dry_run:
+        click.echo(f"  avis de destruction envoyés par e-mail : {sent}")
+        if failed:
+            click.echo(f"  avis non envoyés (voir le journal) : {failed}")
     if not done:
         click.echo("  rien à détruire")
         return

@@ -585,3 +585,48 @@ def test_the_person_downloads_all_their_data_as_a_zip_even_without_pdf(
     other = db_app.test_client()
     sign_in_beneficiary(other, db_app, world.other_beneficiary)
     assert other.get(f"/espace/bilans/{world.bilan}/mes-donnees.zip").status_code == 404
+
+
+# --- telling the person before the destruction --------------------------------------------
+
+
+def test_the_person_is_told_14_days_ahead_on_the_home_page_and_once_by_mail(
+    db_app: Flask,
+    world: World,
+    clock: Callable[[dt.datetime], None],
+    cli: Callable[..., Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from service.models import Beneficiary, Bilan
+    from tests.service.test_counsellor import set_values
+
+    monkeypatch.setenv("BOUSSOLE_PUBLIC_URL", "https://boussole.example")
+    consent(db_app, world, keep=False, at=END - dt.timedelta(days=60))
+    set_values(db_app, Beneficiary, world.beneficiary, email="camille@exemple.fr")
+    set_values(db_app, Bilan, world.bilan, planned_end=dt.date(2026, 8, 31))
+    camille = db_app.test_client()
+    sign_in_beneficiary(camille, db_app, world.beneficiary)
+    zip_link = f"/espace/bilans/{world.bilan}/mes-donnees.zip"
+    mail = tmp_path / "cli-mail"
+
+    clock(dt.datetime(2026, 8, 16, 9, tzinfo=PARIS))  # 15 days before: not yet
+    assert zip_link not in camille.get("/espace/").get_data(as_text=True)
+    assert "avis de destruction envoyés par e-mail : 0" in cli().output
+
+    clock(dt.datetime(2026, 8, 17, 9, tzinfo=PARIS))  # 14 days before
+    home = camille.get("/espace/").get_data(as_text=True)
+    assert zip_link in home and "seront détruits le 31 août 2026" in home
+    assert "avis de destruction envoyés par e-mail : 1" in cli().output
+    (sent,) = list(mail.glob("*.eml"))
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "31 août 2026" in text and "https://boussole.example/espace/" in text
+    clock(dt.datetime(2026, 8, 18, 9, tzinfo=PARIS))
+    assert "avis de destruction envoyés par e-mail : 0" in cli().output  # once per bilan
+    assert len(list(mail.glob("*.eml"))) == 1

@@ -40,12 +40,14 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from service.dates import add_months, paris_date
+from service.dates import add_months, format_day, paris_date
+from service.mail import links, messages
 from service.models import (
     ActionItem,
     Answer,
     Assignment,
     AuditEvent,
+    Beneficiary,
     Bilan,
     BilanStep,
     CompletionNotice,
@@ -294,3 +296,80 @@ def retention_of(bilan: Bilan) -> Retention:
         destruction_day=destruction_day(bilan),
         destroyed_at=bilan.content_destroyed_at,
     )
+
+
+# --- telling the person before the destruction --------------------------------------------
+
+#: The audit-log action of the mail that announces a destruction (one per bilan).
+NOTICE_ACTION = "destruction_notice"
+
+
+def expected_day(bilan: Bilan) -> dt.date | None:
+    """The day the content will be destroyed, as far as it is known: the destruction day
+    of an ended bilan, or for a running one the planned end (plus the agreed period)."""
+    if bilan.ended_at is not None:
+        return destruction_day(bilan)
+    if bilan.planned_end is None:
+        return None
+    end = bilan.planned_end
+    return add_months(end, KEEP_MONTHS) if keeps_for_followup(bilan) else end
+
+
+def upcoming(bilan: Bilan, today: dt.date, days: int) -> dt.date | None:
+    """The expected destruction day when it is at most ``days`` days away and the content
+    is still there; otherwise None."""
+    day = expected_day(bilan)
+    if day is None or (bilan.content_destroyed_at is not None and bilan.ended_at is not None):
+        return None
+    return day if today <= day <= today + dt.timedelta(days=days) else None
+
+
+def upcoming_for(
+    session: Session, beneficiary_id: int, today: dt.date, days: int
+) -> dict[int, dt.date]:
+    """Bilan id -> destruction day, for the person's bilans whose destruction is near."""
+    bilans = session.scalars(select(Bilan).where(Bilan.beneficiary_id == beneficiary_id))
+    return {b.id: d for b in bilans if (d := upcoming(b, today, days)) is not None}
+
+
+def to_notify(session: Session, today: dt.date, days: int) -> list[tuple[Bilan, dt.date]]:
+    """The bilans whose person must be mailed now: destruction near, not mailed yet."""
+    mailed = set(
+        session.scalars(select(AuditEvent.bilan_id).where(AuditEvent.action == NOTICE_ACTION))
+    )
+    out = []
+    for bilan in session.scalars(select(Bilan).where(Bilan.content_destroyed_at.is_(None))):
+        day = upcoming(bilan, today, days)
+        if day is not None and bilan.id not in mailed and bilan.beneficiary.email:
+            out.append((bilan, day))
+    return out
+
+
+def mark_notified(session: Session, bilan: Bilan, now: dt.datetime) -> None:
+    session.add(AuditEvent(actor=SYSTEM_ACTOR, action=NOTICE_ACTION, bilan_id=bilan.id, at=now))
+
+
+def send_notices(
+    session: Session, today: dt.date, days: int, *, now: dt.datetime
+) -> tuple[int, int]:
+    """Mail each person whose content is destroyed within ``days`` days (once per bilan),
+    with the link to their pages and the ZIP of their data: (sent, failed)."""
+    sent = failed = 0
+    for bilan, day in to_notify(session, today, days):
+        person = bilan.beneficiary
+        lang = person.language or "fr"
+
+        def build(person: Beneficiary = person, day: dt.date = day, lang: str = lang) -> Any:
+            return messages.destruction_notice(
+                lang=lang,
+                name=person.first_name,
+                day=format_day(day, lang),
+                link=links.public_url("beneficiary.home"),
+            )
+
+        if messages.deliver(str(person.email), build, what="destruction notice"):
+            mark_notified(session, bilan, now)
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed

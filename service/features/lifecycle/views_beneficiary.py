@@ -3,13 +3,16 @@ what goes and what stays, a confirmation box, then immediate destruction."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+import datetime as dt
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from service import access
+from service import access, dates
 from service.audit import audit
 from service.dates import utcnow
 from service.extensions import db
@@ -22,6 +25,20 @@ from service.web.blueprints import beneficiary as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
 from service.web.responses import download
+
+
+@bp.context_processor
+def destruction_notices() -> dict[str, Any]:
+    """``upcoming_destructions``: bilan id -> the day its content is destroyed, when that
+    day is at most ``DESTRUCTION_NOTICE_DAYS`` away (the home page tells the person)."""
+
+    def upcoming_destructions() -> dict[int, dt.date]:
+        if not access.is_beneficiary(current_user):
+            return {}
+        days = int(current_app.config["DESTRUCTION_NOTICE_DAYS"])
+        return lifecycle.upcoming_for(db.session, current_user.id, dates.paris_today(), days)
+
+    return {"upcoming_destructions": upcoming_destructions}
 
 
 @bp.get("/bilans/<int:bilan_id>/mes-donnees.zip")
