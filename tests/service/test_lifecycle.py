@@ -116,6 +116,7 @@ def plant(app: Flask, world: World) -> None:
         a = s.get(Assignment, bfi)
         assert a is not None
         a.report_comment = marker("assignment_comment")
+        a.released_at = dates.utcnow()
         store.upsert_answer(s, bfi, "texte.libre", marker("answer"))
         record = s.scalars(select(ScoreRecord).where(ScoreRecord.assignment_id == bfi)).one()
         record.notes = marker("score_notes")
@@ -483,10 +484,15 @@ def test_withdrawn_consent_stops_the_counsellor_seeing_results(
     caseload = claire.get("/conseil/portefeuille.csv")
     if caseload.status_code == 200:
         assert "Camille" not in caseload.get_data(as_text=True)
-    # the person cannot answer any more either
+    # nor the person: the report and the results of a released questionnaire
     camille = db_app.test_client()
     sign_in_beneficiary(camille, db_app, world.beneficiary)
     assert camille.get(f"/espace/bilans/{world.bilan}/rapport").status_code == 403
+    released = f"/espace/questionnaires/{world.assignments[BFI]}/resultats"
+    assert camille.get(released).status_code == 403
+    consent(db_app, world, keep=False, accepted=True, at=END - dt.timedelta(days=4))
+    assert camille.get(released).status_code == 200  # consent given again: shown again
+    assert claire.get(_counsellor_result_urls(world)[0]).status_code == 200
 
 
 # --- erasure by the person ----------------------------------------------------------------
