@@ -12,7 +12,11 @@ or ownership themselves. Rules (see docs/BRIEF in shared/ and docs/security.md):
   time: not the counsellors', not the person's own "results" (there are none); they
   feed only the centre's statistics (:func:`can_view_centre_statistics`). The
   counsellors see that such a questionnaire is assigned and whether it is completed;
-- nobody changes a completed questionnaire's answers.
+- nobody changes a completed questionnaire's answers;
+- once the person has withdrawn their consent (the latest decision a refusal), or once
+  the content of the bilan is destroyed (``features/lifecycle``), nobody sees its answers,
+  scores, profiles, reports or exports (:func:`results_processable`): the one rule that
+  :func:`can_view_results`, :func:`can_view_answers` and :func:`can_view_report` apply.
 """
 
 from __future__ import annotations
@@ -157,12 +161,35 @@ def is_anonymous(assignment: Assignment, instrument: Instrument | None) -> bool:
     return instrument.anonymous
 
 
+def consent_withdrawn(bilan: Bilan) -> bool:
+    """The latest consent decision recorded for the bilan is a refusal (withdrawal)."""
+    latest = _latest_consent(bilan, list(bilan.consents))
+    return latest is not None and not latest.accepted
+
+
+def results_processable(bilan: Bilan) -> bool:
+    """The bilan's answers and results may still be processed (shown, exported): its
+    consent is not withdrawn and its content is not destroyed. Withdrawing stops every
+    processing at once, for everyone, the person's counsellors included. Once an ended
+    bilan's content is destroyed, nothing of it is shown again (not an empty report)."""
+    destroyed = bilan.content_destroyed_at is not None and bilan.ended_at is not None
+    return not destroyed and not consent_withdrawn(bilan)
+
+
+def can_erase_content(principal: Principal, bilan: Bilan) -> bool:
+    """Destroy the content of the bilan now (answers, scores, notes, reports, synthesis):
+    the person alone, once they have withdrawn their consent or once the bilan has ended
+    (ending early the keeping they agreed to). Never the counsellor on their behalf."""
+    return owns_bilan(principal, bilan) and (consent_withdrawn(bilan) or bilan.ended_at is not None)
+
+
 def can_view_results(
     principal: Principal, assignment: Assignment, instrument: Instrument | None
 ) -> bool:
     """The scores and profile of a completed questionnaire: its counsellors; the person
-    once released to them. Nobody, for an anonymous questionnaire (:func:`is_anonymous`)."""
-    if is_anonymous(assignment, instrument):
+    once released to them. Nobody, for an anonymous questionnaire (:func:`is_anonymous`),
+    nor once consent is withdrawn or the content destroyed (:func:`results_processable`)."""
+    if is_anonymous(assignment, instrument) or not results_processable(assignment.bilan):
         return False
     bilan = assignment.bilan
     if is_counsellor_of(principal, bilan):
@@ -189,14 +216,18 @@ def can_view_answers(
     principal: Principal, assignment: Assignment, instrument: Instrument | None
 ) -> bool:
     """Item-level answers: the counsellors of the bilan, once the questionnaire is done;
-    nobody, for an anonymous questionnaire (:func:`is_anonymous`)."""
-    if is_anonymous(assignment, instrument):
+    nobody, for an anonymous questionnaire (:func:`is_anonymous`), nor once consent is
+    withdrawn or the content destroyed (:func:`results_processable`)."""
+    if is_anonymous(assignment, instrument) or not results_processable(assignment.bilan):
         return False
     return is_counsellor_of(principal, assignment.bilan) and assignment.is_completed
 
 
 def can_view_report(principal: Principal, bilan: Bilan) -> bool:
-    """The restitution report: its counsellors; the beneficiary once released to them."""
+    """The restitution report: its counsellors; the beneficiary once released to them;
+    nobody once consent is withdrawn or the content destroyed (:func:`results_processable`)."""
+    if not results_processable(bilan):
+        return False
     if is_counsellor_of(principal, bilan):
         return True
     return owns_bilan(principal, bilan) and bilan.report_released_at is not None

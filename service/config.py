@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "INSTRUMENT_FILES": None,  # None = the built-in instruments
     "EXTRA_INSTRUMENT_DIR": None,  # a folder of a centre's own instrument files
     "INVITATION_DAYS": 14,  # validity of an invitation link
+    "DESTRUCTION_NOTICE_DAYS": 14,  # the person is told this many days before destruction
     "ITEMS_PER_PAGE": 6,
     "LANGUAGES": ("fr", "en"),
     "BABEL_DEFAULT_LOCALE": "fr",

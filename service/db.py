@@ -34,6 +34,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # With WAL, NORMAL cannot corrupt the database; a power cut may lose the last commits.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Deleted rows are overwritten with zeros, not left in free pages: destroyed content
+    # (boussole purge) cannot be read back from the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -522,6 +522,70 @@ def suivi(day: object, base_url: str | None) -> None:
         _fail("\n".join(problems))
 
 
+@main.command("purge")
+@click.option("--dry-run", is_flag=True, help="Dire ce qui serait détruit, sans rien détruire.")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Jour traité (AAAA-MM-JJ) ; par défaut aujourd’hui, heure de Paris.",
+)
+def purge_cmd(dry_run: bool, day: object) -> None:
+    """Détruit le contenu des bilans arrivés à échéance (à lancer chaque jour)."""
+    import datetime as dt
+
+    from service.dates import paris_today, utcnow
+    from service.extensions import db as database
+    from service.features.lifecycle.service import purge, send_notices, total_by_kind
+
+    app = _app()
+    today = day.date() if isinstance(day, dt.datetime) else paris_today()
+    try:
+        with app.app_context(), database.standalone() as session:
+            done = purge(session, today=today, now=utcnow(), dry_run=dry_run)
+            if dry_run:
+                session.rollback()
+                sent = failed = 0
+            else:
+                days = int(app.config["DESTRUCTION_NOTICE_DAYS"])
+                sent, failed = send_notices(session, today, days, now=utcnow())
+        if not dry_run and database.engine is not None:
+            _checkpoint(database.engine)
+    finally:
+        if database.engine is not None:
+            database.engine.dispose()
+    verb = "serait détruit" if dry_run else "détruit"
+    click.echo(f"Destruction du {today:%d/%m/%Y}" + (" (simulation)" if dry_run else ""))
+    if not dry_run:
+        click.echo(f"  avis de destruction envoyés par e-mail : {sent}")
+        if failed:
+            click.echo(f"  avis non envoyés (voir le journal) : {failed}")
+    if not done:
+        click.echo("  rien à détruire")
+        return
+    for d in done:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(d.counts.items()))
+        click.echo(f"  bilan {d.bilan_id} ({d.reason}) : {kinds}")
+    totals = total_by_kind(done)
+    click.echo(
+        f"  {verb} : "
+        + _fr(len(done), "bilan", "bilans")
+        + ", "
+        + ", ".join(f"{kind} {n}" for kind, n in sorted(totals.items()))
+    )
+
+
+def _checkpoint(engine: object) -> None:
+    """SQLite: write the WAL back into the file and empty it, so that destroyed rows do
+    not linger in the journal (``secure_delete`` already zeroes the freed pages)."""
+    from sqlalchemy import Engine, text
+
+    if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 

@@ -24,6 +24,7 @@ NAMES = (
     "norms",
     "notices",
     "accesslog",
+    "lifecycle",
 )
 
 VIEW_MODULES = (
@@ -45,6 +46,7 @@ VIEW_MODULES = (
     "admin.views_activity",
     "notices.views",
     "accesslog.views",
+    "lifecycle.views_beneficiary",
 )
 
 

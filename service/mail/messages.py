@@ -164,3 +164,15 @@ def questionnaire_completed(*, name: str, questionnaire: str, link: str) -> Mess
         questionnaire=questionnaire,
         link=link,
     )
+
+
+def destruction_notice(*, lang: str | None, name: str, day: str, link: str) -> Message:
+    """Before the content of the bilan is destroyed: the day, and the link to the ZIP."""
+    return _render(
+        "destruction_notice",
+        lang,
+        _l("Vos données de bilan vont être détruites"),
+        name=name,
+        day=day,
+        link=link,
+    )

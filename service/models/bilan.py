@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -69,11 +70,18 @@ class Bilan(Base):
     # --- content of the bilan (destroyed at the end unless kept for the follow-up) ---
     #: Personalised objectives written in the preliminary phase.
     objectives: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: When the content above and in the content tables was destroyed (``boussole purge``,
+    #: or the person's own erasure); None: not yet. Administrative: kept.
+    content_destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     beneficiary: Mapped[Beneficiary] = relationship()
     counsellors: Mapped[list[StaffUser]] = relationship(secondary=bilan_counsellor)
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="bilan", order_by="Assignment.id"
+    )
+    #: Every consent decision of the bilan, oldest first (the latest one counts).
+    consents: Mapped[list[Consent]] = relationship(
+        order_by="(Consent.recorded_at, Consent.id)", viewonly=True
     )
 
     @property
@@ -128,6 +136,10 @@ class Assignment(QuestionnaireState, Base):
     reopened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: The counsellor's comment on this questionnaire in the restitution report.
     report_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    #: Seconds measured on its pages, kept when the page timings (content) are destroyed:
+    #: the hours of the record and the attestation still count them. None: not destroyed.
+    kept_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     #: Why it was assigned: None (by the counsellor), "end" (satisfaction at the end of the
     #: bilan) or "followup" (questionnaires of the 6-month follow-up), assigned automatically.

@@ -17,6 +17,7 @@ MIMETYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "ics": "text/calendar; charset=utf-8",
+    "zip": "application/zip",
 }
 
 

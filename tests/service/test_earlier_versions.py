@@ -5,6 +5,7 @@ and the migration moves the questionnaires still open to 2.0.0."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 from pathlib import Path
 from typing import Any
@@ -209,19 +210,32 @@ def test_open_1_0_0_questionnaires_move_to_2_0_0_without_the_removed_answers(
             .values(centre_id=centre.id, first_name="A", last_name="B")
             .returning(Beneficiary.id)
         ).one()
-        bilan = Bilan(centre_id=centre.id, beneficiary_id=person_id)
-        s.add(bilan)
-        s.flush()
-        for status in ("not_started", "in_progress", "completed"):
-            a = Assignment(
-                bilan_id=bilan.id, instrument_id=SPI, instrument_version="1.0.0", status=status
+        bilan_id = s.scalars(
+            insert(Bilan)
+            .values(
+                centre_id=centre.id, beneficiary_id=person_id, title="Bilan", status="preliminaire"
             )
-            s.add(a)
-            s.flush()
-            ids[status] = a.id
+            .returning(Bilan.id)
+        ).one()
+        for status in ("not_started", "in_progress", "completed"):
+            aid = s.scalars(
+                insert(Assignment)
+                .values(
+                    bilan_id=bilan_id,
+                    instrument_id=SPI,
+                    instrument_version="1.0.0",
+                    status=status,
+                    language="fr",
+                    show_results_now=False,
+                    current_page=0,
+                    assigned_at=dt.datetime.now(dt.UTC),
+                )
+                .returning(Assignment.id)
+            ).one()
+            ids[status] = aid
             if status != "not_started":
                 s.add_all(
-                    Answer(assignment_id=a.id, item_id=item, value=v)
+                    Answer(assignment_id=aid, item_id=item, value=v)
                     for item, v in answers_of(old).items()
                 )
     upgrade(url)

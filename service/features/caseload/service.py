@@ -154,7 +154,9 @@ def caseload(
             a, journey.instrument_for(instruments, a) or instruments.get(a.instrument_id)
         )
     }
-    scored = [i for i in ids if i not in anonymous]
+    # validity flags come from the scores: none for a withdrawn or destroyed bilan
+    stopped = {a.id for b in bilans if not access.results_processable(b) for a in b.assignments}
+    scored = [i for i in ids if i not in anonymous and i not in stopped]
     counts: dict[int, tuple[int, dt.datetime | None]] = {}
     last: dt.datetime | None
     flags: dict[int, int] = {}

@@ -44,6 +44,10 @@ def build_attendance(session: Session, bilan: Bilan, lang: str) -> Attendance:
         .join(Assignment, Assignment.id == PageTiming.assignment_id)
         .where(*own)
     )
+    kept = session.scalar(  # the time kept once the page timings were destroyed
+        select(func.coalesce(func.sum(Assignment.kept_seconds), 0.0)).where(*own)
+    )
+    seconds = float(seconds or 0.0) + float(kept or 0.0)
     done = session.scalar(
         select(func.count())
         .select_from(Assignment)

@@ -202,6 +202,7 @@ def consent(bilan_id: int) -> ResponseReturnValue:
         latest=latest,
         counsellors=counsellors,
         version=consent_records.CONSENT_VERSION,
+        erasable=access.can_erase_content(current_user, bilan),
     )
 
 

@@ -48,10 +48,12 @@ def _completed(
     """Completed, scored questionnaires of ``bilans`` whose instrument is installed; never
     an anonymous one (:func:`service.access.is_anonymous`: satisfaction, follow-up), even
     if scores were stored for it before they stopped being stored. Every profile, the
-    comparison, the report, the exports and the synthesis are built from this list."""
+    comparison, the report, the exports and the synthesis are built from this list; never
+    a bilan whose consent is withdrawn or content destroyed (:func:`access.results_processable`)."""
     ids = [
         a.id
         for b in bilans
+        if access.results_processable(b)
         for a in b.assignments
         if a.is_completed and not access.is_anonymous(a, journey.instrument_for(instruments, a))
     ]

@@ -882,14 +882,23 @@ def work_of(session: Session, bilan: Bilan) -> list[PersonalWork]:
 
 
 def questionnaire_seconds(session: Session, bilan: Bilan) -> dict[int, float]:
-    """Seconds measured on the pages of each of the bilan's questionnaires."""
+    """Seconds measured on the pages of each of the bilan's questionnaires (after the
+    content is destroyed, the total kept on the questionnaire: ``kept_seconds``)."""
     rows = session.execute(
         select(PageTiming.assignment_id, func.sum(PageTiming.seconds))
         .join(Assignment, Assignment.id == PageTiming.assignment_id)
         .where(Assignment.bilan_id == bilan.id)
         .group_by(PageTiming.assignment_id)
     )
-    return {aid: float(total or 0) for aid, total in rows}
+    out = {aid: float(total or 0) for aid, total in rows}
+    kept = session.execute(
+        select(Assignment.id, Assignment.kept_seconds).where(
+            Assignment.bilan_id == bilan.id, Assignment.kept_seconds.is_not(None)
+        )
+    )
+    for aid, seconds in kept:
+        out[aid] = out.get(aid, 0.0) + float(seconds or 0)
+    return out
 
 
 def hours_summary(session: Session, bilan: Bilan) -> HoursSummary:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from service import access, dates
 from service.extensions import db
 from service.features.journey import service as journey
+from service.features.lifecycle import service as lifecycle
 from service.features.record import service as record
 from service.features.record.forms import (
     InterviewForm,
@@ -197,6 +198,7 @@ def _render_record(bilan: Bilan, *, status: int = 200, **forms: Any) -> Response
             bilan=bilan,
             person=bilan.beneficiary,
             status_label=phase_label(bilan.status),
+            retention=lifecycle.retention_of(bilan),
             next_statuses=[(s, phase_label(s)) for s in record.next_statuses(bilan)],
             end_url=_end_url(bilan) if bilan.is_running else None,
             open=not bilan.is_closed,

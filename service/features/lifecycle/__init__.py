@@ -1,0 +1,1 @@
+"""The data lifecycle: destruction of the content of a bilan on schedule, erasure."""
