@@ -23,7 +23,7 @@ def _folds(html: str) -> dict[str, bool]:
 
 
 def test_the_record_page_is_folded_with_a_table_of_contents(
-    claire: FlaskClient,  # noqa: F811
+    claire: FlaskClient,
     planned: World,  # noqa: F811
 ) -> None:
     page = text_of(claire.get(f"/conseil/bilans/{planned.bilan}/dossier"))
@@ -35,7 +35,7 @@ def test_the_record_page_is_folded_with_a_table_of_contents(
 
 
 def test_a_part_whose_form_was_refused_is_open(
-    claire: FlaskClient,  # noqa: F811
+    claire: FlaskClient,
     planned: World,  # noqa: F811
 ) -> None:
     response = claire.post(
@@ -50,7 +50,7 @@ def test_a_part_whose_form_was_refused_is_open(
 
 def test_questionnaires_to_finish_only_while_some_are_not_done(
     db_app: Flask,
-    claire: FlaskClient,  # noqa: F811
+    claire: FlaskClient,
     planned: World,  # noqa: F811
 ) -> None:
     url = f"/conseil/bilans/{planned.bilan}/dossier"
