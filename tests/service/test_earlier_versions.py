@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, select
+from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session
 
 from instruments import ARCHIVE_DIR, Instrument, load_instrument
@@ -192,7 +192,7 @@ def test_open_1_0_0_questionnaires_move_to_2_0_0_without_the_removed_answers(
 ) -> None:
     from service.db import make_engine
     from service.migrate import upgrade
-    from service.models import Answer, Assignment, Beneficiary, Bilan, Centre
+    from service.models import Answer, Assignment
 
     url = f"sqlite:///{tmp_path / 'before.sqlite'}"
     upgrade(url, "9c2e5b7d1f30")  # the schema before the migration (unchanged by it)
@@ -200,26 +200,41 @@ def test_open_1_0_0_questionnaires_move_to_2_0_0_without_the_removed_answers(
     old = load_instrument(OLD)
     engine = make_engine(url)
     ids: dict[str, int] = {}
-    with Session(engine) as s, s.begin():
-        centre = Centre(name="Centre")
-        s.add(centre)
-        s.flush()
-        # only the columns of that schema (the model has gained some since)
-        person_id = s.scalars(
-            insert(Beneficiary)
-            .values(centre_id=centre.id, first_name="A", last_name="B")
-            .returning(Beneficiary.id)
-        ).one()
-        bilan_id = s.scalars(
-            insert(Bilan)
+    # Core inserts into the tables as that schema has them: the models have gained
+    # columns (with defaults) since, which the old tables do not know.
+    old_tables = MetaData()
+    old_tables.reflect(engine, only=["centre", "beneficiary", "bilan", "assignment", "answer"])
+    t = old_tables.tables
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        centre_id = conn.execute(
+            t["centre"].insert().values(name="Centre", created_at=now).returning(t["centre"].c.id)
+        ).scalar_one()
+        person_id = conn.execute(
+            t["beneficiary"]
+            .insert()
             .values(
-                centre_id=centre.id, beneficiary_id=person_id, title="Bilan", status="preliminaire"
+                centre_id=centre_id, first_name="A", last_name="B", language="fr", created_at=now
             )
-            .returning(Bilan.id)
-        ).one()
+            .returning(t["beneficiary"].c.id)
+        ).scalar_one()
+        bilan_id = conn.execute(
+            t["bilan"]
+            .insert()
+            .values(
+                centre_id=centre_id,
+                beneficiary_id=person_id,
+                title="Bilan",
+                status="preliminaire",
+                created_at=now,
+                convention_signed=False,
+            )
+            .returning(t["bilan"].c.id)
+        ).scalar_one()
         for status in ("not_started", "in_progress", "completed"):
-            aid = s.scalars(
-                insert(Assignment)
+            aid = conn.execute(
+                t["assignment"]
+                .insert()
                 .values(
                     bilan_id=bilan_id,
                     instrument_id=SPI,
@@ -228,15 +243,18 @@ def test_open_1_0_0_questionnaires_move_to_2_0_0_without_the_removed_answers(
                     language="fr",
                     show_results_now=False,
                     current_page=0,
-                    assigned_at=dt.datetime.now(dt.UTC),
+                    assigned_at=now,
                 )
-                .returning(Assignment.id)
-            ).one()
+                .returning(t["assignment"].c.id)
+            ).scalar_one()
             ids[status] = aid
             if status != "not_started":
-                s.add_all(
-                    Answer(assignment_id=aid, item_id=item, value=v)
-                    for item, v in answers_of(old).items()
+                conn.execute(
+                    t["answer"].insert(),
+                    [
+                        {"assignment_id": aid, "item_id": item, "value": v, "answered_at": now}
+                        for item, v in answers_of(old).items()
+                    ],
                 )
     upgrade(url)
     with Session(engine) as s:

@@ -340,6 +340,7 @@ def test_the_beneficiary_can_no_longer_open_the_report_once_destroyed(
     assert camille.get(f"/espace/bilans/{world.bilan}/rapport").status_code == 200
     clock(END + dt.timedelta(hours=2))
     cli()
+    sign_in_beneficiary(camille, db_app, world.beneficiary)  # two hours idle: signed out
     assert camille.get(f"/espace/bilans/{world.bilan}/rapport").status_code == 403
     claire = db_app.test_client()
     sign_in_staff(claire, "claire@test.fr")
@@ -617,10 +618,12 @@ def test_the_person_is_told_14_days_ahead_on_the_home_page_and_once_by_mail(
     mail = tmp_path / "cli-mail"
 
     clock(dt.datetime(2026, 8, 16, 9, tzinfo=PARIS))  # 15 days before: not yet
+    sign_in_beneficiary(camille, db_app, world.beneficiary)  # the clock moved: signed out
     assert zip_link not in camille.get("/espace/").get_data(as_text=True)
     assert "avis de destruction envoyés par e-mail : 0" in cli().output
 
     clock(dt.datetime(2026, 8, 17, 9, tzinfo=PARIS))  # 14 days before
+    sign_in_beneficiary(camille, db_app, world.beneficiary)
     home = camille.get("/espace/").get_data(as_text=True)
     assert zip_link in home and "seront détruits le 31 août 2026" in home
     assert "avis de destruction envoyés par e-mail : 1" in cli().output
