@@ -8,6 +8,7 @@ requests (rule, role, field values). Both print the number of requests sent.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -20,6 +21,11 @@ from sqlalchemy import func, select
 from service.features.journey import consent as consent_records
 from tests.service import fuzz
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
+
+pytestmark = pytest.mark.slow  # about 40 s of CPU; runs in the normal suite
+
+#: Set by ``bench/bench_fuzz.py`` for the longer run.
+EVERY_PAYLOAD = bool(os.environ.get("FUZZ_EVERY_PAYLOAD"))
 
 
 def _setup(app: Flask, world: World) -> dict[str, Any]:
@@ -101,14 +107,16 @@ def test_every_rule_and_role_survives_the_payload_classes(
 ) -> None:
     clients, real = fuzzing
     tally = fuzz.Tally()
-    fuzz.sweep(db_app, clients, real, tally, every_payload=False, skip=_slow)
+    full = EVERY_PAYLOAD  # bench/bench_fuzz.py: every payload everywhere, PDFs included
+    fuzz.sweep(db_app, clients, real, tally, every_payload=full, skip=None if full else _slow)
     print(f"fuzz sweep: {tally.sent} requests sent, {len(tally.failures)} answered 5xx")
     print("\n".join(tally.failures))
+    slowest = ", ".join(f"{k} {v:.1f} s" for k, v in tally.seconds.most_common(8))
+    print(f"slowest: {slowest}")
     assert tally.sent > 1000
     assert tally.failures == []
 
 
-FIELDS = fuzz.form_fields()
 VALUES = st.one_of(
     st.sampled_from(fuzz.BAD_VALUES),
     st.text(max_size=30),
@@ -137,7 +145,9 @@ def test_drawn_requests_never_answer_5xx(
         role = "anonymous"
     variants = dict(fuzz.path_values(rule, real))
     values = variants[data.draw(st.sampled_from(sorted(variants)), label="ids")]
-    names = data.draw(st.lists(st.sampled_from(FIELDS), max_size=6, unique=True), label="fields")
+    names = data.draw(
+        st.lists(st.sampled_from(fuzz.form_fields()), max_size=6, unique=True), label="fields"
+    )
     form = {name: data.draw(VALUES, label=name) for name in names}
     as_json = data.draw(st.booleans(), label="json")
     method = data.draw(st.sampled_from(["GET", "POST"]), label="method")
