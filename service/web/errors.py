@@ -119,7 +119,7 @@ def _message(exc: HTTPException) -> str:
     code = exc.code or 500
     if isinstance(exc, NulCharacter):
         return _(
-            "Le champ « %(field)s » contient un caractère nul, qui n’est pas autorisé :"
+            "Le champ « %(field)s » contient un caractère non autorisé (le caractère nul) :"
             " retirez-le puis envoyez de nouveau.",
             field=exc.field,
         )

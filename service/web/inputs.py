@@ -5,9 +5,9 @@ into a clear 4xx instead of a crash deep in a form, a query or the database.
   integer range matches no rule (404) instead of overflowing the query.
 - :func:`parse_id` reads an id typed in a form field the same way (None when it cannot be
   one).
-- :func:`check_request` (before every view): no NUL character in the query string, the form
-  or a JSON body (PostgreSQL refuses them in text), a 404 for one in the path, JSON bodies
-  only on the views marked :func:`accepts_json` (the forms read HTML form data), and the
+- :func:`check_request` (before every view): no NUL character in the query string, the
+  form (422) or a JSON body (400) (PostgreSQL refuses them in text), a 404 for one in the
+  path, JSON bodies only on the views marked :func:`accepts_json` (the forms read HTML form data), and the
   smaller size limit of JSON endpoints (``JSON_MAX_CONTENT_LENGTH``; every request is
   bounded by ``MAX_CONTENT_LENGTH``).
 - :class:`SafeJSONProvider`: a JSON body nested too deeply is unreadable (a 400), not a
@@ -74,11 +74,14 @@ def json_endpoint() -> bool:
 
 
 class NulCharacter(BadRequest):
-    """A NUL character in a field: refused, the message names the field."""
+    """A NUL character in a field: refused, the message names the field. 422 for a form
+    (like the forms' own refusals), 400 in JSON (the autosave script shows a 400's message
+    next to the question)."""
 
-    def __init__(self, field: str) -> None:
+    def __init__(self, field: str, *, json: bool = False) -> None:
         super().__init__()
         self.field = field
+        self.code = 400 if json else 422
 
 
 def _strings(value: object, name: str) -> Iterator[tuple[str, str]]:
@@ -121,7 +124,7 @@ def check_request() -> None:
         payload = request.get_json(silent=True)
         for field, text in _strings(payload, "json"):
             if "\x00" in text:
-                raise NulCharacter(field)
+                raise NulCharacter(field, json=True)
 
 
 def _depth(value: object, limit: int) -> bool:

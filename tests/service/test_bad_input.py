@@ -47,8 +47,10 @@ def test_nul_character_is_refused_naming_the_field(db_app: Flask) -> None:
     response = db_app.test_client().post(
         "/connexion", data={"email": "a\x00b@test.fr", "password": "x"}
     )
-    assert response.status_code == 400
-    assert "Le champ « email » contient un caractère nul" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Le champ « email » contient un caractère non autorisé" in response.get_data(
+        as_text=True
+    )
 
 
 def test_ids_beyond_the_database_range_are_404(db_app: Flask, world: World) -> None:
