@@ -8,8 +8,8 @@ into a clear 4xx instead of a crash deep in a form, a query or the database.
 - :func:`check_request` (before every view): no NUL character in the query string, the
   form (422) or a JSON body (400) (PostgreSQL refuses them in text), a 404 for one in the
   path, JSON bodies only on the views marked :func:`accepts_json` (the forms read HTML
-  form data), and the smaller size limit of JSON endpoints (``JSON_MAX_CONTENT_LENGTH``; every request is
-  bounded by ``MAX_CONTENT_LENGTH``).
+  form data), and the smaller size limit of JSON endpoints (``JSON_MAX_CONTENT_LENGTH``;
+  every request is bounded by ``MAX_CONTENT_LENGTH``).
 - :class:`SafeJSONProvider`: a JSON body nested too deeply is unreadable (a 400), not a
   ``RecursionError``.
 """
