@@ -156,3 +156,25 @@ def test_drawn_requests_never_answer_5xx(
     tally = fuzz.Tally()
     tally.send(clients[role], method, fuzz.build_url(rule, values), payload, role)
     assert tally.failures == []
+
+
+def test_missing_or_bad_csrf_token_is_a_4xx_on_every_post_rule(csrf_app: Flask) -> None:
+    """CSRF on, as in production: no token, a forged one, a JSON array; never a 5xx."""
+    csrf_app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = csrf_app.test_client()
+    sent, statuses = 0, set()
+    for rule in fuzz.rules(csrf_app):
+        if "POST" not in rule.methods:
+            continue
+        url = fuzz.build_url(rule, dict.fromkeys(rule.arguments, 1))
+        for kwargs in (
+            {"data": {"csrf_token": "forged"}},
+            {"data": {}},
+            {"json": [1, 2, 3], "headers": {"X-CSRFToken": "forged"}},
+        ):
+            response = client.post(url, **kwargs)
+            sent += 1
+            statuses.add(response.status_code)
+            assert response.status_code < 500, (url, kwargs, response.status_code)
+    print(f"CSRF: {sent} requests sent, statuses {sorted(statuses)}")
+    assert 400 in statuses
