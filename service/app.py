@@ -12,12 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, render_template, request, session
-from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader
-from werkzeug.exceptions import HTTPException
 
 from instruments import load_all
 from instruments.loader import archived_files, builtin_files
@@ -26,7 +23,7 @@ from service.config import configure
 from service.extensions import babel, csrf, db, limiter, login_manager
 from service.i18n import builtin_text
 from service.models import Beneficiary, StaffUser
-from service.web import blueprints, headers, sessions
+from service.web import blueprints, errors, headers, inputs, sessions
 from service.web.context import date_filter
 from service.web.logs import install_redaction
 
@@ -104,6 +101,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_views(app: Flask) -> None:
     """Every feature's views on their audience's blueprint; templates from service/templates
     (layout and shared partials), the mail templates and each feature's folder."""
+    inputs.init_app(app)  # the bounded <int:...> converter, before any rule is added
     features.import_views()
     app.jinja_loader = ChoiceLoader(
         [
@@ -117,7 +115,8 @@ def _register_views(app: Flask) -> None:
 
 
 def _register_handlers(app: Flask) -> None:
-    """The template globals and the error pages (French first, JSON for JSON requests)."""
+    """The template globals and the error pages (French first, JSON for JSON endpoints:
+    :mod:`service.web.errors`)."""
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -126,36 +125,4 @@ def _register_handlers(app: Flask) -> None:
     app.add_template_filter(date_filter, "date")
     app.add_template_filter(builtin_text, "builtin_text")
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> ResponseReturnValue:
-        messages = {
-            400: _("La demande n’a pas pu être traitée : elle est incomplète ou invalide."),
-            403: _("Vous n’avez pas accès à cette page."),
-            404: _("Cette page n’existe pas ou n’est plus disponible."),
-            405: _("Cette action n’est pas possible sur cette page."),
-            413: _("Le fichier envoyé est trop volumineux."),
-        }
-        code = exc.code or 500
-        message = messages.get(code, _("Une erreur est survenue."))
-        # Keep the headers HTTP requires (e.g. Allow on 405), not the content type.
-        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-        if request.is_json:
-            return {"error": message, "status": code}, code, headers
-        return render_template("error.html", code=code, message=message), code, headers
-
-    @app.errorhandler(Exception)
-    def server_error(exc: Exception) -> ResponseReturnValue:
-        app.logger.exception("unhandled error")
-        # A failed statement leaves the transaction aborted (PostgreSQL): drop the session
-        # so that rendering the error page can load what it needs.
-        db_session = g.pop("db_session", None)
-        if db_session is not None:
-            db_session.rollback()
-            db_session.close()
-        message = _(
-            "Une erreur inattendue est survenue. Vos réponses déjà enregistrées sont"
-            " conservées ; vous pouvez réessayer dans un instant."
-        )
-        if request.is_json:
-            return {"error": message, "status": 500}, 500
-        return render_template("error.html", code=500, message=message), 500
+    errors.init_app(app)

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "DATABASE_URL": None,  # default: SQLite in the instance folder
     "DB_POOL_SIZE": 10,  # PostgreSQL connections per worker (>= gunicorn threads)
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes of a request body (413 beyond)
+    "JSON_MAX_CONTENT_LENGTH": 64 * 1024,  # bytes of a JSON body (the autosave)
     "INSTRUMENT_FILES": None,  # None = the built-in instruments
     "EXTRA_INSTRUMENT_DIR": None,  # a folder of a centre's own instrument files
     "INVITATION_DAYS": 14,  # validity of an invitation link

@@ -22,6 +22,7 @@ from service.models import StaffUser
 from service.web import guards
 from service.web.blueprints import admin as bp
 from service.web.forms import ActionForm, select_choices
+from service.web.inputs import parse_id
 
 
 def _member(staff_id: int) -> StaffUser:
@@ -150,7 +151,7 @@ def deactivate_staff(staff_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         return _render_deactivate(staff, form)
     raw = form.successor.data or ""
-    successor = db.session.get(StaffUser, int(raw)) if raw.isdigit() else None
+    successor = db.session.get(StaffUser, number) if (number := parse_id(raw)) else None
     if successor is not None and not access.can_manage_staff(current_user, successor):
         successor = None
     try:

@@ -9,8 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     SelectField,
     StringField,
 )
@@ -19,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from service.dates import PARIS
 from service.features.accounts.forms import normalise_email, optional_email
 from service.models.bilan import DEFAULT_BILAN_TITLE
-from service.web.forms import select_choices
+from service.web.forms import DateField, DateTimeLocalField, select_choices
 
 LANGUAGE_CHOICES = select_choices([("fr", "Français"), ("en", "English")])
 

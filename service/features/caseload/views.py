@@ -48,6 +48,7 @@ from service.web.blueprints import counsellor as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
 from service.web.forms import ActionForm, select_choices
+from service.web.inputs import parse_id
 from service.web.responses import download
 
 # --- helpers ------------------------------------------------------------------------------
@@ -351,7 +352,7 @@ def add_note(bilan_id: int) -> ResponseReturnValue:
     assignment = None
     raw = request.form.get("assignment_id", "")
     if raw:
-        found = db.session.get(Assignment, int(raw)) if raw.isdigit() else None
+        found = db.session.get(Assignment, number) if (number := parse_id(raw)) else None
         access.require(found is not None and found.bilan_id == bilan.id)
         assignment = found
     form = NoteForm()

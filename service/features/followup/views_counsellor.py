@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField
+from wtforms import BooleanField
 from wtforms.validators import Optional
 
 from service import access, dates
@@ -35,6 +35,7 @@ from service.web import guards
 from service.web.blueprints import counsellor as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
+from service.web.forms import DateField
 from service.web.headers import csp_nonce
 from service.web.responses import pdf_download
 

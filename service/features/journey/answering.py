@@ -148,7 +148,7 @@ def save_answer(
 def _page_number(page: object, n_pages: int) -> int | None:
     if isinstance(page, bool):
         return None
-    if isinstance(page, str) and page.isdigit():
+    if isinstance(page, str) and page.isascii() and page.isdigit():
         page = int(page)
     if isinstance(page, int) and 1 <= page <= n_pages:
         return page
@@ -177,7 +177,7 @@ def _seconds(seconds: object) -> float:
         return 0.0
     try:
         value = float(seconds)
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", 10**400
         return 0.0
     if not math.isfinite(value) or value <= 0:
         return 0.0

@@ -55,7 +55,10 @@ def _number(raw: object) -> float:
     if isinstance(raw, bool):
         raise AnswerError(_("Cette réponse n’est pas un nombre."))
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond any float (10**400)
+            raise AnswerError(_("Indiquez un nombre, en chiffres.")) from None
     elif isinstance(raw, str):
         text = raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
         try:

@@ -53,6 +53,7 @@ from service.web import guards
 from service.web.blueprints import beneficiary as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
+from service.web.inputs import accepts_json
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -455,6 +456,7 @@ def _session_beneficiary_id() -> int | None:
 
 
 @bp.post("/questionnaires/<int:assignment_id>/reponses")
+@accepts_json
 def autosave(assignment_id: int) -> ResponseReturnValue:
     """Save one answer (JSON), as soon as it is given; CSRF token in ``X-CSRFToken``.
 

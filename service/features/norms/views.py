@@ -25,6 +25,7 @@ from service.web.blueprints import admin as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
 from service.web.forms import select_choices
+from service.web.inputs import parse_id
 
 
 def _admin_centre() -> int:
@@ -48,7 +49,7 @@ def _shown_version(
     else the chosen one, else the newest built for the installed version."""
     raw = request.args.get("version", "")
     if raw:
-        access.require(raw.isdigit())
+        access.require(parse_id(raw) is not None)
         try:
             return local_norms.local_version(db.session, centre_id, inst, int(raw))
         except local_norms.NormNotFound:
@@ -180,7 +181,7 @@ def choose_norms(instrument_id: str) -> ResponseReturnValue:
     inst = _instrument(instrument_id)
     form = ChooseNormsForm()
     raw = form.norms.data or ""
-    if not form.validate() or not (raw == SHIPPED or raw.isdigit()):
+    if not form.validate() or not (raw == SHIPPED or parse_id(raw) is not None):
         if not form.norms.errors:
             form.norms.errors = [_("Choisissez les normes à utiliser.")]
         return _render_instrument(instrument_id, choose_form=form, status=422)

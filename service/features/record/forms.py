@@ -16,8 +16,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -30,6 +28,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from service import dates
 from service.features.record import service as record
+from service.web.forms import DateField, DateTimeLocalField
+from service.web.inputs import parse_id
 
 
 def _strip(value: Any) -> Any:
@@ -139,7 +139,7 @@ class StepForm(FlaskForm):
 
 
 def _step_choice(form: Any, field: Any) -> None:
-    if field.data and not str(field.data).isdigit():
+    if field.data and parse_id(str(field.data)) is None:
         raise ValidationError(str(_l("Étape inconnue : choisissez une étape de ce bilan.")))
 
 
@@ -197,7 +197,7 @@ class WorkForm(FlaskForm):
 
 def step_id_of(form: InterviewForm | WorkForm) -> int | None:
     raw = form.step_id.data
-    return int(raw) if raw and str(raw).isdigit() else None
+    return parse_id(str(raw)) if raw else None
 
 
 def today_paris() -> dt.date:

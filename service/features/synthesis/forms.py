@@ -8,11 +8,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from service.features.synthesis.service import ACTION_MAX, OBSERVATIONS_MAX, OWNER_MAX, SECTION_MAX
-from service.web.forms import select_choices
+from service.web.forms import DateField, select_choices
 
 _SECTION_LENGTH = Length(max=SECTION_MAX, message=_l("50 000 caractères au plus."))
 

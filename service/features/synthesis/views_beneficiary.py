@@ -27,6 +27,7 @@ from service.web import guards
 from service.web.blueprints import beneficiary as bp
 from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
+from service.web.inputs import parse_id
 from service.web.responses import pdf_download
 
 
@@ -157,7 +158,7 @@ def approve_synthesis(bilan_id: int) -> ResponseReturnValue:
         return _render(bilan, approve_form=form, status=422)
     raw = form.version.data or ""
     try:
-        synthesis.approve(db.session, bilan, int(raw) if raw.isdigit() else -1)
+        synthesis.approve(db.session, bilan, parse_id(raw) or -1)
     except synthesis.SynthesisError as exc:
         db.session.rollback()
         return _render(bilan, approve_form=form, error=str(exc), status=exc.status)

@@ -32,6 +32,7 @@ from service.web.context import installed_instruments as _instruments
 from service.web.context import request_lang as _lang
 from service.web.forms import ActionForm
 from service.web.headers import csp_nonce
+from service.web.inputs import parse_id
 from service.web.responses import pdf_download
 
 
@@ -230,7 +231,7 @@ def synthesis_results(bilan_id: int) -> ResponseReturnValue:
 def propose_result(bilan_id: int) -> ResponseReturnValue:
     bilan = _editable(bilan_id)
     raw = request.form.get("assignment_id", "")
-    assignment = db.session.get(Assignment, int(raw)) if raw.isdigit() else None
+    assignment = db.session.get(Assignment, number) if (number := parse_id(raw)) else None
     access.require(assignment is not None and assignment.bilan_id == bilan.id)
     element = request.form.get("element", "")
     try:
