@@ -99,12 +99,20 @@ def error_response(
     if json_endpoint():
         return {"saved": False, "error": message, "status": code, **extra}, code, headers
     viewer = _viewer()
+    previous = g.get("_login_user")
     g._login_user = viewer  # the layout's current_user: no query, no lazy attribute
     try:
         page = render_template("error.html", code=code, message=message, current_user=viewer)
     except Exception:
         current_app.logger.exception("the error page failed; minimal page sent")
         page = _minimal_page(code, message)
+    finally:
+        # Only for this page: an application context that outlives the request (tests,
+        # the CLI) must not keep the stand-in as the next request's current_user.
+        if previous is None:
+            g.pop("_login_user", None)
+        else:
+            g._login_user = previous
     return Response(page, code, headers, mimetype="text/html")
 
 
