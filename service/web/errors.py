@@ -132,7 +132,7 @@ def _message(exc: HTTPException) -> str:
             field=exc.field,
         )
     if code == 413:
-        limit = request.max_content_length or 0
+        limit = g.get("body_limit") or request.max_content_length or 0
         return _(
             "La demande est trop volumineuse : elle dépasse la taille autorisée (%(size)s).",
             size=_size(limit),
