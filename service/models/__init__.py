@@ -20,6 +20,15 @@ from service.models.people import (
     StaffUser,
 )
 from service.models.record import BilanStep, CentreStep, CounsellorNote, Interview, PersonalWork
+from service.models.rome import (
+    RomeAppellation,
+    RomeCompetence,
+    RomeDomaine,
+    RomeFiche,
+    RomeFicheLink,
+    RomeGrandDomaine,
+    RomeRelease,
+)
 from service.models.states import AssignmentStatus, BilanStatus
 from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
 
@@ -44,6 +53,13 @@ __all__ = [
     "NormChoice",
     "PageTiming",
     "PersonalWork",
+    "RomeAppellation",
+    "RomeCompetence",
+    "RomeDomaine",
+    "RomeFiche",
+    "RomeFicheLink",
+    "RomeGrandDomaine",
+    "RomeRelease",
     "ScoreRecord",
     "SignInWay",
     "StaffToken",
