@@ -127,6 +127,7 @@ def my_bilans(session: Session, staff: StaffUser) -> list[Bilan]:
                 selectinload(Bilan.assignments),
                 selectinload(Bilan.beneficiary),
                 selectinload(Bilan.counsellors),
+                selectinload(Bilan.consents),
             )
             .order_by(Bilan.id.desc())
         ).all()
@@ -178,13 +179,8 @@ def caseload(
                 for k, v in (scores or {}).items()
                 if k.startswith("flag.") and k != "flag.any" and v is True
             )
-    consents: dict[int, Consent] = {}
-    bilan_ids = [b.id for b in bilans]
-    if bilan_ids:
-        for c in session.scalars(select(Consent).where(Consent.bilan_id.in_(bilan_ids))):
-            prev = consents.get(c.bilan_id)
-            if prev is None or (c.recorded_at, c.id) > (prev.recorded_at, prev.id):
-                consents[c.bilan_id] = c
+    # the latest decision of each bilan (Bilan.consents is oldest first)
+    consents: dict[int, Consent] = {b.id: b.consents[-1] for b in bilans if b.consents}
     rows = []
     limit = dt.timedelta(days=UNTOUCHED_DAYS)
     for b in bilans:
