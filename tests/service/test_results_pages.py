@@ -267,3 +267,37 @@ def test_caseload_csv_writes_oui_non_and_whole_t_scores(
         for c in t_columns:
             assert re.fullmatch(r"\d+", r[c]), (c, r[c])  # T scores as displayed: whole
             assert re.fullmatch(r"\d+", r[f"{c}.percentile"])
+
+
+def test_csv_names_local_norms_in_words_and_json_keeps_the_version_id(
+    db_app: Flask, world: World, claire: FlaskClient
+) -> None:
+    """A score produced with the centre's local norms: the CSV says so as the pages do,
+    the JSON (for programs) keeps the stored id."""
+    from sqlalchemy import update
+
+    from service.extensions import db
+    from service.models import ScoreRecord
+
+    complete(db_app, world.assignments[BFI])
+    stored = "local:7:2026-12-02:84"
+    with db_app.app_context(), db.standalone() as s:
+        s.execute(
+            update(ScoreRecord)
+            .where(ScoreRecord.assignment_id == world.assignments[BFI])
+            .values(norm_version=stored)
+        )
+    rows = _csv(claire.get(f"/conseil/bilans/{world.bilan}/scores.csv").data)
+    assert {r["Normes"] for r in rows} == {
+        "normes locales du centre, version du 2 décembre 2026, n\u00a0=\u00a084"
+    }
+    wide = _csv(claire.get("/conseil/portefeuille.csv").data)
+    assert {r["Normes"] for r in wide if r.get("Normes")} == {
+        "normes locales du centre, version du 2 décembre 2026, n\u00a0=\u00a084"
+    }
+    assert stored in claire.get(f"/conseil/bilans/{world.bilan}/scores.json").get_data(as_text=True)
+    claire.post("/langue", data={"lang": "en"})
+    english = _csv(claire.get(f"/conseil/bilans/{world.bilan}/scores.csv").data)
+    assert {r["Norms"] for r in english} == {
+        "the centre’s local norms, version of 2 December 2026, n = 84"
+    }

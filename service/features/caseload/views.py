@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -480,7 +481,9 @@ def export_caseload(fmt: str) -> ResponseReturnValue:
     access.require(access.can_export_caseload(current_user), hide=False)
     access.require(fmt in ("csv", "xlsx"))
     bilans = workspace.my_bilans(db.session, current_user)
-    data = restitution.export_caseload(db.session, bilans, _instruments(), _lang(), fmt)
+    data = restitution.export_caseload(
+        db.session, bilans, _instruments(), _lang(), fmt, get_translations()
+    )
     audit(db.session, current_user, f"export_caseload_{fmt}")
     db.session.commit()
     return download(data, f"portefeuille.{fmt}")

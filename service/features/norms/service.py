@@ -155,6 +155,30 @@ def norm_source(
     )
 
 
+def norm_label(
+    version: str | None, lang: str, translations: gettext.NullTranslations | None
+) -> str | None:
+    """The norms of a score in a few words for a table cell (exports): a shipped version
+    as it is, a centre's local version as "normes locales du centre, version du 2 décembre
+    2026, n = 84".
+
+    Examples
+    --------
+    >>> norm_label("2026.12-spi-bilan-adults", "fr", None)
+    '2026.12-spi-bilan-adults'
+    >>> norm_label("local:3:2026-12-02:84", "fr", None)
+    'normes locales du centre, version du 2 décembre 2026, n\xa0=\xa084'
+    """
+    local = parse_local_version(version)
+    if local is None:
+        return version
+    _ = translator(translations, lang)
+    return _("normes locales du centre, version du %(date)s, n\u00a0=\u00a0%(n)s") % {
+        "date": format_day(local.built_on, lang),
+        "n": count(local.n, lang),
+    }
+
+
 # --- which questionnaires, and their scale scores -----------------------------------------
 
 

@@ -166,8 +166,21 @@ def report_filename(bilan: Bilan) -> str:
 
 
 def _scored(
-    session: Session, bilans: Sequence[Bilan], instruments: Mapping[str, Instrument]
+    session: Session,
+    bilans: Sequence[Bilan],
+    instruments: Mapping[str, Instrument],
+    *,
+    worded_in: tuple[str, gettext.NullTranslations | None] | None = None,
 ) -> list[exports.ScoredQuestionnaire]:
+    """The scored questionnaires of ``bilans`` for an export. With ``worded_in`` (language,
+    translations), a centre's local norm version is named in words ("normes locales du centre,
+    version du 2 décembre 2026, n = 84") instead of its stored id (JSON keeps ids)."""
+
+    def norms(version: str | None) -> str | None:
+        if worded_in is None:
+            return version
+        return local_norms.norm_label(version, *worded_in)
+
     return [
         exports.ScoredQuestionnaire(
             beneficiary=a.bilan.beneficiary.display_name,
@@ -175,7 +188,7 @@ def _scored(
             instrument_key=record.instrument_key,
             scores=record.scores,
             instrument=inst,
-            norm_version=record.norm_version,
+            norm_version=norms(record.norm_version),
             completed_at=a.completed_at,
         )
         for a, inst, record in _completed(session, bilans, instruments)
@@ -190,13 +203,14 @@ def export_bilan(
     fmt: str,
     *,
     with_name: bool = False,
+    translations: gettext.NullTranslations | None = None,
 ) -> bytes:
     """One beneficiary's scores as CSV, XLSX or JSON; ``with_name`` puts the person's
     name in the table (CSV, XLSX). A CSV holds the values as the pages show them
-    (:func:`reports.exports.as_displayed`: Oui/Non, rounded numbers)."""
-    records = _scored(session, [bilan], instruments)
+    (:func:`reports.exports.as_displayed`: Oui/Non, rounded numbers, norms in words)."""
     if fmt == "json":
-        return exports.to_json(records, lang=lang, tz=PARIS.key)
+        return exports.to_json(_scored(session, [bilan], instruments), lang=lang, tz=PARIS.key)
+    records = _scored(session, [bilan], instruments, worded_in=(lang, translations))
     table = exports.beneficiary_scores_long(records, lang=lang, tz=PARIS.key, with_name=with_name)
     if fmt == "xlsx":
         return exports.to_xlsx(table, sheet_name="Scores")
@@ -210,9 +224,10 @@ def export_caseload(
     instruments: Mapping[str, Instrument],
     lang: str,
     fmt: str,
+    translations: gettext.NullTranslations | None = None,
 ) -> bytes:
     """The counsellor's caseload: one row per beneficiary x questionnaire."""
-    records = _scored(session, bilans, instruments)
+    records = _scored(session, bilans, instruments, worded_in=(lang, translations))
     table = exports.caseload_wide(records, lang=lang, tz=PARIS.key)
     if fmt == "xlsx":
         legend = exports.caseload_legend(records, lang=lang)

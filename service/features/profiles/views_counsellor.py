@@ -111,7 +111,13 @@ def export_scores(bilan_id: int, fmt: str) -> ResponseReturnValue:
     access.require(fmt in ("csv", "xlsx", "json"))
     named = request.args.get("nom") == "1" and fmt != "json"
     data = restitution.export_bilan(
-        db.session, bilan, _instruments(), _lang(), fmt, with_name=named
+        db.session,
+        bilan,
+        _instruments(),
+        _lang(),
+        fmt,
+        with_name=named,
+        translations=get_translations(),
     )
     audit(
         db.session,
