@@ -323,7 +323,61 @@ def sign_in_staff(client: FlaskClient, email: str, password: str = "mot-de-passe
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
+@dataclass
+class OtherCentre:
+    """Ids of another centre made by :func:`other_centre`."""
+
+    centre: int
+    staff: dict[str, int]  # e-mail -> id
+    beneficiary: int | None
+    bilan: int | None
+
+
+def other_centre(
+    app: Flask,
+    *,
+    staff: tuple[tuple[str, str], ...] = (("admin@autre.fr", "admin"),),
+    beneficiary: bool = False,
+) -> OtherCentre:
+    """Another centre ("Autre centre") with its staff (``(e-mail, role)`` pairs, password
+    "mot-de-passe-de-test"), and with ``beneficiary`` a person and a bilan followed by the
+    first counsellor given (or by nobody)."""
+    from service.extensions import db
+    from service.models import Beneficiary, Bilan, Centre, StaffUser
+    from service.security import hash_password
+
+    with app.app_context(), db.standalone() as s:
+        centre = Centre(name="Autre centre")
+        s.add(centre)
+        s.flush()
+        pw = hash_password("mot-de-passe-de-test")
+        people = [
+            StaffUser(
+                centre_id=centre.id,
+                email=email,
+                name=email.split("@")[0].capitalize(),
+                role=role,
+                password_hash=pw,
+            )
+            for email, role in staff
+        ]
+        s.add_all(people)
+        s.flush()
+        person_id = bilan_id = None
+        if beneficiary:
+            person = Beneficiary(centre_id=centre.id, first_name="Alex", last_name="Roy")
+            s.add(person)
+            s.flush()
+            bilan = Bilan(centre_id=centre.id, beneficiary_id=person.id)
+            bilan.counsellors.extend(p for p in people[:1] if p.role == "counsellor")
+            s.add(bilan)
+            s.flush()
+            person_id, bilan_id = person.id, bilan.id
+        return OtherCentre(centre.id, {p.email: p.id for p in people}, person_id, bilan_id)
+
+
 helpers = SimpleNamespace(
+    other_centre=other_centre,
     invitation_token=invitation_token,
     sign_in_beneficiary=sign_in_beneficiary,
     open_invitation=open_invitation,

@@ -172,25 +172,9 @@ def _bilan_objects(app: Flask, world: World) -> dict[str, object]:
 
 
 def _other_centre(app: Flask) -> tuple[str, str]:
-    from service.extensions import db
-    from service.models import Beneficiary, Bilan, Centre, StaffUser
-    from service.security import hash_password
-
-    with app.app_context(), db.standalone() as s:
-        centre = Centre(name="Autre centre")
-        s.add(centre)
-        s.flush()
-        pw = hash_password("mot-de-passe-de-test")
-        people = [
-            StaffUser(centre_id=centre.id, email=f"{n}@autre.fr", name=n, role=r, password_hash=pw)
-            for n, r in (("lea", "counsellor"), ("root", "admin"))
-        ]
-        person = Beneficiary(centre_id=centre.id, first_name="Alex", last_name="Roy")
-        s.add_all([*people, person])
-        s.flush()
-        bilan = Bilan(centre_id=centre.id, beneficiary_id=person.id)
-        bilan.counsellors.append(people[0])
-        s.add(bilan)
+    helpers.other_centre(
+        app, staff=(("lea@autre.fr", "counsellor"), ("root@autre.fr", "admin")), beneficiary=True
+    )
     return "lea@autre.fr", "root@autre.fr"
 
 

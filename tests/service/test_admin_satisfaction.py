@@ -35,7 +35,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
+from tests.service.conftest import World, helpers, sign_in_beneficiary, sign_in_staff
 from tests.service.test_counsellor import complete
 
 SAT = "satisfaction-fin-bilan"
@@ -113,24 +113,7 @@ def surveys(db_app: Flask, world: World) -> World:
 
 def other_centre(app: Flask) -> None:
     """Another centre with its admin and one completed end survey."""
-    from service.extensions import db
-    from service.models import Centre, StaffUser
-    from service.security import hash_password
-
-    with app.app_context(), db.standalone() as s:
-        centre = Centre(name="Autre centre")
-        s.add(centre)
-        s.flush()
-        s.add(
-            StaffUser(
-                centre_id=centre.id,
-                email="admin2@test.fr",
-                name="admin2",
-                role="admin",
-                password_hash=hash_password("mot-de-passe-de-test"),
-            )
-        )
-        centre_id = centre.id
+    centre_id = helpers.other_centre(app, staff=(("admin2@test.fr", "admin"),)).centre
     (aid,) = new_bilan(app, centre_id, "Ailleurs", [(SAT, "end")])
     complete(app, aid, answers(1, True, 0, "AUTRE-CENTRE"))
 

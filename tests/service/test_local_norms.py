@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 
 from service.cli import main
 from service.dates import format_day, paris_today
-from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
+from tests.service.conftest import World, helpers, sign_in_beneficiary, sign_in_staff
 from tests.service.test_counsellor import complete
 
 BFI = "ipip-bfi-25"
@@ -105,28 +105,6 @@ def plant(
         return person, a.id
 
 
-def other_centre(app: Flask) -> tuple[int, str]:
-    """Another centre with its admin; returns (centre id, admin email)."""
-    from service.extensions import db
-    from service.models import Centre, StaffUser
-    from service.security import hash_password
-
-    with app.app_context(), db.standalone() as s:
-        centre = Centre(name="Autre centre")
-        s.add(centre)
-        s.flush()
-        s.add(
-            StaffUser(
-                centre_id=centre.id,
-                email="admin@autre.fr",
-                name="Admin autre",
-                role="admin",
-                password_hash=hash_password("mot-de-passe-de-test"),
-            )
-        )
-        return centre.id, "admin@autre.fr"
-
-
 def hand_scale_means(app: Flask, answers: list[dict[str, int]]) -> dict[str, np.ndarray]:
     """Each person's scale score, by hand: 7 - x for reverse-keyed items, then the mean."""
     inst = app.extensions["boussole.instruments"][BFI]
@@ -166,7 +144,7 @@ def sample(db_app: Flask, world: World) -> dict[str, Any]:
     plant(db_app, world.centre, extreme, consent=(True, False))
     plant(db_app, world.centre, extreme, purpose="followup")
     plant(db_app, world.centre, extreme, status="in_progress")
-    other_id, _ = other_centre(db_app)
+    other_id = helpers.other_centre(db_app).centre
     for _ in range(3):
         plant(db_app, other_id, extreme)
     # One person twice: the earlier BFI (extreme) is left out, the later one counts.

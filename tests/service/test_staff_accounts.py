@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 
 from service.cli import main
 from service.extensions import db
-from service.models import Bilan, Centre, StaffToken, StaffUser
-from tests.service.conftest import World, sign_in_staff
+from service.models import Bilan, StaffToken, StaffUser
+from tests.service.conftest import World, helpers, sign_in_staff
 
 PUBLIC = "https://bilans.exemple.fr"
 LINK = re.compile(re.escape(PUBLIC) + r"(/compte/choisir-mot-de-passe/[\w-]+)")
@@ -94,21 +94,7 @@ def test_only_the_centres_admins_see_the_team(db_app: Flask, world: World) -> No
 
 
 def test_an_admin_of_another_centre_cannot_touch_our_staff(db_app: Flask, world: World) -> None:
-    from service.security import hash_password
-
-    with db_app.app_context(), db.standalone() as s:
-        other = Centre(name="Autre centre")
-        s.add(other)
-        s.flush()
-        s.add(
-            StaffUser(
-                centre_id=other.id,
-                email="chef@autre.fr",
-                name="Chef",
-                role="admin",
-                password_hash=hash_password(world.password),
-            )
-        )
+    helpers.other_centre(db_app, staff=(("chef@autre.fr", "admin"),))
     outsider = _signed_in(db_app, "chef@autre.fr")
     assert "claire@test.fr" not in outsider.get("/admin/equipe").get_data(as_text=True)
     for path in ("desactiver", "reactiver", "invitation"):
