@@ -1216,3 +1216,16 @@ def test_access_rules() -> None:
     assert access.can_edit_centre_template(admin, 1)
     assert not access.can_edit_centre_template(admin, 2)
     assert not any(access.can_edit_centre_template(p, 1) for p in (claire, camille, anonymous))
+
+
+def test_counsellor_calendar_speaks_the_readers_language(db_app: Flask, planned: World) -> None:
+    """A built-in step is named in the counsellor's language; a step the counsellor named
+    stays as written."""
+    claire = db_app.test_client()
+    sign_in_staff(claire, "claire@test.fr")
+    claire.post("/langue", data={"lang": "en"})
+    events = parse_ics(claire.get(f"/conseil/bilans/{planned.bilan}/calendrier.ics").data)
+    summaries = [e["SUMMARY"] for e in events]
+    assert any(s.startswith("Personal assets — life path — ") for s in summaries), summaries
+    assert not any("Capital personnel" in s for s in summaries)
+    assert not any("Analyse de la demande" in e.get("DESCRIPTION", "") for e in events)

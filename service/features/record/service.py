@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 
 from reports import ical
 from service.dates import PARIS, add_months, format_day, paris_time_of, paris_to_utc, utcnow
-from service.i18n import N_
+from service.i18n import N_, builtin_text
 from service.models import (
     Assignment,
     Bilan,
@@ -1027,8 +1027,13 @@ def calendar_events(bilan: Bilan, steps: Sequence[BilanStep], *, audience: str) 
             continue
         minutes = minutes_of_hours(step.interview_hours) or 60
         if audience == "counsellor":
-            summary = _("%(step)s — %(name)s", step=step.name, name=bilan.beneficiary.display_name)
-            description = step.objectives
+            # a built-in step's name and objectives in the reader's language
+            summary = _(
+                "%(step)s — %(name)s",
+                step=builtin_text(step.name),
+                name=bilan.beneficiary.display_name,
+            )
+            description = builtin_text(step.objectives) or None
         else:
             summary = (
                 _("Entretien de suivi du bilan de compétences")
