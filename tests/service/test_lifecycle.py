@@ -74,7 +74,13 @@ def cli(
 
 
 def consent(
-    app: Flask, world: World, *, keep: bool, accepted: bool = True, at: dt.datetime
+    app: Flask,
+    world: World,
+    *,
+    keep: bool,
+    accepted: bool = True,
+    at: dt.datetime,
+    months: int = 12,
 ) -> None:
     from service.extensions import db
     from service.features.journey.consent import record_consent
@@ -84,7 +90,9 @@ def consent(
         bilan = s.get(Bilan, world.bilan)
         person = s.get(Beneficiary, world.beneficiary)
         assert bilan is not None and person is not None
-        c = record_consent(s, bilan, person, accepted=accepted, keep_for_followup=keep)
+        c = record_consent(
+            s, bilan, person, accepted=accepted, keep_for_followup=keep, keep_months=months
+        )
         c.recorded_at = at.astimezone(dt.UTC)
 
 

@@ -45,7 +45,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from service.dates import add_months, format_day, paris_date, paris_today, utcnow
+from service import dates
+from service.dates import add_months, format_day, paris_date
 from service.features.journey.consent import (
     KEEP_CHOICES,
     KEEP_MONTHS,
@@ -137,7 +138,7 @@ def _on_decision(bilan: Bilan, *, session: Session, actor: str) -> None:
     """A new consent decision: destroy at once what it makes due (a revoked or shortened
     agreement, a withdrawal, after the end of the bilan)."""
     session.expire(bilan, ["consents"])
-    destroy_if_due(session, bilan, today=paris_today(), now=utcnow(), actor=actor)
+    destroy_if_due(session, bilan, today=dates.paris_today(), now=dates.utcnow(), actor=actor)
 
 
 def reason_of(bilan: Bilan) -> str:

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from service import access, dates
-from service.dates import utcnow
 from service.extensions import db
 from service.features.lifecycle import requests
 from service.features.lifecycle.forms import ErasureAnswerForm
@@ -78,11 +77,11 @@ def answer_erasure_request(request_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             if form.decision.data == "carry_out":
-                requests.carry_out(db.session, request, current_user, now=utcnow())
+                requests.carry_out(db.session, request, current_user, now=dates.utcnow())
                 message = _("Le contenu du bilan est effacé ; la personne est prévenue.")
             else:
                 requests.refuse(
-                    db.session, request, current_user, reason=form.reason.data, now=utcnow()
+                    db.session, request, current_user, reason=form.reason.data, now=dates.utcnow()
                 )
                 message = _("Le refus est enregistré ; la personne est prévenue.")
         except requests.RequestError as exc:

@@ -15,7 +15,6 @@ from flask_login import current_user, login_required
 
 from service import access, dates
 from service.audit import audit
-from service.dates import utcnow
 from service.extensions import db
 from service.features.lifecycle import portability, requests
 from service.features.lifecycle import service as lifecycle
@@ -68,7 +67,7 @@ def erase_content(bilan_id: int) -> ResponseReturnValue:
     form = EraseForm()
     if form.validate_on_submit():
         lifecycle.destroy_content(
-            db.session, bilan, now=utcnow(), reason="erasure", actor=current_user.get_id()
+            db.session, bilan, now=dates.utcnow(), reason="erasure", actor=current_user.get_id()
         )
         db.session.commit()
         flash(_("Les données de votre bilan ont été effacées."), "info")
@@ -93,7 +92,7 @@ def request_erasure(bilan_id: int) -> ResponseReturnValue:
     error, status = None, 200
     if form.validate_on_submit():
         try:
-            requests.ask(db.session, bilan, message=form.message.data, now=utcnow())
+            requests.ask(db.session, bilan, message=form.message.data, now=dates.utcnow())
         except requests.RequestError as exc:
             db.session.rollback()
             error, status = str(exc), exc.status
