@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import re
 import email.policy
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,8 @@ from tests.service.test_lifecycle import (
     ALL_KINDS,
     END,
     MARKER,
-    clock,
     cli,
+    clock,
     consent,
     content_counts,
     end_bilan,

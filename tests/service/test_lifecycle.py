@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from service import dates
 from service.dates import PARIS
-from service.features.journey.consent import CONSENT_VERSION
 from service.features.followup import service as followup
+from service.features.journey.consent import CONSENT_VERSION
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 from tests.service.test_counsellor import complete
 
