@@ -27,7 +27,15 @@ from flask import abort
 from flask_login import AnonymousUserMixin
 
 from instruments.model import Instrument
-from service.models import Assignment, Beneficiary, Bilan, Consent, StaffUser, SynthesisVersion
+from service.models import (
+    Assignment,
+    Beneficiary,
+    Bilan,
+    Consent,
+    ErasureRequest,
+    StaffUser,
+    SynthesisVersion,
+)
 
 #: Who is asking: a staff member, a beneficiary, or an anonymous visitor (Flask-Login's
 #: ``current_user``).
@@ -67,7 +75,7 @@ def has_consented(bilan: Bilan, consents: list[Consent]) -> bool:
 #: The versions of the consent text (``journey.consent.CONSENT_VERSION``) that tell the
 #: person their scores may enter, without their name, the centre's local norms. A person
 #: who accepted an earlier text was not told: their questionnaires stay out of the norms.
-LOCAL_NORMS_CONSENT_VERSIONS = frozenset({"2026-12-v1"})
+LOCAL_NORMS_CONSENT_VERSIONS = frozenset({"2026-12-v1", "2026-12-v2"})
 
 
 def may_feed_local_norms(bilan: Bilan, consents: list[Consent]) -> bool:
@@ -178,9 +186,30 @@ def results_processable(bilan: Bilan) -> bool:
 
 def can_erase_content(principal: Principal, bilan: Bilan) -> bool:
     """Destroy the content of the bilan now (answers, scores, notes, reports, synthesis):
-    the person alone, once they have withdrawn their consent or once the bilan has ended
-    (ending early the keeping they agreed to). Never the counsellor on their behalf."""
-    return owns_bilan(principal, bilan) and (consent_withdrawn(bilan) or bilan.ended_at is not None)
+    the person alone, once the bilan has ended (ending early the keeping they agreed to:
+    after the end the content is kept only by their agreement). Never the counsellor on
+    their behalf. While the bilan runs, the person asks (:func:`can_request_erasure`) and
+    the centre's admin answers: the synthesis is still owed (R6313-4)."""
+    return owns_bilan(principal, bilan) and bilan.ended_at is not None
+
+
+def can_request_erasure(principal: Principal, bilan: Bilan) -> bool:
+    """Ask the centre to erase the content of the bilan (GDPR art. 17): the person alone,
+    at any time, for their own bilan (one pending request at a time: the lifecycle
+    feature says so; an erasure already done is not asked again)."""
+    return owns_bilan(principal, bilan)
+
+
+def can_view_erasure_requests(principal: Principal, centre_id: int) -> bool:
+    """The erasure requests of a centre's beneficiaries (who asked, when, the deadline;
+    never the content of the bilan): the admins of that centre only."""
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
+def can_answer_erasure_request(principal: Principal, request: ErasureRequest) -> bool:
+    """Carry out or refuse a request for erasure: the admins of the request's centre, while
+    it is pending (an answer is final). Never a counsellor, never another centre."""
+    return can_view_erasure_requests(principal, request.centre_id) and request.is_pending
 
 
 def can_view_results(

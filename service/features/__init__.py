@@ -47,6 +47,7 @@ VIEW_MODULES = (
     "notices.views",
     "accesslog.views",
     "lifecycle.views_beneficiary",
+    "lifecycle.views_admin",
 )
 
 

@@ -176,3 +176,15 @@ def destruction_notice(*, lang: str | None, name: str, day: str, link: str) -> M
         day=day,
         link=link,
     )
+
+
+def erasure_answered(*, lang: str | None, name: str, link: str) -> Message:
+    """The centre answered the person's request for erasure: the link to read the answer
+    in their space (neither the answer nor the reason in the mail)."""
+    return _render(
+        "erasure_answered",
+        lang,
+        _l("Votre demande d’effacement a reçu une réponse"),
+        name=name,
+        link=link,
+    )

@@ -9,6 +9,7 @@ from service.dates import utcnow
 from service.models.answers import Answer, PageTiming, ScoreRecord
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
+from service.models.erasure import ErasureRequest
 from service.models.norms import LocalNorm, NormChoice
 from service.models.notices import CompletionNotice
 from service.models.people import (
@@ -29,7 +30,7 @@ from service.models.rome import (
     RomeGrandDomaine,
     RomeRelease,
 )
-from service.models.states import AssignmentStatus, BilanStatus
+from service.models.states import AssignmentStatus, BilanStatus, ErasureStatus
 from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
     "CompletionNotice",
     "Consent",
     "CounsellorNote",
+    "ErasureRequest",
+    "ErasureStatus",
     "Interview",
     "Invitation",
     "LocalNorm",

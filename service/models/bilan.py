@@ -111,6 +111,9 @@ class Consent(Base):
     accepted: Mapped[bool] = mapped_column(Boolean)
     keep_for_followup: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: With ``keep_for_followup``: the months after the end the person agreed to keep the
+    #: content (3, 6 or 12; None on decisions recorded before the choice existed: 12).
+    keep_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Assignment(QuestionnaireState, Base):

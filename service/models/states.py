@@ -109,3 +109,20 @@ def status_label(code: str) -> str:
         return AssignmentStatus(code).label
     except ValueError:
         return code
+
+
+class ErasureStatus(StrEnum):
+    """Where a person's request for erasure (GDPR art. 17) stands."""
+
+    PENDING = "pending"  # asked, not answered yet
+    DONE = "done"  # carried out: the content of the bilan destroyed
+    REFUSED = "refused"  # refused, with a written reason
+
+    @property
+    def label(self) -> str:
+        labels = {
+            ErasureStatus.PENDING: _("En attente de réponse"),
+            ErasureStatus.DONE: _("Effacement réalisé"),
+            ErasureStatus.REFUSED: _("Refusée"),
+        }
+        return str(labels[self])

@@ -83,7 +83,7 @@ PUBLIC = (
     "auth.way_back",
     "auth.set_password",
 )
-BENEFICIARY_OWN = ("beneficiary.home", "beneficiary.accesses")
+BENEFICIARY_OWN = ("beneficiary.home", "beneficiary.accesses", "beneficiary.erasure_requests")
 STAFF_OWN = ("auth.account", "counsellor.dashboard")
 COUNSELLOR_OWN = ("counsellor.new_bilan",)
 COUNSELLOR_ONLY = ("counsellor.export_caseload",)  # a counsellor's own caseload
@@ -107,8 +107,11 @@ ADMIN_OWN = (
     "admin.build_norms",
     "admin.satisfaction_stats",
     "admin.satisfaction_csv",
+    "admin.erasure_requests",
 )
 ADMIN_ON_MEMBER = ("admin.deactivate_staff", "admin.resend_invitation", "admin.reactivate_staff")
+# Camille's erasure request (centre of the world): its admin answers, no one else.
+ADMIN_ON_REQUEST = ("admin.answer_erasure_request",)
 
 
 def _table() -> dict[str, dict[str, str]]:
@@ -124,6 +127,7 @@ def _table() -> dict[str, dict[str, str]]:
         (STAFF_BARE_ID, STAFF_OBJECT),
         (ADMIN_OWN, ADMIN_SPACE),
         (ADMIN_ON_MEMBER, TEAM_MEMBER),
+        (ADMIN_ON_REQUEST, TEAM_MEMBER),
     ):
         table.update(dict.fromkeys(names, outcome))
     return table
@@ -139,12 +143,20 @@ def _bilan_routes(app: Flask) -> set[str]:
 
 
 def _bilan_objects(app: Flask, world: World) -> dict[str, object]:
-    """A step, an interview, personal work, a proposed result and an action on the first
-    bilan: the routes on them then reach a real object (not a 404 for a missing id)."""
+    """A step, an interview, personal work, a proposed result, an action and an erasure
+    request on the first bilan: the routes on them then reach a real object (not a 404 for
+    a missing id)."""
     import datetime as dt
 
     from service.extensions import db
-    from service.models import ActionItem, BilanStep, Interview, PersonalWork, SynthesisItem
+    from service.models import (
+        ActionItem,
+        BilanStep,
+        ErasureRequest,
+        Interview,
+        PersonalWork,
+        SynthesisItem,
+    )
 
     when = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     with app.app_context(), db.standalone() as s:
@@ -165,6 +177,9 @@ def _bilan_objects(app: Flask, world: World) -> dict[str, object]:
                 element="summary",
             ),
             "action_id": ActionItem(bilan_id=world.bilan, text="Une action"),
+            "request_id": ErasureRequest(
+                bilan_id=world.bilan, beneficiary_id=world.beneficiary, centre_id=world.centre
+            ),
         }
         s.add_all(rows.values())
         s.flush()

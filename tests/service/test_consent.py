@@ -69,7 +69,8 @@ def test_consent_page_explains_what_why_who_how_long_and_rights(
     assert "le temps passé sur chaque page" in html
     assert "claire" in html  # the counsellor of this bilan, by name
     assert "ni votre employeur, ni l’organisme qui finance votre bilan" in html
-    assert "détruits à la fin du bilan" in html and "un an au plus" in html
+    assert "détruits à la fin du bilan" in html and "jamais plus d’un an" in html
+    assert "3, 6 ou 12 mois" in html
     for right in ("accéder", "rectifier", "effacer", "retirer votre accord", "CNIL"):
         assert right in html, right
     assert f"Version du texte : {CONSENT_VERSION}." in html

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from service import dates
 from service.dates import PARIS
 from service.features.followup import service as followup
+from service.features.journey.consent import CONSENT_VERSION
 from tests.service.conftest import World, sign_in_beneficiary, sign_in_staff
 from tests.service.test_counsellor import complete
 
@@ -73,7 +74,13 @@ def cli(
 
 
 def consent(
-    app: Flask, world: World, *, keep: bool, accepted: bool = True, at: dt.datetime
+    app: Flask,
+    world: World,
+    *,
+    keep: bool,
+    accepted: bool = True,
+    at: dt.datetime,
+    months: int = 12,
 ) -> None:
     from service.extensions import db
     from service.features.journey.consent import record_consent
@@ -83,7 +90,9 @@ def consent(
         bilan = s.get(Bilan, world.bilan)
         person = s.get(Beneficiary, world.beneficiary)
         assert bilan is not None and person is not None
-        c = record_consent(s, bilan, person, accepted=accepted, keep_for_followup=keep)
+        c = record_consent(
+            s, bilan, person, accepted=accepted, keep_for_followup=keep, keep_months=months
+        )
         c.recorded_at = at.astimezone(dt.UTC)
 
 
@@ -315,7 +324,7 @@ def test_with_the_agreement_content_is_kept_until_twelve_months_after_the_end(
     assert content_counts(db_app, world) == {}
 
 
-def test_revoking_the_agreement_destroys_at_the_next_run(
+def test_revoking_the_agreement_after_the_end_destroys_at_once(
     db_app: Flask, world: World, clock: Callable[[dt.datetime], None], cli: Callable[..., Any]
 ) -> None:
     consent(db_app, world, keep=True, at=END - dt.timedelta(days=60))
@@ -323,10 +332,13 @@ def test_revoking_the_agreement_destroys_at_the_next_run(
     end_bilan(db_app, world, clock)
     clock(END + dt.timedelta(days=30))
     assert "rien à détruire" in cli().output
-    consent(db_app, world, keep=False, at=END + dt.timedelta(days=31))  # agreement revoked
-    clock(END + dt.timedelta(days=32))
-    assert f"bilan {world.bilan} (end)" in cli().output
-    assert content_counts(db_app, world) == {}
+    assert set(content_counts(db_app, world)) >= ALL_KINDS
+    consent(db_app, world, keep=False, at=END + dt.timedelta(days=30))  # agreement revoked
+    assert content_counts(db_app, world) == {}  # not at the next run: now
+    events = purge_events(db_app, world)
+    assert {actor for actor, _, _ in events} == {f"beneficiary:{world.beneficiary}"}
+    clock(END + dt.timedelta(days=31))
+    assert "rien à détruire" in cli().output
 
 
 def test_the_beneficiary_can_no_longer_open_the_report_once_destroyed(
@@ -360,7 +372,7 @@ def test_the_record_page_shows_the_agreement_and_the_destruction_day(
     claire = db_app.test_client()
     sign_in_staff(claire, "claire@test.fr")
     page = claire.get(f"/conseil/bilans/{world.bilan}/dossier").get_data(as_text=True)
-    assert "donné le 2 juin 2026 (texte 2026-12-v1)" in page
+    assert "donné le 2 juin 2026 (texte 2026-12-v2)" in page
     assert "Destruction du contenu prévue le 31 août 2027." in page
     consent(db_app, world, keep=False, at=dt.datetime(2026, 9, 2, 10, tzinfo=PARIS))  # revoked
     page = claire.get(f"/conseil/bilans/{world.bilan}/dossier").get_data(as_text=True)
@@ -499,25 +511,33 @@ def test_withdrawn_consent_stops_the_counsellor_seeing_results(
 # --- erasure by the person ----------------------------------------------------------------
 
 
-def test_after_withdrawing_the_person_erases_the_content_with_a_confirmation(
+def test_after_the_end_the_person_erases_the_content_with_a_confirmation(
     db_app: Flask, world: World, clock: Callable[[dt.datetime], None]
 ) -> None:
-    consent(db_app, world, keep=False, at=END - dt.timedelta(days=60))
+    """While the bilan runs, even after a withdrawal, the person asks the centre (the
+    request page is offered, immediate erasure is not); after the end, the content is
+    kept only by their agreement: they erase it themselves, at once."""
+    consent(db_app, world, keep=True, at=END - dt.timedelta(days=60))
     plant(db_app, world)
     camille = db_app.test_client()
     sign_in_beneficiary(camille, db_app, world.beneficiary)
     url = f"/espace/bilans/{world.bilan}/effacement"
-    assert camille.get(url).status_code == 403  # consent given, bilan running: not offered
-    assert url not in camille.get(f"/espace/bilans/{world.bilan}/consentement").get_data(
-        as_text=True
-    )
+    ask = f"/espace/bilans/{world.bilan}/demande-effacement"
+    consent_url = f"/espace/bilans/{world.bilan}/consentement"
+    assert camille.get(url).status_code == 403  # bilan running: not offered
+    page = camille.get(consent_url).get_data(as_text=True)
+    assert url not in page and ask in page
 
-    camille.post(
-        f"/espace/bilans/{world.bilan}/consentement",
-        data={"refuse": "1", "text_version": "2026-12-v1"},
-    )
-    consent_page = camille.get(f"/espace/bilans/{world.bilan}/consentement").get_data(as_text=True)
-    assert url in consent_page
+    camille.post(consent_url, data={"refuse": "1", "text_version": CONSENT_VERSION})
+    assert camille.get(url).status_code == 403  # withdrawn, still running: a request
+    consent_page = camille.get(consent_url).get_data(as_text=True)
+    assert ask in consent_page and url not in consent_page
+    assert set(content_counts(db_app, world)) >= ALL_KINDS  # a withdrawal destroys nothing
+
+    consent(db_app, world, keep=True, at=END - dt.timedelta(days=4))  # agreed again
+    end_bilan(db_app, world, clock)
+    sign_in_beneficiary(camille, db_app, world.beneficiary)  # the clock moved: signed out
+    assert url in camille.get(consent_url).get_data(as_text=True)
     page = camille.get(url)
     assert page.status_code == 200 and "Ce qui est conservé" in page.get_data(as_text=True)
 

@@ -25,7 +25,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import ValidationError
+from wtforms.validators import AnyOf, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from instruments.model import Instrument, Item, ResponseFormat
@@ -40,13 +40,35 @@ from service.features.journey.paging import Page
 from service.web.forms import select_choices
 
 
+def _months(value: object) -> int:
+    """A period of the radio buttons as a number (-1 for anything else: refused)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1
+
+
 class ConsentForm(FlaskForm):
     text_version = HiddenField()
     keep_for_followup = BooleanField(
         _l(
             "J’accepte que mes réponses et mes résultats soient conservés après la fin du"
-            " bilan pour l’entretien de suivi, pendant un an au plus."
+            " bilan pour l’entretien de suivi, pendant la durée choisie ci-dessous."
         )
+    )
+    keep_months = RadioField(
+        _l("Durée de conservation après la fin du bilan"),
+        choices=select_choices(
+            [
+                ("3", _l("3 mois")),
+                ("6", _l("6 mois")),
+                ("12", _l("12 mois (un an, la durée la plus longue)")),
+            ]
+        ),
+        coerce=lambda value: _months(value),
+        default=12,
+        validate_choice=False,
+        validators=[AnyOf((3, 6, 12), message=_l("Choisissez une durée de 3, 6 ou 12 mois."))],
     )
     accept = SubmitField(_l("J’accepte"))
     refuse = SubmitField(_l("Je refuse"))

@@ -31,7 +31,7 @@ from instruments.loader import InstrumentSet
 from instruments.model import Instrument
 from service import access
 from service.features.journey.answering import minutes_left, progress_percent, resume_point
-from service.features.journey.consent import latest_consent
+from service.features.journey.consent import agreed_months, latest_consent
 from service.features.journey.paging import item_anchor, paginate
 from service.models import (
     Answer,
@@ -118,6 +118,7 @@ class BilanSummary:
     keep_for_followup: bool
     assignments: tuple[AssignmentSummary, ...]
     report_available: bool = False
+    keep_months: int = 0  # the agreed keeping after the end (0: none)
 
 
 def questionnaire_name(instrument: Instrument, questionnaire_lang: str, page_lang: str) -> str:
@@ -202,6 +203,7 @@ def home_view(
                 keep_for_followup=bool(latest is not None and latest.keep_for_followup),
                 assignments=tuple(rows),
                 report_available=access.can_view_report(principal, bilan),
+                keep_months=agreed_months(latest),
             )
         )
     return out

@@ -176,6 +176,7 @@ def consent(bilan_id: int) -> ResponseReturnValue:
             current_user,
             accepted=accepted,
             keep_for_followup=bool(form.keep_for_followup.data),
+            keep_months=int(form.keep_months.data or consent_records.KEEP_MONTHS),
         )
         db.session.commit()
         if accepted:
@@ -192,9 +193,11 @@ def consent(bilan_id: int) -> ResponseReturnValue:
                 "info",
             )
         return redirect(url_for("beneficiary.home"))
+    status = 422 if form.errors else 200
     form.text_version.data = consent_records.CONSENT_VERSION
     if latest is not None and request.method == "GET":
         form.keep_for_followup.data = latest.keep_for_followup
+        form.keep_months.data = consent_records.agreed_months(latest) or form.keep_months.default
     counsellors = [c.name for c in bilan.counsellors]
     return render_template(
         "journey/consent.html",
@@ -204,7 +207,10 @@ def consent(bilan_id: int) -> ResponseReturnValue:
         counsellors=counsellors,
         version=consent_records.CONSENT_VERSION,
         erasable=access.can_erase_content(current_user, bilan),
-    )
+        may_request_erasure=access.can_request_erasure(current_user, bilan),
+        kept_months=consent_records.agreed_months(latest),
+        ended=bilan.ended_at is not None,
+    ), status
 
 
 # --- questionnaires -----------------------------------------------------------------------

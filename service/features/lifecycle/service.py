@@ -4,9 +4,14 @@ R6313-8, GDPR storage limitation).
 When a bilan ends, the documents prepared for it are destroyed, unless the person agreed
 in writing (the consent form's ``keep_for_followup`` box, recorded with its date and text
 version in :class:`~service.models.Consent`) to keep them for the follow-up: then they are
-destroyed at the end of the agreed period, :data:`KEEP_MONTHS` months after the end (the
-consent text says "pendant un an au plus"). The agreement is revoked by a new decision
-without the box; a withdrawn consent (the latest decision a refusal) keeps nothing.
+destroyed at the end of the agreed period, the months the person chose
+(:data:`KEEP_CHOICES`, ``Consent.keep_months``; never more than :data:`KEEP_MONTHS`, the
+consent text's "un an au plus") after the end. The agreement is revoked by a new decision
+without the box (or shortened by a shorter period); a withdrawn consent (the latest
+decision a refusal) keeps nothing. After the end, a new decision can shorten the keeping,
+never lengthen it (``journey.consent.record_consent``), and a decision that makes the
+content due destroys it at once (:func:`destroy_if_due`, on the
+``journey.consent.decision_recorded`` signal), not at the next run.
 
 **Content** (destroyed: rows DELETEd, free-text columns set to NULL):
 answers, page timings, scores, counsellor notes, completion notices, the synthesis
@@ -40,7 +45,14 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from service import dates
 from service.dates import add_months, format_day, paris_date
+from service.features.journey.consent import (
+    KEEP_CHOICES,
+    KEEP_MONTHS,
+    agreed_months,
+    decision_recorded,
+)
 from service.mail import links, messages
 from service.models import (
     ActionItem,
@@ -61,8 +73,7 @@ from service.models import (
     SynthesisVersion,
 )
 
-#: The longest agreed keeping: one year after the end of the bilan (R6313-7, consent text).
-KEEP_MONTHS = 12
+__all__ = ["KEEP_CHOICES", "KEEP_MONTHS", "agreed_months"]
 #: The actor of the scheduled job in the audit log.
 SYSTEM_ACTOR = "system:purge"
 #: Prefix of the audit-log actions of a destruction (``purge:answers``...).
@@ -91,19 +102,43 @@ def latest_decision(bilan: Bilan) -> Consent | None:
 
 def keeps_for_followup(bilan: Bilan) -> bool:
     """The person's latest decision is an acceptance with the written agreement to keep."""
-    latest = latest_decision(bilan)
-    return latest is not None and latest.accepted and latest.keep_for_followup
+    return agreed_months(latest_decision(bilan)) > 0
+
+
+def kept_months(bilan: Bilan) -> int:
+    """The months after the end the person's latest decision keeps the content (0: none)."""
+    return agreed_months(latest_decision(bilan))
 
 
 def destruction_day(bilan: Bilan) -> dt.date | None:
     """The Paris day on which the content is due for destruction; None while running.
 
-    The end of the bilan, or :data:`KEEP_MONTHS` months later with the agreement.
+    The end of the bilan, or the agreed months later with the agreement.
     """
     if bilan.ended_at is None:
         return None
-    end = paris_date(bilan.ended_at)
-    return add_months(end, KEEP_MONTHS) if keeps_for_followup(bilan) else end
+    return add_months(paris_date(bilan.ended_at), kept_months(bilan))
+
+
+def destroy_if_due(
+    session: Session, bilan: Bilan, *, today: dt.date, now: dt.datetime, actor: str
+) -> Destruction | None:
+    """Destroy the content now if its destruction day has come (a revoked or shortened
+    agreement, a withdrawal after the end): the same as the next ``boussole purge``, at
+    once. None when nothing is due or nothing is left."""
+    day = destruction_day(bilan)
+    if day is None or day > today:
+        return None
+    found = destroy_content(session, bilan, now=now, reason=reason_of(bilan), actor=actor)
+    return found if found.counts else None
+
+
+@decision_recorded.connect
+def _on_decision(bilan: Bilan, *, session: Session, actor: str) -> None:
+    """A new consent decision: destroy at once what it makes due (a revoked or shortened
+    agreement, a withdrawal, after the end of the bilan)."""
+    session.expire(bilan, ["consents"])
+    destroy_if_due(session, bilan, today=dates.paris_today(), now=dates.utcnow(), actor=actor)
 
 
 def reason_of(bilan: Bilan) -> str:
@@ -286,15 +321,22 @@ class Retention:
     withdrawn: bool  # the latest decision is a refusal
     destruction_day: dt.date | None  # None: the bilan is running
     destroyed_at: dt.datetime | None
+    months: int = 0  # the agreed keeping, months after the end (0: none)
+    #: The day the agreed keeping ends: after the end of the bilan, or, while it runs,
+    #: after its planned end (None: no agreement, or no planned end yet).
+    kept_until: dt.date | None = None
 
 
 def retention_of(bilan: Bilan) -> Retention:
     latest = latest_decision(bilan)
+    months = kept_months(bilan)
     return Retention(
-        agreement=latest if keeps_for_followup(bilan) else None,
+        agreement=latest if months else None,
         withdrawn=latest is not None and not latest.accepted,
         destruction_day=destruction_day(bilan),
         destroyed_at=bilan.content_destroyed_at,
+        months=months,
+        kept_until=expected_day(bilan) if months else None,
     )
 
 
@@ -311,8 +353,7 @@ def expected_day(bilan: Bilan) -> dt.date | None:
         return destruction_day(bilan)
     if bilan.planned_end is None:
         return None
-    end = bilan.planned_end
-    return add_months(end, KEEP_MONTHS) if keeps_for_followup(bilan) else end
+    return add_months(bilan.planned_end, kept_months(bilan))
 
 
 def upcoming(bilan: Bilan, today: dt.date, days: int) -> dt.date | None:

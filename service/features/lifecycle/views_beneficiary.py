@@ -1,5 +1,6 @@
-"""The person's erasure of the content of their bilan (GDPR art. 17): a page that says
-what goes and what stays, a confirmation box, then immediate destruction."""
+"""The person's erasure of the content of their bilan (GDPR art. 17): after the end, a page
+that says what goes and what stays, a confirmation box, then immediate destruction; at any
+time, a request the centre's admin answers (:mod:`.requests`, :mod:`.views_admin`)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ from flask_login import current_user, login_required
 
 from service import access, dates
 from service.audit import audit
-from service.dates import utcnow
 from service.extensions import db
-from service.features.lifecycle import portability
+from service.features.lifecycle import portability, requests
 from service.features.lifecycle import service as lifecycle
-from service.features.lifecycle.forms import EraseForm
+from service.features.lifecycle.forms import EraseForm, ErasureRequestForm
 from service.features.synthesis import service as synthesis
 from service.web import guards
 from service.web.blueprints import beneficiary as bp
@@ -67,7 +67,7 @@ def erase_content(bilan_id: int) -> ResponseReturnValue:
     form = EraseForm()
     if form.validate_on_submit():
         lifecycle.destroy_content(
-            db.session, bilan, now=utcnow(), reason="erasure", actor=current_user.get_id()
+            db.session, bilan, now=dates.utcnow(), reason="erasure", actor=current_user.get_id()
         )
         db.session.commit()
         flash(_("Les données de votre bilan ont été effacées."), "info")
@@ -76,3 +76,53 @@ def erase_content(bilan_id: int) -> ResponseReturnValue:
     return render_template(
         "lifecycle/erase.html", bilan=bilan, form=form, retention=lifecycle.retention_of(bilan)
     ), status
+
+
+# --- requests for erasure (answered by the centre's admin) --------------------------------
+
+
+@bp.route("/bilans/<int:bilan_id>/demande-effacement", methods=["GET", "POST"])
+@login_required
+def request_erasure(bilan_id: int) -> ResponseReturnValue:
+    """Ask the centre to erase the content of the bilan (one pending request at a time)."""
+    bilan = guards.own_bilan(bilan_id)
+    access.require(access.can_request_erasure(current_user, bilan), hide=False)
+    pending = requests.pending_of(db.session, current_user.id)
+    form = ErasureRequestForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            requests.ask(db.session, bilan, message=form.message.data, now=dates.utcnow())
+        except requests.RequestError as exc:
+            db.session.rollback()
+            error, status = str(exc), exc.status
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Votre demande d’effacement est envoyée : le centre vous répondra"
+                    " dans un mois au plus."
+                ),
+                "info",
+            )
+            return redirect(url_for("beneficiary.erasure_requests"))
+    elif form.errors:
+        status = 422
+    return render_template(
+        "lifecycle/request.html",
+        bilan=bilan,
+        form=form,
+        pending=pending,
+        error=error,
+        erasable=access.can_erase_content(current_user, bilan),
+        deadline=requests.deadline,
+    ), status
+
+
+@bp.get("/mes-donnees/demandes-effacement")
+@login_required
+def erasure_requests() -> ResponseReturnValue:
+    """The person's requests for erasure: status, the answer and its reason."""
+    guards.beneficiary_only()
+    rows = requests.requests_of(db.session, current_user.id)
+    return render_template("lifecycle/my_requests.html", rows=rows, deadline=requests.deadline)

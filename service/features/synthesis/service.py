@@ -46,6 +46,7 @@ from instruments.model import Instrument
 from reports import synthesis as documents
 from reports.profile import ProfileView
 from reports.restitution import profile_charts
+from service import access
 from service.dates import add_months, format_day, paris_date, paris_today, utcnow
 from service.features.profiles import service as restitution
 from service.i18n import builtin_text_in
@@ -271,6 +272,15 @@ def items_of(session: Session, bilan: Bilan) -> list[SynthesisItem]:
             .order_by(SynthesisItem.assignment_id, SynthesisItem.id)
         )
     )
+
+
+def result_items(session: Session, bilan: Bilan) -> list[SynthesisItem]:
+    """The results proposed for the synthesis, as the pages and documents may show them:
+    none while the person's consent is withdrawn or once the content is destroyed
+    (:func:`service.access.results_processable`); the written sections stay."""
+    if not access.results_processable(bilan):
+        return []
+    return items_of(session, bilan)
 
 
 def pending_items(session: Session, bilan: Bilan) -> list[SynthesisItem]:
@@ -517,7 +527,7 @@ def build_document(
 ) -> documents.SynthesisDocument:
     """The plain document of ``version``: only the results the person approved."""
     chosen: dict[int, set[str]] = {}
-    for item in items_of(session, bilan):
+    for item in result_items(session, bilan):
         if item.decision == "approved":
             chosen.setdefault(item.assignment_id, set()).add(item.element)
     groups = []

@@ -60,7 +60,7 @@ def _render_synthesis(
             formdata=None,
             data={k: getattr(current, k) for k in synthesis.SECTION_KEYS} if current else None,
         )
-    items = synthesis.items_of(db.session, bilan)
+    items = synthesis.result_items(db.session, bilan)
     return (
         render_template(
             "synthesis/synthesis.html",
@@ -75,6 +75,7 @@ def _render_synthesis(
             authors=synthesis.authors(db.session, rows),
             items=items,
             item_names=item_names(bilan, items),
+            withheld=not access.results_processable(bilan),
             action_form=ActionForm(),
         ),
         status,
