@@ -25,6 +25,7 @@ NAMES = (
     "notices",
     "accesslog",
     "lifecycle",
+    "metiers",
 )
 
 VIEW_MODULES = (
@@ -47,6 +48,8 @@ VIEW_MODULES = (
     "notices.views",
     "accesslog.views",
     "lifecycle.views_beneficiary",
+    "metiers.views_counsellor",
+    "metiers.views_beneficiary",
 )
 
 
