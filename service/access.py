@@ -279,6 +279,13 @@ def can_export_caseload(principal: Principal) -> bool:
     return is_staff(principal) and principal.role == "counsellor"
 
 
+def can_browse_rome(principal: Principal) -> bool:
+    """The job database (ROME fiches, job titles, competences): reference data, not
+    personal data, but behind sign-in like the rest. Any staff member (counsellor or
+    admin, of any centre) and any beneficiary; not an anonymous visitor."""
+    return is_staff(principal) or is_beneficiary(principal)
+
+
 def require(allowed: bool, *, hide: bool = True) -> None:
     """Stop the request unless ``allowed``: 404 by default (do not reveal that someone
     else's record exists), 403 with ``hide=False``."""

@@ -24,6 +24,7 @@ from instruments import (
 )
 from scoring.errors import NormsError, ScoringInputError
 from service.cli.batch import BatchError, build_norms_file, score_file
+from service.cli.metiers import metiers
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -371,6 +372,25 @@ def db_upgrade() -> None:
     app = _app()
     upgrade(app.config["DATABASE_URL"])
     click.echo(f"Base de données à jour : {_safe_url(app.config['DATABASE_URL'])}")
+    _rome_snapshot(app)
+
+
+def _rome_snapshot(app: Flask) -> None:
+    """Load the shipped ROME snapshot into a database without any release yet."""
+    from service.extensions import db as database
+    from service.features.metiers.importer import ensure_snapshot
+
+    try:
+        with app.app_context(), database.standalone() as session:
+            loaded = ensure_snapshot(session)
+    finally:
+        if database.engine is not None:
+            database.engine.dispose()
+    if loaded is not None:
+        click.echo(
+            f"Base de métiers : ROME 4.0 version {loaded.version} chargée"
+            f" ({loaded.fiches} fiches, {loaded.appellations} appellations)"
+        )
 
 
 def _safe_url(url: str) -> str:
@@ -399,6 +419,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"Scoring : {report.rows} répondants fictifs scorés avec {inst.key} -> {out}")
     app = _app()
     upgrade(app.config["DATABASE_URL"])
+    _rome_snapshot(app)
     access = seed_demo(app)
     base = f"http://{host}:{port}"
     click.echo("")
@@ -585,6 +606,8 @@ def _checkpoint(engine: object) -> None:
         with engine.connect() as conn:
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
+
+main.add_command(metiers)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

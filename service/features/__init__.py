@@ -25,6 +25,7 @@ NAMES = (
     "notices",
     "accesslog",
     "lifecycle",
+    "metiers",
 )
 
 VIEW_MODULES = (
@@ -48,6 +49,8 @@ VIEW_MODULES = (
     "accesslog.views",
     "lifecycle.views_beneficiary",
     "lifecycle.views_admin",
+    "metiers.views_counsellor",
+    "metiers.views_beneficiary",
 )
 
 

@@ -400,3 +400,60 @@ def camille(db_app: Flask, world: World) -> FlaskClient:
     client = db_app.test_client()
     sign_in_beneficiary(client, db_app, world.beneficiary)
     return client
+
+
+# --- the ROME job database ---------------------------------------------------------------------
+
+ROME_FIXTURE = Path(__file__).parent / "data" / "rome"  # a small release 59, written by hand
+ROME_FULL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "rome"
+
+
+@pytest.fixture
+def rome_app(db_app: Flask) -> Flask:
+    """``db_app`` with the small fixture release imported (3 fiches, 7 appellations)."""
+    from service.extensions import db
+    from service.features.metiers.importer import import_release
+
+    with db_app.app_context(), db.standalone() as s:
+        import_release(s, ROME_FIXTURE)
+    return db_app
+
+
+@pytest.fixture(scope="session")
+def _sqlite_rome_template(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated template with the shipped snapshot loaded, once per test session
+    (loading it takes a few seconds: copy this file rather than load it again)."""
+    from sqlalchemy.orm import Session
+
+    from service.db import make_engine
+    from service.features.metiers.importer import ensure_snapshot
+
+    path = tmp_path_factory.mktemp("dbtemplate-rome") / "template.sqlite"
+    shutil.copy(_sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with Session(engine) as s:
+        ensure_snapshot(s)
+        s.commit()
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def snapshot_app(_sqlite_rome_template: Path, tmp_path: Path) -> Iterator[Flask]:
+    """An app (SQLite, CSRF off) on a database holding the shipped ROME snapshot."""
+    path = tmp_path / "boussole-rome.sqlite"
+    shutil.copy(_sqlite_rome_template, path)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{path}",
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-secret-key-for-the-test-suite-only",
+            "MAIL_FOLDER": str(tmp_path / "mail"),
+        }
+    )
+    yield app
+    from service.extensions import db
+
+    if db.engine is not None:
+        db.engine.dispose()

@@ -65,6 +65,9 @@ TEAM_MEMBER = {**ADMIN_SPACE, "foreign_admin": "denied"}  # claire's account
 # Staff routes on an object given by a bare id (a step of the centre's template, a
 # notice): the sign-in gates are checked; which object answers depends on the id.
 STAFF_OBJECT = {**STAFF_SPACE, **dict.fromkeys(ROLES[2:], "any")}
+# The same for a beneficiary's route on reference data (a ROME fiche, by its code: this
+# database has no ROME release, so the fiche answers 404; test_metiers_pages has one).
+BENEFICIARY_OBJECT = {**BENEFICIARY_SPACE, "other_beneficiary": "any"}
 
 PUBLIC = (
     "static",
@@ -83,8 +86,13 @@ PUBLIC = (
     "auth.way_back",
     "auth.set_password",
 )
-BENEFICIARY_OWN = ("beneficiary.home", "beneficiary.accesses", "beneficiary.erasure_requests")
-STAFF_OWN = ("auth.account", "counsellor.dashboard")
+BENEFICIARY_OWN = (
+    "beneficiary.home",
+    "beneficiary.accesses",
+    "beneficiary.erasure_requests",
+    "beneficiary.metiers",
+)
+STAFF_OWN = ("auth.account", "counsellor.dashboard", "counsellor.metiers")
 COUNSELLOR_OWN = ("counsellor.new_bilan",)
 COUNSELLOR_ONLY = ("counsellor.export_caseload",)  # a counsellor's own caseload
 STAFF_BARE_ID = (
@@ -94,7 +102,9 @@ STAFF_BARE_ID = (
     "counsellor.delete_centre_step",
     "counsellor.reset_centre_template",
     "counsellor.dismiss_notice",
+    "counsellor.metier",
 )
+BENEFICIARY_BARE_ID = ("beneficiary.metier",)
 ADMIN_OWN = (
     "counsellor.view_centre_template",  # the centre's plan template: its admins edit it
     "admin.index",
@@ -125,6 +135,7 @@ def _table() -> dict[str, dict[str, str]]:
         (COUNSELLOR_OWN, COUNSELLOR_SPACE),
         (COUNSELLOR_ONLY, CASELOAD),
         (STAFF_BARE_ID, STAFF_OBJECT),
+        (BENEFICIARY_BARE_ID, BENEFICIARY_OBJECT),
         (ADMIN_OWN, ADMIN_SPACE),
         (ADMIN_ON_MEMBER, TEAM_MEMBER),
         (ADMIN_ON_REQUEST, TEAM_MEMBER),

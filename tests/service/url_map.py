@@ -19,6 +19,7 @@ def path_values(world: World) -> dict[str, object]:
         "fmt": "csv",
         "token": "jeton-invalide",
         "filename": "boussole.css",
+        "code_rome": "D1102",
     }
 
 

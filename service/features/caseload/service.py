@@ -9,7 +9,6 @@ Every view or export of results is written to the audit log (:func:`audit`).
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -43,6 +42,7 @@ from service.models.states import (
     phase_label,
     status_label,
 )
+from service.text import fold
 
 #: A questionnaire assigned but untouched for this many days raises an alert.
 UNTOUCHED_DAYS = 10
@@ -256,16 +256,6 @@ PHASES = (
     BilanStatus.CONCLUSIONS,
     BilanStatus.SUIVI,
 )
-
-
-def fold(text: str) -> str:
-    """Text for a forgiving search: lower case, accents and extra spaces removed.
-
-    >>> fold("  Hélène  LEFÈVRE ")
-    'helene lefevre'
-    """
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in plain if not unicodedata.combining(c)).split())
 
 
 @dataclass(frozen=True)

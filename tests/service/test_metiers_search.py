@@ -1,0 +1,96 @@
+"""The métiers search (service/features/metiers/search.py): the fixture release, then the
+shipped snapshot of release 60 (the typo examples of issue 13)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from service.extensions import db
+from service.features.metiers import search
+from service.features.metiers.search import (
+    levenshtein,
+    search_appellations,
+    search_competences,
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("", "", 0),
+        ("abc", "", 3),
+        ("boulangr", "boulanger", 1),
+        ("chien", "niche", 4),
+        ("kitten", "sitting", 3),
+    ],
+)
+def test_levenshtein_hand_values(a: str, b: str, distance: int) -> None:
+    assert levenshtein(a, b) == distance
+    assert levenshtein(b, a) == distance
+
+
+def test_fixture_appellations(rome_app: Flask) -> None:
+    with rome_app.app_context(), db.standalone() as s:
+        first = search_appellations(s, "infirmiere")[0]
+        assert first.label == "Infirmier / Infirmière de soins généraux"
+        assert (first.code_rome, first.fiche_label) == (
+            "J1506",
+            "Infirmier / Infirmière de soins généraux",
+        )
+        assert search_appellations(s, "boulangr")[0].label == "Boulanger / Boulangère"
+        assert search_appellations(s, "DÉVELOPPEUR WEB")[0].code_ogr == 205
+        assert search_appellations(s, "devlopeur web")[0].code_ogr == 205  # a letter missing
+        assert search_appellations(s, "oenologue")[0].code_ogr == 207  # Œ spelt oe
+        assert search_appellations(s, "xylophone") == []
+        assert search_appellations(s, "de la des") == []  # stop words only
+        assert search_appellations(s, "  ") == []
+        assert len(search_appellations(s, "developpeur", limit=1)) == 1
+
+
+def test_fixture_competences(rome_app: Flask) -> None:
+    with rome_app.app_context(), db.standalone() as s:
+        hit = search_competences(s, "petrir")[0]
+        assert (hit.code_ogr, hit.label, hit.category) == (100002, "Pétrir la pâte", "Savoir-faire")
+        assert (hit.macro_code_ogr, hit.macro_label) == (
+            300002,
+            "Fabriquer des produits de boulangerie",
+        )
+        # macro-competences are the groups, not search results
+        assert all(h.code_ogr < 300000 for h in search_competences(s, "realiser soins"))
+        assert search_competences(s, "pansment")[0].code_ogr == 100001
+        assert search_competences(s, "petrir", category="Savoir-être professionnel") == []
+
+
+def test_index_follows_a_new_import(rome_app: Flask) -> None:
+    from service.features.metiers.importer import apply_release
+    from service.features.metiers.release import read_release
+    from tests.service.conftest import ROME_FIXTURE
+
+    with rome_app.app_context(), db.standalone() as s:
+        assert search_appellations(s, "boulanger")[0].code_ogr == 201
+        data = read_release(ROME_FIXTURE)
+        data.version = 60
+        data.appellations = [a for a in data.appellations if a["code_ogr"] != 201]
+        apply_release(s, data, source="test")
+    with rome_app.app_context(), db.standalone() as s:
+        # 201 was removed by release 60: no longer found
+        assert [h.code_ogr for h in search_appellations(s, "boulanger")] == [202]
+
+
+def test_release_60_typo_examples(snapshot_app: Flask) -> None:
+    with snapshot_app.app_context(), db.standalone() as s:
+        nurses = search_appellations(s, "infirmiere", limit=20)
+        assert len(nurses) == 20
+        assert all("infirmi" in h.label.lower() and h.code_rome.startswith("J15") for h in nurses)
+        assert {h.code_rome for h in nurses} >= {"J1506"}
+        assert search_appellations(s, "boulangr")[0].label == "Boulanger / Boulangère"
+        web = search_appellations(s, "developpeur web")[0]
+        assert (web.label, web.code_rome) == ("Développeur / Développeuse web", "M1855")
+        assert search_appellations(s, "chaufeur poids lourd")[0].label == (
+            "Chauffeur / Chauffeuse de poids lourd"
+        )
+        budget = search_competences(s, "gerer un budjet")
+        assert budget and "budget" in budget[0].label.lower()
+        assert budget[0].macro_label  # every competence of release 60 has its macro
+        assert search.MAX_QUERY == 200
