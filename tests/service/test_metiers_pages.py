@@ -110,3 +110,10 @@ def test_removed_fiche_says_so(rome_app: Flask, world: World) -> None:
     assert "Cette fiche n’existe plus depuis la version 60 du ROME" in page
     assert "Réaliser un pansement" in page  # its competences are still there
     assert "J1506" not in client.get("/conseil/metiers?gd=J").get_data(as_text=True)
+
+
+def test_the_job_database_is_reached_from_the_dashboard_and_the_home_page(
+    db_app: Flask, world: World, claire: FlaskClient, camille: FlaskClient
+) -> None:
+    assert 'href="/conseil/metiers"' in claire.get("/conseil/").get_data(as_text=True)
+    assert 'href="/espace/metiers"' in camille.get("/espace/").get_data(as_text=True)
