@@ -639,7 +639,7 @@ def test_the_person_is_told_14_days_ahead_on_the_home_page_and_once_by_mail(
 
     clock(dt.datetime(2026, 8, 16, 9, tzinfo=PARIS))  # 15 days before: not yet
     sign_in_beneficiary(camille, db_app, world.beneficiary)  # the clock moved: signed out
-    assert zip_link not in camille.get("/espace/").get_data(as_text=True)
+    assert "seront détruits le" not in camille.get("/espace/").get_data(as_text=True)
     assert "avis de destruction envoyés par e-mail : 0" in cli().output
 
     clock(dt.datetime(2026, 8, 17, 9, tzinfo=PARIS))  # 14 days before

@@ -331,7 +331,11 @@ def test_the_person_has_no_results_for_them_and_is_told_they_are_anonymous(
     with db_app.app_context(), db.standalone() as s:
         bilan, person = s.get(Bilan, b), s.get(Beneficiary, anon.world.beneficiary)
         assert bilan is not None and person is not None
+        # the agreement to keep was given before the end (after it, a decision can only
+        # shorten the keeping: without an earlier agreement the content would go at once)
+        ended, bilan.ended_at = bilan.ended_at, None
         consent.record_consent(s, bilan, person, accepted=True, keep_for_followup=True)
+        bilan.ended_at = ended
     assert claire.post(f"/conseil/bilans/{b}/rapport/diffusion", data={"show": "1"}).status_code
     share_a_synthesis(claire, b)
     content = answer_texts(db_app)
