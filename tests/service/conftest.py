@@ -106,6 +106,29 @@ from sqlalchemy import text  # noqa: E402
 
 PG_URL = os.environ.get("BOUSSOLE_TEST_DATABASE_URL")
 DB_KINDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+# Under pytest-xdist (the README's test command runs ``-n auto``), each worker has its own
+# PostgreSQL database beside the given one, created on first use: the fixtures truncate and
+# migrate their database, which two workers must never share.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_database(url: str) -> str:
+    """``url`` itself, or under xdist a database of this worker on the same server."""
+    if not XDIST_WORKER:
+        return url
+    from sqlalchemy.engine import make_url
+
+    from service.db import make_engine
+
+    base = make_url(url)
+    name = f"{base.database}_{XDIST_WORKER}"
+    admin = make_engine(base.render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -124,13 +147,14 @@ def _postgres_migrated() -> str | None:
     from service.db import make_engine
     from service.migrate import upgrade
 
-    engine = make_engine(PG_URL)
+    url = _worker_database(PG_URL)
+    engine = make_engine(url)
     with engine.begin() as conn:  # start from nothing, then migrate like a user would
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    upgrade(PG_URL)
-    return PG_URL
+    upgrade(url)
+    return url
 
 
 @pytest.fixture(params=DB_KINDS)
