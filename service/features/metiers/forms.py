@@ -33,3 +33,14 @@ class MetiersFilters(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+
+
+class CompetenceSearch(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Rechercher une compétence"),
+        filters=[_strip],
+        validators=[Length(max=MAX_QUERY, message=_l("La recherche est trop longue."))],
+    )
