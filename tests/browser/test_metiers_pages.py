@@ -38,7 +38,7 @@ def tab_to(page: Any, href_end: str, *, limit: int = 120) -> None:
     """Press Tab until the focused element is the link whose href ends with ``href_end``."""
     for _ in range(limit):
         page.keyboard.press("Tab")
-        href = page.evaluate("document.activeElement && document.activeElement.getAttribute('href')")
+        href = page.evaluate("document.activeElement?.getAttribute('href')")
         if href and href.endswith(href_end):
             return
     raise AssertionError(f"{href_end} never reached with Tab ({limit} presses) on {page.url}")
