@@ -221,3 +221,11 @@ def test_competence_search_on_release_60(snapshot_app: Flask) -> None:
     # 104174 is in 24 current fiches: ten shown, the rest counted
     assert "Demandée par 24 fiches métier :" in top
     assert "… et 14 autres fiches." in top
+    # 1,518 competences of release 60 are in no fiche (sqlite3, as above): said so
+    unused = client.get("/conseil/metiers/competences?q=Gérer un budget d'investissement").get_data(
+        as_text=True
+    )
+    first = unused[unused.index('class="competence-label"') :]
+    first = first[: first.index('class="competence-label"', 1)]
+    assert first.startswith('class="competence-label">Gérer un budget d&#39;investissement</h2>')
+    assert "Aucune fiche de cette version du ROME ne la cite." in first
