@@ -116,10 +116,21 @@ def test_warm_up_builds_both_indexes(snapshot_app: Flask) -> None:
 
 
 def test_warm_up_without_tables(tmp_path: Path) -> None:
-    """A CLI started before the migration: no error, nothing built."""
+    """A CLI started before the migration: no error, nothing built; and a database file
+    that does not exist is not created (the database is never a side effect)."""
+    import sqlite3
+
     from service.app import create_app
 
-    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    missing = tmp_path / "absent.sqlite"
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{missing}", "SECRET_KEY": "x" * 40}
+    )
+    search.warm_up(app)
+    assert not missing.exists()
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()  # an existing database without tables
+    url = f"sqlite:///{empty}"
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x" * 40})
     search.warm_up(app)
     assert not [key for key in search._CACHE if key[0] == url]

@@ -22,9 +22,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -201,6 +202,9 @@ def warm_up(app: Flask) -> None:
     while they are built waits on the lock for the rest, never builds twice)."""
     from service.extensions import db
 
+    url = make_url(str(app.config["DATABASE_URL"]))
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return  # connecting would create the file: the database is never a side effect
     try:
         with app.app_context(), db.standalone() as session:
             if _release_stamp(session) is None:
