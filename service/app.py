@@ -58,6 +58,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         from reports.restitution import warm_up
 
         threading.Thread(target=warm_up, name="weasyprint-warm-up", daemon=True).start()
+        # The job database's search indexes, built per process (bench_metiers_search.py).
+        from service.features.metiers import search as metiers_search
+
+        threading.Thread(
+            target=metiers_search.warm_up, args=(app,), name="metiers-warm-up", daemon=True
+        ).start()
     return app
 
 

@@ -91,8 +91,14 @@ BENEFICIARY_OWN = (
     "beneficiary.accesses",
     "beneficiary.erasure_requests",
     "beneficiary.metiers",
+    "beneficiary.metiers_competences",
 )
-STAFF_OWN = ("auth.account", "counsellor.dashboard", "counsellor.metiers")
+STAFF_OWN = (
+    "auth.account",
+    "counsellor.dashboard",
+    "counsellor.metiers",
+    "counsellor.metiers_competences",
+)
 COUNSELLOR_OWN = ("counsellor.new_bilan",)
 COUNSELLOR_ONLY = ("counsellor.export_caseload",)  # a counsellor's own caseload
 STAFF_BARE_ID = (

@@ -3,6 +3,8 @@ shipped snapshot of release 60 (the typo examples of issue 13)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 
@@ -94,3 +96,45 @@ def test_release_60_typo_examples(snapshot_app: Flask) -> None:
         assert budget and "budget" in budget[0].label.lower()
         assert budget[0].macro_label  # every competence of release 60 has its macro
         assert search.MAX_QUERY == 200
+
+
+def test_warm_up_builds_both_indexes(snapshot_app: Flask) -> None:
+    """What create_app starts in a background thread in production (tested here directly)."""
+    with snapshot_app.app_context(), db.standalone() as s:
+        url = str(s.get_bind().engine.url)
+        stamp = search._release_stamp(s)
+    assert stamp is not None
+    for kind in ("appellations", "competences"):
+        search._CACHE.pop((url, kind), None)
+    search.warm_up(snapshot_app)
+    for kind in ("appellations", "competences"):
+        assert search._CACHE[(url, kind)][0] == stamp
+    appellations = search._CACHE[(url, "appellations")][1]
+    competences = search._CACHE[(url, "competences")][1]
+    # release 60 as docs/metiers.md counts it: 13,120 appellations, 17,810 savoir-faire
+    assert (len(appellations.entries), len(competences.entries)) == (13120, 17810)
+
+
+def test_warm_up_without_tables(tmp_path: Path) -> None:
+    """A CLI started before the migration: no error, nothing built; and a database file
+    that does not exist is not created (the database is never a side effect)."""
+    import sqlite3
+
+    from service.app import create_app
+
+    missing = tmp_path / "absent.sqlite"
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{missing}", "SECRET_KEY": "x" * 40}
+    )
+    search.warm_up(app)
+    assert not missing.exists()
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()  # an existing database without tables
+    url = f"sqlite:///{empty}"
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x" * 40})
+    search.warm_up(app)
+    assert not [key for key in search._CACHE if key[0] == url]
+    from service.extensions import db as database
+
+    if database.engine is not None:
+        database.engine.dispose()

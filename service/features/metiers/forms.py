@@ -15,15 +15,20 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+def _query(label: str) -> StringField:
+    """A search text: stripped, at most MAX_QUERY characters (the page says so, with a 400)."""
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[Length(max=MAX_QUERY, message=_l("La recherche est trop longue."))],
+    )
+
+
 class MetiersFilters(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(
-        _l("Intitulé de métier"),
-        filters=[_strip],
-        validators=[Length(max=MAX_QUERY, message=_l("La recherche est trop longue."))],
-    )
+    q = _query(_l("Intitulé de métier"))
     gd = SelectField(_l("Grand domaine"), choices=[], default="")
     domaine = SelectField(_l("Domaine professionnel"), choices=[], default="")
     tag = SelectMultipleField(
@@ -33,3 +38,10 @@ class MetiersFilters(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+
+
+class CompetenceSearch(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = _query(_l("Rechercher une compétence"))

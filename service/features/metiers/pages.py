@@ -13,7 +13,7 @@ from flask_login import current_user
 from service import access
 from service.extensions import db
 from service.features.metiers import service
-from service.features.metiers.forms import MetiersFilters
+from service.features.metiers.forms import CompetenceSearch, MetiersFilters
 from service.features.metiers.importer import latest_release
 from service.web.forms import select_choices
 
@@ -83,6 +83,30 @@ def search_page(audience: str) -> ResponseReturnValue:
             source=service.source_line(latest_release(db.session)),
         ),
         status,
+    )
+
+
+def competences_page(audience: str) -> ResponseReturnValue:
+    """The competence search: each competence found with its macro-competence, its kind
+    and the fiches that require it. An over-long query is refused (400) in words."""
+    access.require(access.can_browse_rome(current_user), hide=False)
+    form = CompetenceSearch(request.args)
+    form.validate()
+    too_long = bool(form.q.errors)
+    query = "" if too_long else str(form.q.data or "")
+    rows = service.find_competences(db.session, query) if query else []
+    return (
+        render_template(
+            "metiers/competences.html",
+            audience=audience,
+            form=form,
+            query=query,
+            too_long=too_long,
+            rows=rows,
+            has_release=service.has_release(db.session),
+            source=service.source_line(latest_release(db.session)),
+        ),
+        400 if too_long else 200,
     )
 
 

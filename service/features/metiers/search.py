@@ -22,8 +22,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-from sqlalchemy import select
+from flask import Flask
+from sqlalchemy import make_url, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from service.models import RomeAppellation, RomeCompetence, RomeFiche, RomeRelease
@@ -190,6 +193,26 @@ def _index(session: Session, kind: str) -> _Index:
         )
         _CACHE[(url, kind)] = (stamp, index)
         return index
+
+
+def warm_up(app: Flask) -> None:
+    """Build both indexes of the newest release now (:func:`service.app.create_app` runs it
+    in a background thread of each production worker: built on first use, they would make
+    the first search of each worker wait about one and two seconds; a search arriving
+    while they are built waits on the lock for the rest, never builds twice)."""
+    from service.extensions import db
+
+    url = make_url(str(app.config["DATABASE_URL"]))
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return  # connecting would create the file: the database is never a side effect
+    try:
+        with app.app_context(), db.standalone() as session:
+            if _release_stamp(session) is None:
+                return
+            for kind in ("appellations", "competences"):
+                _index(session, kind)
+    except SQLAlchemyError:  # a database not migrated yet (the CLI): built on first use
+        app.logger.info("métiers search indexes not built at start", exc_info=True)
 
 
 def _build_appellations(session: Session) -> _Index:

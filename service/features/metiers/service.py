@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 
 from service.dates import format_day
 from service.features.metiers.importer import latest_release
-from service.features.metiers.search import MAX_QUERY, search_appellations
+from service.features.metiers.search import (
+    MAX_QUERY,
+    CompetenceHit,
+    search_appellations,
+    search_competences,
+)
 from service.models import (
     RomeAppellation,
     RomeCompetence,
@@ -164,6 +169,46 @@ def browse(session: Session, filters: Filters) -> Browse:
         rank = {code: i for i, code in enumerate(order)}
         rows.sort(key=lambda r: rank[r.code_rome])
     return Browse(rows[:MAX_FICHES], len(rows))
+
+
+#: How many competences a competence search lists, and how many fiches each names.
+MAX_COMPETENCES = 20
+FICHES_PER_COMPETENCE = 10
+
+
+@dataclass(frozen=True)
+class FicheRef:
+    code_rome: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CompetenceRow:
+    hit: CompetenceHit
+    #: The current fiches that require it, by code (at most FICHES_PER_COMPETENCE).
+    fiches: list[FicheRef]
+    #: How many current fiches require it in all.
+    total: int
+
+
+def find_competences(session: Session, text: str) -> list[CompetenceRow]:
+    """The competences best matching ``text`` (:func:`.search.search_competences`), each
+    with the current fiches whose savoir-faire or savoir-être list it."""
+    hits = search_competences(session, text[:MAX_QUERY], limit=MAX_COMPETENCES)
+    if not hits:
+        return []
+    fiches: dict[int, list[FicheRef]] = {h.code_ogr: [] for h in hits}
+    for code_ogr, code_rome, label in session.execute(
+        select(RomeFicheLink.code_ogr, RomeFiche.code_rome, RomeFiche.label)
+        .join(RomeFiche, RomeFiche.code_rome == RomeFicheLink.code_rome)
+        .where(RomeFicheLink.code_ogr.in_(fiches), RomeFiche.removed_in.is_(None))
+        .order_by(RomeFiche.code_rome)
+    ):
+        fiches[code_ogr].append(FicheRef(code_rome, label))
+    return [
+        CompetenceRow(h, fiches[h.code_ogr][:FICHES_PER_COMPETENCE], len(fiches[h.code_ogr]))
+        for h in hits
+    ]
 
 
 @dataclass(frozen=True)

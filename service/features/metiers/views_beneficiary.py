@@ -1,4 +1,5 @@
-"""The job database for the beneficiary: /espace/metiers (search) and /espace/metiers/<code>."""
+"""The job database for the beneficiary: /espace/metiers (search),
+/espace/metiers/competences (competence search) and /espace/metiers/<code>."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ from service.web.blueprints import beneficiary as bp
 def metiers() -> ResponseReturnValue:
     guards.beneficiary_only()
     return pages.search_page("beneficiary")
+
+
+@bp.get("/metiers/competences")
+@login_required
+def metiers_competences() -> ResponseReturnValue:
+    guards.beneficiary_only()
+    return pages.competences_page("beneficiary")
 
 
 @bp.get("/metiers/<code_rome>")

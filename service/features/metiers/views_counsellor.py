@@ -1,4 +1,5 @@
-"""The job database for staff: /conseil/metiers (search) and /conseil/metiers/<code>."""
+"""The job database for staff: /conseil/metiers (search),
+/conseil/metiers/competences (competence search) and /conseil/metiers/<code>."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ from service.web.blueprints import counsellor as bp
 def metiers() -> ResponseReturnValue:
     guards.staff_only()
     return pages.search_page("counsellor")
+
+
+@bp.get("/metiers/competences")
+@login_required
+def metiers_competences() -> ResponseReturnValue:
+    guards.staff_only()
+    return pages.competences_page("counsellor")
 
 
 @bp.get("/metiers/<code_rome>")
