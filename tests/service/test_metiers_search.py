@@ -138,3 +138,16 @@ def test_warm_up_without_tables(tmp_path: Path) -> None:
 
     if database.engine is not None:
         database.engine.dispose()
+
+
+def test_a_short_list_is_the_head_of_the_long_one(snapshot_app: Flask) -> None:
+    """Only the entries that can be in the first ``limit`` are sorted (common words match
+    thousands): the order must be that of the full ranking, ties broken the same way."""
+    with snapshot_app.app_context(), db.standalone() as s:
+        for query in ("agent", "conducteur de travaux", "technicien", "gestion"):
+            long = [h.code_ogr for h in search_appellations(s, query, limit=100)]
+            assert len(long) == 100
+            for k in (1, 7, 30):
+                assert [h.code_ogr for h in search_appellations(s, query, limit=k)] == long[:k]
+            long_c = [h.code_ogr for h in search_competences(s, query, limit=100)]
+            assert [h.code_ogr for h in search_competences(s, query, limit=9)] == long_c[:9]

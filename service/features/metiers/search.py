@@ -17,6 +17,7 @@ left out of the query.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -119,11 +120,19 @@ class _Index:
             for n, sim in best.items():
                 totals[n] += sim
         count = len(dict.fromkeys(words))
+        entries = self.entries
+        candidates = totals.items()
+        if len(totals) > limit:
+            # A common word matches thousands of entries: sort only those that can be in
+            # the first ``limit`` (score at least the limit-th best), which gives the same
+            # order as a full sort: by score, then shorter label, then label.
+            floor = heapq.nlargest(limit, totals.values())[-1]
+            candidates = [(n, t) for n, t in candidates if t >= floor]
         ranked = sorted(
-            totals.items(),
-            key=lambda item: (-item[1], self.entries[item[0]].length, self.entries[item[0]].label),
+            candidates,
+            key=lambda item: (-item[1], entries[item[0]].length, entries[item[0]].label),
         )
-        return [(self.entries[n], round(total / count, 3)) for n, total in ranked[:limit]]
+        return [(entries[n], round(total / count, 3)) for n, total in ranked[:limit]]
 
 
 def _trigrams(word: str) -> set[str]:
