@@ -24,6 +24,7 @@ from instruments import (
 )
 from scoring.errors import NormsError, ScoringInputError
 from service.cli.batch import BatchError, build_norms_file, score_file
+from service.cli.keys import keys
 from service.cli.metiers import metiers
 
 if TYPE_CHECKING:
@@ -370,7 +371,7 @@ def db_upgrade() -> None:
     from service.migrate import upgrade
 
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    upgrade(app.config["DATABASE_URL"], keys=app.config["DATA_KEYS"])
     click.echo(f"Base de données à jour : {_safe_url(app.config['DATABASE_URL'])}")
     _rome_snapshot(app)
 
@@ -418,7 +419,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     report = score_file(inst, sample, out, progress=False)
     click.echo(f"Scoring : {report.rows} répondants fictifs scorés avec {inst.key} -> {out}")
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    upgrade(app.config["DATABASE_URL"], keys=app.config["DATA_KEYS"])
     _rome_snapshot(app)
     access = seed_demo(app)
     base = f"http://{host}:{port}"
@@ -608,6 +609,7 @@ def _checkpoint(engine: object) -> None:
 
 
 main.add_command(metiers)
+main.add_command(keys)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
