@@ -17,12 +17,11 @@ from werkzeug.test import TestResponse
 
 from instruments import BUILTIN_DIR
 from service.app import create_app
-from service.crypto import generate_key
 
-
-#: The data keys of every app the service tests create (apps, CLI commands, migrations):
-#: one per session, so that all of them read what the others wrote.
-TEST_DATA_KEY = generate_key()
+#: The data key of every app the service tests create (apps, CLI commands, migrations), so
+#: that all of them read what the others wrote. A constant: test modules import this module
+#: again (``tests.service.conftest``), a key drawn at import would differ. Tests only.
+TEST_DATA_KEY = "OpyrF5FUYYFSYVypI7_NDaoCdOqx3ap56QGNhrg5sDk="
 
 
 @pytest.fixture(autouse=True)

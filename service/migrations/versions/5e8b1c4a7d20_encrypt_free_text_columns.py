@@ -1,6 +1,7 @@
 """Encryption at rest of the free-text columns (issue 12, section 5): every value of the
 columns below becomes a Fernet token (text) encrypted with the first data key; the answers'
-``value`` column turns from JSON into text (the token of the JSON text). NULL stays NULL. Downgrade decrypts and turns ``value`` back to JSON.
+``value`` column turns from JSON into text (the token of the JSON text). NULL stays NULL.
+Downgrade decrypts and turns ``value`` back to JSON.
 
 The keys come from ``config.attributes["data_keys"]`` (:func:`service.migrate.upgrade`),
 else the active app's, else ``BOUSSOLE_DATA_KEYS``; a base with rows to encrypt and no key
@@ -70,9 +71,7 @@ def _transform(bind: sa.Connection, change: Callable[[str, str, str], str]) -> N
         update = sa.text(f"UPDATE {table} SET {column} = :v WHERE id = :i")
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
-            bind.execute(
-                update, [{"i": i, "v": change(table, column, str(v))} for i, v in batch]
-            )
+            bind.execute(update, [{"i": i, "v": change(table, column, str(v))} for i, v in batch])
 
 
 def upgrade() -> None:
