@@ -2,7 +2,8 @@
 
 ``boussole instruments check FILE...`` / ``instruments list``, ``boussole score``,
 ``boussole norms build`` (from a file, or ``--from-database``: the centre's local norms),
-``boussole demo`` and ``boussole run``. Errors are printed as
+``boussole demo``, ``boussole run`` and ``boussole keys generate`` / ``keys rotate`` (the
+data keys of the encrypted columns). Errors are printed as
 plain sentences on stderr and exit with code 1 (2 for a wrong option); nothing is written
 when the input is invalid.
 """
