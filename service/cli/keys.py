@@ -45,10 +45,12 @@ def rotate_rows(conn: Connection, cipher: Cipher) -> dict[str, tuple[int, int]]:
             if cipher.is_current(token):
                 continue
             try:
-                changed.append({"i": row_id, "v": cipher.rotate(token)})
+                changed.append({"i": row_id, "v": cipher.rotate(token), "old": token})
             except DataKeyError as exc:
                 raise DataKeyError(f"{table}.{column}, row {row_id}: {exc}") from None
-        update = text(f"UPDATE {table} SET {column} = :v WHERE id = :i")
+        # Only if the value is still the one read: a row the running service rewrote
+        # meanwhile (with the first key already) keeps its new value.
+        update = text(f"UPDATE {table} SET {column} = :v WHERE id = :i AND {column} = :old")
         for start in range(0, len(changed), BATCH):
             conn.execute(update, changed[start : start + BATCH])
         counts[f"{table}.{column}"] = (len(changed), len(rows) - len(changed))
