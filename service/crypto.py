@@ -17,6 +17,7 @@ This module imports nothing of the service (models, db and config import it).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -30,6 +31,9 @@ from sqlalchemy.types import TypeDecorator
 #: The prefix of every Fernet token (version byte 0x80, base64): a stored value that does
 #: not start with it was written in clear.
 TOKEN_PREFIX = "gAAAAA"
+
+#: Decrypted values kept per set of keys (least recently read dropped first).
+CACHE_SIZE = 4096
 
 
 class DataKeyError(RuntimeError):
@@ -67,11 +71,19 @@ class Cipher:
         fernets = [Fernet(k) for k in self.keys]
         self._current = fernets[0]
         self._all = MultiFernet(fernets)
+        # A token never changes meaning: the texts of the last tokens read are kept in
+        # memory (the keys are there anyway), so that a page read again (the questionnaire
+        # page after each save, the results) does not pay the decryption again.
+        self._opened = functools.lru_cache(maxsize=CACHE_SIZE)(self._open)
 
     def encrypt(self, text: str) -> str:
         return self._current.encrypt(text.encode("utf-8")).decode("ascii")
 
     def decrypt(self, token: str) -> str:
+        """The text of ``token`` (DataKeyError when no key opens it)."""
+        return self._opened(token)
+
+    def _open(self, token: str) -> str:
         try:
             return self._all.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeEncodeError):
