@@ -359,7 +359,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     from sqlalchemy.engine import make_url
 
     url = make_url(PG_URL)
-    name = f"{url.database}_migration"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # one database per xdist worker
+    name = f"{url.database}_migration" + (f"_{worker}" if worker else "")
     admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
