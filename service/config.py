@@ -2,8 +2,10 @@
 ``instance/boussole.cfg`` (Python), then ``BOUSSOLE_*`` environment variables, then the
 mapping given to :func:`service.app.create_app` (tests).
 
-``BOUSSOLE_ENV=production`` refuses a missing or short secret key and marks the session
-cookie ``Secure``; elsewhere a random key is kept in the instance folder.
+``BOUSSOLE_ENV=production`` refuses a missing or short secret key, refuses to start
+without data keys (``BOUSSOLE_DATA_KEYS``: the Fernet keys of the encrypted columns, see
+:mod:`service.crypto`) and marks the session cookie ``Secure``; elsewhere a random secret
+key and a random data key are kept in the instance folder (``secret_key``, ``data.key``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ from typing import Any
 
 from flask import Flask
 
+from service.crypto import DataKeyError, generate_key, parse_keys
+
 DEFAULTS: dict[str, Any] = {
     "ENV_NAME": "development",  # "production" requires a strong SECRET_KEY
     "SECRET_KEY": None,
+    # Fernet keys of the encrypted columns, comma-separated: the first encrypts, all decrypt
+    # (docs/security.md, "Chiffrement au repos"). Default outside production: instance/data.key.
+    "DATA_KEYS": None,
     "DATABASE_URL": None,  # default: SQLite in the instance folder
     "DB_POOL_SIZE": 10,  # PostgreSQL connections per worker (>= gunicorn threads)
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes of a request body (413 beyond)
@@ -106,9 +113,20 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
                 f" BOUSSOLE_SECRET_KEY to a random string of at least {MIN_SECRET_LENGTH}"
                 " characters (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
             )
+        if not app.config.get("DATA_KEYS"):
+            raise ConfigError(
+                "refusing to start in production without data keys: set BOUSSOLE_DATA_KEYS"
+                " to one or more Fernet keys, comma-separated (make one with"
+                " `boussole keys generate`; keep them with the backups, see docs/security.md)"
+            )
         app.config["SESSION_COOKIE_SECURE"] = True
     elif not secret:
         app.config["SECRET_KEY"] = _development_key(instance)
+    raw_keys = app.config.get("DATA_KEYS") or _development_data_key(instance)
+    try:
+        app.config["DATA_KEYS"] = parse_keys(raw_keys)
+    except DataKeyError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _development_key(instance: Path) -> str:
@@ -121,4 +139,22 @@ def _development_key(instance: Path) -> str:
         key = secrets.token_hex(32)
         path.write_text(key, encoding="utf-8")
         path.chmod(0o600)
+        return key
+
+
+def _development_data_key(instance: Path) -> str:
+    """Outside production: the data keys of ``instance/data.key`` (created on the first run,
+    readable by its owner only). Losing this file loses the encrypted texts."""
+    path = instance / "data.key"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        key = generate_key()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it meanwhile
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(key + "\n")
         return key

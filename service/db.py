@@ -14,6 +14,8 @@ from flask import Flask, g
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from service.crypto import Cipher, activate, attach
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -45,9 +47,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+def make_engine(url: str, *, cipher: Cipher | None = None, **options: Any) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout. With
+    ``cipher``, its encrypted columns use those keys (else the active ones:
+    :func:`service.crypto.activate`)."""
     engine = create_engine(url, future=True, **options)
+    if cipher is not None:
+        attach(engine, cipher)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     ENGINES.add(engine)
@@ -67,7 +73,9 @@ class Database:
         if not url.startswith("sqlite"):
             # One connection per gunicorn thread, kept open (no reconnect churn).
             options = {"pool_size": int(app.config.get("DB_POOL_SIZE", 10)), "pool_pre_ping": True}
-        self.engine = make_engine(url, **options)
+        cipher = Cipher(app.config["DATA_KEYS"])
+        activate(cipher)  # engines made without keys (tests, scripts) use the app's
+        self.engine = make_engine(url, cipher=cipher, **options)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         app.extensions["boussole.db"] = self
 

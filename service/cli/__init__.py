@@ -2,7 +2,8 @@
 
 ``boussole instruments check FILE...`` / ``instruments list``, ``boussole score``,
 ``boussole norms build`` (from a file, or ``--from-database``: the centre's local norms),
-``boussole demo`` and ``boussole run``. Errors are printed as
+``boussole demo``, ``boussole run`` and ``boussole keys generate`` / ``keys rotate`` (the
+data keys of the encrypted columns). Errors are printed as
 plain sentences on stderr and exit with code 1 (2 for a wrong option); nothing is written
 when the input is invalid.
 """
@@ -24,6 +25,7 @@ from instruments import (
 )
 from scoring.errors import NormsError, ScoringInputError
 from service.cli.batch import BatchError, build_norms_file, score_file
+from service.cli.keys import keys
 from service.cli.metiers import metiers
 
 if TYPE_CHECKING:
@@ -370,7 +372,7 @@ def db_upgrade() -> None:
     from service.migrate import upgrade
 
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    upgrade(app.config["DATABASE_URL"], keys=app.config["DATA_KEYS"])
     click.echo(f"Base de données à jour : {_safe_url(app.config['DATABASE_URL'])}")
     _rome_snapshot(app)
 
@@ -418,7 +420,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     report = score_file(inst, sample, out, progress=False)
     click.echo(f"Scoring : {report.rows} répondants fictifs scorés avec {inst.key} -> {out}")
     app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    upgrade(app.config["DATABASE_URL"], keys=app.config["DATA_KEYS"])
     _rome_snapshot(app)
     access = seed_demo(app)
     base = f"http://{host}:{port}"
@@ -608,6 +610,7 @@ def _checkpoint(engine: object) -> None:
 
 
 main.add_command(metiers)
+main.add_command(keys)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -12,11 +12,11 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from service.crypto import EncryptedJSON, EncryptedText
 from service.dates import utcnow
 from service.db import Base
 from service.models.types import UTCDateTime
@@ -34,7 +34,7 @@ class Answer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
     item_id: Mapped[str] = mapped_column(String(100))
-    value: Mapped[Any] = mapped_column(JSON)
+    value: Mapped[Any] = mapped_column(EncryptedJSON)
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     # The one-way link keeps models.answers -> models.bilan acyclic; the backref gives the
@@ -73,4 +73,4 @@ class ScoreRecord(Base):
     norm_version: Mapped[str | None] = mapped_column(String(60), nullable=True)
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)
-    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notes: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)

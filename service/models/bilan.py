@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.crypto import EncryptedText
 from service.dates import utcnow
 from service.db import Base
 from service.i18n import N_
@@ -53,7 +54,7 @@ class Bilan(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     next_interview_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: The counsellor's closing comment in the restitution report (shown to the beneficiary).
-    report_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_comment: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     #: When the restitution report was released to the beneficiary (None: not yet).
     report_released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # --- the record (administrative: kept apart from the content, see module docstring) ---
@@ -69,7 +70,7 @@ class Bilan(Base):
     followup_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # --- content of the bilan (destroyed at the end unless kept for the follow-up) ---
     #: Personalised objectives written in the preliminary phase.
-    objectives: Mapped[str | None] = mapped_column(Text, nullable=True)
+    objectives: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     #: When the content above and in the content tables was destroyed (``boussole purge``,
     #: or the person's own erasure); None: not yet. Administrative: kept.
     content_destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -138,7 +139,7 @@ class Assignment(QuestionnaireState, Base):
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reopened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: The counsellor's comment on this questionnaire in the restitution report.
-    report_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_comment: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
 
     #: Seconds measured on its pages, kept when the page timings (content) are destroyed:
     #: the hours of the record and the attestation still count them. None: not destroyed.

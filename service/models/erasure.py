@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.crypto import EncryptedText
 from service.dates import utcnow
 from service.db import Base
 from service.models.bilan import Bilan
@@ -34,12 +35,12 @@ class ErasureRequest(Base):
     )
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: What the person wrote with the request (optional); cleared once carried out.
-    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    message: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: The admin who answered ("staff:<id>" in the audit log; the id here).
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
     #: Why it was refused (the person reads it in their space).
-    refusal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    refusal_reason: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
 
     bilan: Mapped[Bilan] = relationship()
     beneficiary: Mapped[Beneficiary] = relationship()

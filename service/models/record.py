@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.crypto import EncryptedText
 from service.dates import utcnow
 from service.db import Base
 from service.models.types import UTCDateTime
@@ -40,7 +41,7 @@ class CounsellorNote(Base):
         ForeignKey("assignment.id", ondelete="CASCADE"), nullable=True
     )
     author_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     author: Mapped[StaffUser] = relationship()
@@ -78,7 +79,7 @@ class BilanStep(Base):
     position: Mapped[int] = mapped_column(Integer)
     phase: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
-    objectives: Mapped[str | None] = mapped_column(Text, nullable=True)
+    objectives: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     interview_hours: Mapped[float] = mapped_column(Float, default=0.0)
     personal_hours: Mapped[float] = mapped_column(Float, default=0.0)
     instruments: Mapped[str] = mapped_column(String(500), default="")
@@ -99,7 +100,7 @@ class Interview(Base):
     held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     minutes: Mapped[int] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(20))  # presentiel | distanciel | hybride
-    topic: Mapped[str | None] = mapped_column(Text, nullable=True)
+    topic: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -117,5 +118,5 @@ class PersonalWork(Base):
     done_on: Mapped[dt.date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(30))  # recherches | enquete | redaction | autre
-    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    description: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

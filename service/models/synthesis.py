@@ -9,11 +9,11 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.crypto import EncryptedText
 from service.dates import utcnow
 from service.db import Base
 from service.models.types import UTCDateTime
@@ -29,14 +29,15 @@ class SynthesisVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
-    circumstances: Mapped[str] = mapped_column(Text, default="")
-    competences: Mapped[str] = mapped_column(Text, default="")
-    project: Mapped[str] = mapped_column(Text, default="")
+    circumstances: Mapped[str] = mapped_column(EncryptedText, default="")
+    competences: Mapped[str] = mapped_column(EncryptedText, default="")
+    project: Mapped[str] = mapped_column(EncryptedText, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Sent to the beneficiary for reading (None: still a draft only counsellors see).
     shared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    observations: Mapped[str | None] = mapped_column(Text, nullable=True)  # the beneficiary's
+    #: The beneficiary's observations.
+    observations: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
@@ -65,7 +66,7 @@ class ActionItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     owner: Mapped[str] = mapped_column(String(100), default="bénéficiaire")
     due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(

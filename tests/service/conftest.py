@@ -18,15 +18,22 @@ from werkzeug.test import TestResponse
 from instruments import BUILTIN_DIR
 from service.app import create_app
 
+#: The data key of every app the service tests create (apps, CLI commands, migrations), so
+#: that all of them read what the others wrote. A constant: test modules import this module
+#: again (``tests.service.conftest``), a key drawn at import would differ. Tests only.
+TEST_DATA_KEY = "OpyrF5FUYYFSYVypI7_NDaoCdOqx3ap56QGNhrg5sDk="
+
 
 @pytest.fixture(autouse=True)
 def _no_boussole_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``create_app`` reads ``BOUSSOLE_*`` variables: tests must not see the caller's."""
+    """``create_app`` reads ``BOUSSOLE_*`` variables: tests must not see the caller's; they
+    all share the session's data key (``BOUSSOLE_DATA_KEYS``)."""
     import os
 
     for key in list(os.environ):
         if key.startswith("BOUSSOLE_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("BOUSSOLE_DATA_KEYS", TEST_DATA_KEY)
 
 
 class _HeldEngines(weakref.WeakSet[Engine]):
