@@ -208,7 +208,7 @@ def profile_status(
     flat_max_differentiation: float | None,
     low_max: float | None,
 ) -> str:
-    """"ok", "missing" (a type has no score), "low" or "flat" (see the module notes).
+    """ "ok", "missing" (a type has no score), "low" or "flat" (see the module notes).
 
     >>> profile_status({"R": 10, "I": 11, "A": 12, "S": 9, "E": 8, "C": 7},
     ...                flat_max_differentiation=8, low_max=12)

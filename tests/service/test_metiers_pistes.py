@@ -236,3 +236,46 @@ def test_counsellor_view_is_in_the_access_log(db_app: Flask, world: World, riase
 
     _client(db_app, world, "claire").get(f"/conseil/questionnaires/{riasec}/pistes")
     assert [a for _actor, a in audit_actions(db_app)].count("view_pistes") == 1
+
+
+# --- the synthesis ------------------------------------------------------------------------
+
+
+def test_pistes_proposed_to_the_synthesis(db_app: Flask, world: World, riasec: int) -> None:
+    import io
+    import json
+
+    from docx import Document
+
+    from tests.service.test_synthesis import decide, docx_text, items, propose, save
+
+    claire = _client(db_app, world, "claire")
+    camille = _client(db_app, world, "camille")
+    b = world.bilan
+    page = claire.get(f"/conseil/bilans/{b}/synthese/resultats").get_data(as_text=True)
+    assert "Pistes de métiers à explorer" in page
+    assert propose(claire, b, riasec, "pistes").status_code == 302
+    assert propose(claire, b, riasec, "pistes").status_code == 409  # already proposed
+    # the person sees the list and decides
+    mine = camille.get(f"/espace/bilans/{b}/synthese").get_data(as_text=True)
+    assert "Pistes de métiers à explorer" in mine and "En attente de votre décision" in mine
+    item = items(db_app, b)[(riasec, "pistes")]
+    save(claire, b)
+    data = json.loads(claire.get(f"/conseil/bilans/{b}/synthese.json").data)
+    assert data["results"] == []  # not approved yet: not in the document
+    assert decide(camille, b, item["id"], "approved").status_code == 302
+    data = json.loads(claire.get(f"/conseil/bilans/{b}/synthese.json").data)
+    (group,) = data["results"]
+    (element,) = group["elements"]
+    assert element["element"] == "pistes"
+    table = element["table"]
+    assert table["header"] == ["Rang", "Fiche métier", "Code RIASEC", "Indice (sur 18)"]
+    assert len(table["rows"]) == 10
+    # SAI against "S" or "SA": 18, rank 1, ex aequo (more than ten such fiches)
+    assert all(
+        r[0] == "1 (ex æquo)" and r[3] == "18" and r[2] in ("S", "SA") for r in table["rows"]
+    )
+    assert "Source : France Travail, ROME 4.0 (version 60" in table["caption"]
+    document = Document(io.BytesIO(claire.get(f"/conseil/bilans/{b}/synthese.docx").data))
+    text = docx_text(document)
+    assert "Pistes de métiers à explorer" in text and table["rows"][0][1] in text

@@ -1,4 +1,4 @@
-""""Pistes à explorer": the fiches of the current ROME release ranked by congruence with a
+""" "Pistes à explorer": the fiches of the current ROME release ranked by congruence with a
 scored RIASEC questionnaire (:mod:`scoring.congruence`, Brown & Gore's C index adapted to
 the ROME's one- and two-letter codes), each with why it comes up: the letters it shares
 with the person's code, its RIASEC code, and its macro-competences whose RIASEC majeur is
@@ -197,9 +197,12 @@ def _selected(catalogue: _Catalogue, filters: Filters) -> list[_Fiche]:
     for f in catalogue.fiches:
         if filters.domaine and f.domaine_code != filters.domaine:
             continue
-        if not filters.domaine and filters.grand_domaine:
-            if not f.code_rome.startswith(filters.grand_domaine):
-                continue
+        if (
+            not filters.domaine
+            and filters.grand_domaine
+            and not f.code_rome.startswith(filters.grand_domaine)
+        ):
+            continue
         if any(t not in f.tags for t in filters.tags):
             continue
         out.append(f)
@@ -288,9 +291,11 @@ def places_text(places: Sequence[int]) -> str:
     """ "1re lettre du code", "2e ou 3e lettre du code (à égalité)"..."""
     ordinals = [_("1re") if p == 1 else _("%(n)se", n=p) for p in places]
     if len(ordinals) == 1:
-        return _("%(place)s lettre du code", place=ordinals[0])
-    return _(
-        "%(places)s ou %(last)s lettre du code (à égalité)",
-        places=", ".join(ordinals[:-1]),
-        last=ordinals[-1],
+        return str(_("%(place)s lettre du code", place=ordinals[0]))
+    return str(
+        _(
+            "%(places)s ou %(last)s lettre du code (à égalité)",
+            places=", ".join(ordinals[:-1]),
+            last=ordinals[-1],
+        )
     )
