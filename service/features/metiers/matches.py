@@ -289,7 +289,8 @@ def _piste(
 
 def places_text(places: Sequence[int]) -> str:
     """ "1re lettre du code", "2e ou 3e lettre du code (à égalité)"..."""
-    ordinals = [_("1re") if p == 1 else _("%(n)se", n=p) for p in places]
+    names = {1: _("1re"), 2: _("2e"), 3: _("3e"), 4: _("4e"), 5: _("5e"), 6: _("6e")}
+    ordinals = [names[p] for p in places]
     if len(ordinals) == 1:
         return str(_("%(place)s lettre du code", place=ordinals[0]))
     return str(
