@@ -39,7 +39,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 HEXAGON = "RIASEC"
 #: Agreement of two letters by their hexagon distance (0 same, 1 adjacent, 2 alternate,
@@ -106,7 +106,7 @@ class Person:
     groups: tuple[tuple[str, ...], ...]  # tied groups, highest first
     orderings: tuple[tuple[str, int], ...]
 
-    @property
+    @cached_property
     def top(self) -> frozenset[str]:
         """The letters that can be among the first three (every letter of a tied group
         reaching into the first three places)."""
@@ -184,22 +184,44 @@ class Ranked:
 def rank(who: Person, items: Iterable[tuple[str, str]]) -> list[Ranked]:
     """Rank ``(key, code)`` pairs by their index, highest first; equal indices share
     their rank (1, 2, 2, 4) and are then listed by key. Items without a code are left
-    out."""
-    cache: dict[str, Fraction] = {}
-    scored = []
+    out. (The index is computed once per distinct code: the ROME has at most 42.)"""
+    return rank_first(who, items, None)[0]
+
+
+def rank_first(
+    who: Person, items: Iterable[tuple[str, str]], limit: int | None
+) -> tuple[list[Ranked], int]:
+    """The first ``limit`` of :func:`rank` (all with None) and how many are ranked."""
+    by_code: dict[str, list[str]] = {}
     for key, code in items:
-        if not code:
-            continue
-        if code not in cache:
-            cache[code] = mean_index(who, code)
-        scored.append((key, code, cache[code]))
-    scored.sort(key=lambda t: (-t[2], t[0]))
-    counts = Counter(idx for _k, _c, idx in scored)
+        if code:
+            by_code.setdefault(code, []).append(key)
+    return rank_groups(who, by_code, limit)
+
+
+def rank_groups(
+    who: Person, by_code: Mapping[str, Sequence[str]], limit: int | None
+) -> tuple[list[Ranked], int]:
+    """:func:`rank_first` from the keys grouped by code (each group in any order)."""
+    index = {code: mean_index(who, code) for code in by_code if code}
+    levels = sorted(set(index.values()), reverse=True)
+    level_of = {v: i for i, v in enumerate(levels)}
+    codes: list[list[str]] = [[] for _ in levels]
+    for code, value in index.items():
+        codes[level_of[value]].append(code)
+    total = sum(len(by_code[code]) for code in index)
+    wanted = total if limit is None else min(limit, total)
     out: list[Ranked] = []
-    for i, (key, code, idx) in enumerate(scored):
-        r = out[-1].rank if out and out[-1].index == idx else i + 1
-        out.append(Ranked(key, code, idx, r, counts[idx] > 1))
-    return out
+    for level, group_codes in zip(levels, codes, strict=True):
+        if len(out) >= wanted:
+            break
+        group = sorted((key, code) for code in group_codes for key in by_code[code])
+        first = len(out) + 1
+        tied = len(group) > 1
+        out.extend(
+            Ranked(key, code, level, first, tied) for key, code in group[: wanted - len(out)]
+        )
+    return out, total
 
 
 def profile_status(

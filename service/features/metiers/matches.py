@@ -56,6 +56,9 @@ class _Catalogue:
     macros_of: Mapping[str, tuple[int, ...]]
     #: macro-competence -> (label, RIASEC majeur)
     macros: Mapping[int, tuple[str, str | None]]
+    #: RIASEC code -> the fiches that have it; code ROME -> fiche
+    by_riasec: Mapping[str, tuple[str, ...]]
+    by_rome: Mapping[str, _Fiche]
 
 
 _LOCK = threading.Lock()
@@ -115,7 +118,17 @@ def _build(session: Session) -> _Catalogue:
         target = code_ogr if is_macro else macro
         if target in macros:
             found[code_rome][target] = None
-    return _Catalogue(fiches, {k: tuple(v) for k, v in found.items()}, macros)
+    by_riasec: dict[str, list[str]] = defaultdict(list)
+    for f in fiches:
+        if f.riasec:
+            by_riasec[f.riasec].append(f.code_rome)
+    return _Catalogue(
+        fiches,
+        {k: tuple(v) for k, v in found.items()},
+        macros,
+        {k: tuple(v) for k, v in by_riasec.items()},
+        {f.code_rome: f for f in fiches},
+    )
 
 
 # --- the person ---------------------------------------------------------------------------
@@ -203,7 +216,7 @@ def _selected(catalogue: _Catalogue, filters: Filters) -> list[_Fiche]:
             and not f.code_rome.startswith(filters.grand_domaine)
         ):
             continue
-        if any(t not in f.tags for t in filters.tags):
+        if filters.tags and any(t not in f.tags for t in filters.tags):
             continue
         out.append(f)
     return out
@@ -240,18 +253,26 @@ def pistes(
         for letter in group
         if letter in who.top
     )  # fmt: skip
-    chosen = _selected(catalogue, filters)
-    by_code = {f.code_rome: f for f in chosen}
-    ranked = congruence.rank(who, ((f.code_rome, f.riasec) for f in chosen))
-    page = ranked if limit <= 0 else ranked[:limit]
-    rows = tuple(_piste(by_code[r.key], r, who, catalogue) for r in page)
-    return Pistes("ok", who.code, strongest, rows, len(ranked), len(rows))
+    if filters.domaine or filters.grand_domaine or filters.tags:
+        built: dict[str, list[str]] = defaultdict(list)
+        for f in _selected(catalogue, filters):
+            if f.riasec:
+                built[f.riasec].append(f.code_rome)
+        groups: Mapping[str, Sequence[str]] = built
+    else:
+        groups = catalogue.by_riasec
+    page, total = congruence.rank_groups(who, groups, limit if limit > 0 else None)
+    rows = tuple(_piste(catalogue.by_rome[r.key], r, who, catalogue, names) for r in page)
+    return Pistes("ok", who.code, strongest, rows, total, len(rows))
 
 
 def _piste(
-    fiche: _Fiche, ranked: congruence.Ranked, who: congruence.Person, catalogue: _Catalogue
+    fiche: _Fiche,
+    ranked: congruence.Ranked,
+    who: congruence.Person,
+    catalogue: _Catalogue,
+    names: Mapping[str, str],
 ) -> Piste:
-    names = letter_names()
     shared = tuple(
         Shared(
             letter,
@@ -287,10 +308,21 @@ def _piste(
     )
 
 
+def _ordinal(place: int) -> str:
+    if place == 1:
+        return str(_("1re"))
+    if place == 2:
+        return str(_("2e"))
+    if place == 3:
+        return str(_("3e"))
+    if place == 4:
+        return str(_("4e"))
+    return str(_("5e")) if place == 5 else str(_("6e"))
+
+
 def places_text(places: Sequence[int]) -> str:
     """ "1re lettre du code", "2e ou 3e lettre du code (à égalité)"..."""
-    names = {1: _("1re"), 2: _("2e"), 3: _("3e"), 4: _("4e"), 5: _("5e"), 6: _("6e")}
-    ordinals = [names[p] for p in places]
+    ordinals = [_ordinal(p) for p in places]
     if len(ordinals) == 1:
         return str(_("%(place)s lettre du code", place=ordinals[0]))
     return str(
