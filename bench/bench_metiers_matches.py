@@ -17,7 +17,8 @@ What it does (all traffic on 127.0.0.1):
 3. The counsellor signs in through the real form (CSRF token), then one client sends, one
    after the other on a keep-alive connection, ``--warmup`` requests (discarded: the
    first builds the in-memory catalogue of the release) then ``--requests`` measured ones
-   of each: ``GET /bench/bare``, the pistes page (20 pistes, all 1,584 fiches ranked),
+   of each: ``GET /bench/bare``, the counsellor's dashboard (a page with the same layout,
+   a baseline of what any page costs), the pistes page (20 pistes, all 1,584 fiches ranked),
    the pistes page filtered by grand domaine K, and the page after four "show more" (100
    pistes).
 4. Prints p50, p95, p99 and max per route, and whether the pistes page meets the target
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             pistes = f"/conseil/questionnaires/{aid}/pistes"
             routes = [
                 ("bare", BARE_PATH, "ok"),
+                ("dashboard", "/conseil/", "</html>"),
                 ("pistes", pistes, "Code d’intérêts : SAI"),
                 ("pistes_gd_K", f"{pistes}?gd=K", "Code d’intérêts : SAI"),
                 ("pistes_100", f"{pistes}?page=5", 'id="piste-100"'),

@@ -168,8 +168,13 @@ def mean_index(who: Person, code: str) -> Fraction:
     >>> mean_index(p, "SI"), mean_index(p, "SA")   # (18 + 18·13/15) / 2, the same for SA
     (Fraction(84, 5), Fraction(84, 5))
     """
-    total = sum(n for _c, n in who.orderings)
-    return sum((c_index(c, code) * n for c, n in who.orderings), Fraction(0)) / total
+    return _mean_index(who.orderings, code)
+
+
+@lru_cache(maxsize=4096)
+def _mean_index(orderings: tuple[tuple[str, int], ...], code: str) -> Fraction:
+    total = sum(n for _c, n in orderings)
+    return sum((c_index(c, code) * n for c, n in orderings), Fraction(0)) / total
 
 
 @dataclass(frozen=True)
