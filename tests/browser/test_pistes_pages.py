@@ -4,9 +4,10 @@ and the beneficiary's (from their results page), keyboard only (filter by grand 
 
 from __future__ import annotations
 
+import os
 import re
 
-from .conftest import PASSWORD, expect
+from .conftest import PASSWORD, expect, save_screenshot
 
 PHONE = {"width": 375, "height": 740}
 LEVELS = {"S": 4, "A": 3, "I": 2, "E": 1, "C": 1, "R": 0}  # sums S 40, A 30, I 20: SAI
@@ -44,6 +45,12 @@ def _tab_to(page, locator, limit: int = 150) -> None:
     raise AssertionError(f"never reached {locator} with Tab")
 
 
+def _shot(page, name: str) -> None:
+    """A full-page screenshot for review, only when BOUSSOLE_SCREENSHOTS=1."""
+    if os.environ.get("BOUSSOLE_SCREENSHOTS"):
+        save_screenshot(page, name)
+
+
 def _no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, width
@@ -71,6 +78,7 @@ def test_counsellor_pistes_keyboard_only(new_page, make_person, axe):
     expect(page.locator("ol.pistes > li")).to_have_count(20)
     expect(page.get_by_text("Code d’intérêts : SAI")).to_be_visible()
     axe(page, "counsellor's pistes")
+    _shot(page, "pistes-counsellor-1280")
     # The method folded in a <details>, opened with Enter.
     summary = page.get_by_text("Comment ces pistes sont classées")
     _tab_to(page, summary)
@@ -99,6 +107,7 @@ def test_counsellor_pistes_keyboard_only(new_page, make_person, axe):
     phone.goto(f"/conseil/questionnaires/{aid}/pistes")
     _no_sideways_scroll(phone)
     axe(phone, "counsellor's pistes at 375 px")
+    _shot(phone, "pistes-counsellor-375")
 
 
 def test_beneficiary_pistes_from_results_at_375px(new_page, make_person, axe):
@@ -116,6 +125,10 @@ def test_beneficiary_pistes_from_results_at_375px(new_page, make_person, axe):
     expect(page.locator("ol.pistes > li")).to_have_count(20)
     _no_sideways_scroll(page)
     axe(page, "beneficiary's pistes at 375 px")
+    _shot(page, "pistes-beneficiary-375")
+    wide = new_page(storage_state=page.context.storage_state())
+    wide.goto(f"/espace/questionnaires/{aid}/pistes")
+    _shot(wide, "pistes-beneficiary-1280")
     # A fiche opens from its piste with the keyboard.
     first = page.locator("ol.pistes > li h2 a").first
     _tab_to(page, first)
