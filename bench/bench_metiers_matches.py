@@ -21,7 +21,9 @@ What it does (all traffic on 127.0.0.1):
    a baseline of what any page costs), the pistes page (20 pistes, all 1,584 fiches ranked),
    the pistes page filtered by grand domaine K, and the page after four "show more" (100
    pistes).
-4. Prints p50, p95, p99 and max per route, and whether the pistes page meets the target
+4. Prints p50, p95, p99 and max per route, the gunicorn processes' CPU time per request
+   (from /proc: less disturbed than latency on a shared machine), the load average, and
+   whether the pistes page meets the target
    (p95 < 50 ms).
 
 The exit code is 0 whatever the figures (a measurement, not a test); 1 when the run could
@@ -31,6 +33,7 @@ not be made.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -46,6 +49,7 @@ from bench.bench_web import (  # noqa: E402
     SimUser,
     find_csrf,
     percentile,
+    proc_cpu_seconds,
     request,
 )
 
@@ -177,13 +181,19 @@ def main(argv: list[str] | None = None) -> int:
             )
             results = {}
             for name, path, check in routes:
+                pids = server.pids()
+                cpu0 = proc_cpu_seconds(pids)
                 ms = measure(user, server.port, path, args.requests, args.warmup, check)
+                cpu = (proc_cpu_seconds(pids) - cpu0) * 1000 / (args.requests + args.warmup)
                 results[name] = ms
                 print(
                     f"{name}: p50_ms={percentile(ms, 50):.1f} p95_ms={percentile(ms, 95):.1f}"
-                    f" p99_ms={percentile(ms, 99):.1f} max_ms={ms[-1]:.1f}",
+                    f" p99_ms={percentile(ms, 99):.1f} max_ms={ms[-1]:.1f}"
+                    f" server_cpu_ms_per_request={cpu:.1f}",
                     flush=True,
                 )
+            load = os.getloadavg()[0]
+            print(f"# load average (1 min) at the end: {load:.1f} on {os.cpu_count()} cores")
             p95 = percentile(results["pistes"], 95)
             met = "yes" if p95 < TARGET_P95_MS else "no"
             print(f"target pistes p95 < {TARGET_P95_MS:.0f} ms: {met} ({p95:.1f} ms)")

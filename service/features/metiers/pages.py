@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -143,6 +143,7 @@ def pistes_page(audience: str, assignment: Assignment) -> ResponseReturnValue:
             assignment_id=assignment.id,
         )
         db.session.commit()
+    texts = _piste_texts(audience, found)
     kept = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
     more = urlencode([*kept, ("page", str(page + 1))])
     return render_template(
@@ -159,8 +160,33 @@ def pistes_page(audience: str, assignment: Assignment) -> ResponseReturnValue:
         more_url=f"?{more}#piste-{page * matches.PER_PAGE + 1}",
         active=bool(filters.active or ignored),
         tag_labels=service.tag_labels(),
-        places_text=matches.places_text,
-        decimal=lambda x: format_decimal(x, format="0.#"),
+        texts=texts,
         per_page=matches.PER_PAGE,
         source=service.source_line(latest_release(db.session)),
     )
+
+
+def _piste_texts(audience: str, found: matches.Pistes) -> dict[str, tuple[str, str, str]]:
+    """Per piste: its link, its rank line ("Rang 1 (ex æquo) · indice 18 sur 18") and its
+    shared letters, each translated once per distinct value (ties repeat them a lot)."""
+    endpoint = "counsellor.metier" if audience == "counsellor" else "beneficiary.metier"
+    link = url_for(endpoint, code_rome="A0000")
+    ranks: dict[tuple[int, bool, object], str] = {}
+    letters: dict[matches.Shared, str] = {}
+    out = {}
+    for p in found.rows:
+        key = (p.rank, p.tied, p.index)
+        if key not in ranks:
+            value = format_decimal(p.index_value, format="0.#")
+            rank = _("Rang %(rank)d", rank=p.rank)
+            tied = f" ({_('ex æquo')})" if p.tied else ""
+            ranks[key] = f"{rank}{tied} · {_('indice %(value)s sur 18', value=value)}"
+        parts = []
+        for shared in p.shared:
+            if shared not in letters:
+                place = matches.places_text(shared.places)
+                same = f", {_('à la même place')}" if shared.same_place else ""
+                letters[shared] = f"{shared.letter} ({shared.name}, {place}{same})"
+            parts.append(letters[shared])
+        out[p.code_rome] = (link.replace("A0000", p.code_rome), ranks[key], " ; ".join(parts))
+    return out
