@@ -102,6 +102,8 @@ def test_show_more_keeps_the_filters(db_app: Flask, world: World, riasec: int) -
     client = _client(db_app, world, "claire")
     url = f"/conseil/questionnaires/{riasec}/pistes"
     first = client.get(f"{url}?gd=K").get_data(as_text=True)
+    assert '<option value="K" selected>K · ' in first  # the filter form shows the choice
+    assert re.search(r'<option value="K\d\d">K\d\d · ', first)
     ranked = _ranked(first)
     assert ranked and all(c.startswith("K") for c, _r, _t in ranked)
     assert 'href="?gd=K&amp;page=2#piste-21"' in first
