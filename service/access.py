@@ -286,6 +286,21 @@ def can_browse_rome(principal: Principal) -> bool:
     return is_staff(principal) or is_beneficiary(principal)
 
 
+def can_view_pistes(
+    principal: Principal, assignment: Assignment, instrument: Instrument | None
+) -> bool:
+    """The "pistes à explorer" (ROME fiches ranked against a RIASEC profile): derived from
+    the results, so whoever may see the results (:func:`can_view_results`: its counsellors;
+    the person once released), for a questionnaire with a RIASEC profile."""
+    profile = instrument.profile if instrument is not None else None
+    return (
+        profile is not None
+        and profile.type == "riasec"
+        and can_browse_rome(principal)
+        and can_view_results(principal, assignment, instrument)
+    )
+
+
 def require(allowed: bool, *, hide: bool = True) -> None:
     """Stop the request unless ``allowed``: 404 by default (do not reveal that someone
     else's record exists), 403 with ``hide=False``."""

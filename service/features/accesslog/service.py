@@ -26,6 +26,7 @@ def _label(action: str) -> str | None:
     fixed: dict[str, str] = {
         "view_profile": _("a consulté vos résultats à un questionnaire"),
         "view_answers": _("a consulté vos réponses à un questionnaire"),
+        "view_pistes": _("a consulté les pistes de métiers tirées de vos résultats"),
         "view_comparison": _("a consulté la comparaison de vos résultats"),
         "view_report": _("a consulté votre rapport de restitution"),
         "report_pdf": _("a téléchargé votre rapport de restitution (PDF)"),

@@ -30,3 +30,9 @@ def metiers_competences() -> ResponseReturnValue:
 def metier(code_rome: str) -> ResponseReturnValue:
     guards.beneficiary_only()
     return pages.fiche_page("beneficiary", code_rome)
+
+
+@bp.get("/questionnaires/<int:assignment_id>/pistes")
+@login_required
+def pistes(assignment_id: int) -> ResponseReturnValue:
+    return pages.pistes_page("beneficiary", guards.own_assignment(assignment_id))

@@ -30,3 +30,9 @@ def metiers_competences() -> ResponseReturnValue:
 def metier(code_rome: str) -> ResponseReturnValue:
     guards.staff_only()
     return pages.fiche_page("counsellor", code_rome)
+
+
+@bp.get("/questionnaires/<int:assignment_id>/pistes")
+@login_required
+def pistes(assignment_id: int) -> ResponseReturnValue:
+    return pages.pistes_page("counsellor", guards.managed_assignment(assignment_id))

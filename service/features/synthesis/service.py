@@ -38,16 +38,21 @@ import gettext
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from instruments.model import Instrument
 from reports import synthesis as documents
-from reports.profile import ProfileView
+from reports.charts import DataTable
+from reports.profile import ProfileView, translator
 from reports.restitution import profile_charts
 from service import access
 from service.dates import add_months, format_day, paris_date, paris_today, utcnow
+from service.features.journey import service as journey
+from service.features.metiers import matches
+from service.features.metiers.service import current_source
 from service.features.profiles import service as restitution
 from service.i18n import builtin_text_in
 from service.models import (
@@ -307,8 +312,59 @@ def proposables(
     ):
         drawn = profile_charts(view, lang=lang, facets=True, png=png)
         elements = documents.profile_elements(view, drawn, translations=translations, lang=lang)
+        if view.riasec_scores:
+            found = _pistes_element(session, assignment, instruments, lang, translations)
+            elements = (*elements, found) if found is not None else elements
         out.append(Proposable(assignment, view, elements, by_element.get(assignment.id, {})))
     return out
+
+
+def _pistes_element(
+    session: Session,
+    assignment: Assignment,
+    instruments: Mapping[str, Instrument],
+    lang: str,
+    translations: gettext.NullTranslations | None,
+) -> documents.ResultElement | None:
+    """The first pistes à explorer of a RIASEC questionnaire as a result element (element
+    "pistes"), or None for a flat, low or incomplete profile (no ranking) or without ROME.
+
+    Computed on the current ROME release each time the element is shown, like the other
+    elements are computed from the stored scores."""
+    instrument = journey.instrument_for(instruments, assignment)
+    record = restitution.score_record(session, assignment)
+    if instrument is None or record is None:
+        return None
+    found = matches.pistes(session, instrument, record.scores, limit=matches.SYNTHESIS_TOP)
+    if found.status != "ok" or not found.rows:
+        return None
+    _ = translator(translations, lang)  # the document's language
+    ex_aequo = _("ex æquo")
+    rows = tuple(
+        (
+            f"{p.rank}" + (f" ({ex_aequo})" if p.tied else ""),
+            f"{p.label} ({p.code_rome})",
+            p.riasec,
+            format_decimal(p.index_value, format="0.#", locale=lang),
+        )
+        for p in found.rows
+    )
+    return documents.ResultElement(
+        "pistes",
+        "pistes",
+        _("Pistes de métiers à explorer"),
+        text=_(
+            "Les %(n)d fiches métier du ROME dont le code RIASEC est le plus proche du code"
+            " d’intérêts %(code)s (indice C de Brown et Gore, sur 18). Des pistes à explorer,"
+            " pas une orientation."
+        )
+        % {"n": len(rows), "code": found.person_code},
+        table=DataTable(
+            _("Pistes de métiers à explorer (%(source)s)") % {"source": current_source(session)},
+            (_("Rang"), _("Fiche métier"), _("Code RIASEC"), _("Indice (sur 18)")),
+            rows,
+        ),
+    )
 
 
 def propose(
