@@ -72,3 +72,8 @@ class ActionItem(Base):
         String(20), default="a_faire"
     )  # en_cours | fait | abandonne
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Added from the gap analysis: the target fiche and the competence to develop.
+    gap_target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("gap_target.id", ondelete="SET NULL"), nullable=True
+    )
+    gap_code_ogr: Mapped[int | None] = mapped_column(Integer, nullable=True)
