@@ -341,3 +341,83 @@ def test_history_dates_are_recorded(db_app: Flask, world: World, camille: FlaskC
         )
         assert abs(change.at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
         assert '"niveau": 2' in change.snapshot
+
+
+def test_the_gap_analysis_and_the_portfolio_enter_the_synthesis_once_approved(
+    db_app: Flask, world: World, claire: FlaskClient, camille: FlaskClient
+) -> None:
+    import io
+    import json
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    from service.extensions import db
+    from service.models import Realisation, SynthesisItem
+
+    _fiche(db_app)
+    target_id = _portfolio(db_app, world)
+    with db_app.app_context(), db.standalone() as s:
+        s.add(
+            Realisation(
+                bilan_id=world.bilan,
+                title="Fournée de Noël",
+                context="Boulangerie de quartier",
+                action="Préparé 300 bûches",
+                result="Tout vendu",
+            )
+        )
+    b = world.bilan
+    sections = {"circumstances": "Contexte du bilan", "competences": "Compétences", "project": "P"}
+    assert claire.post(f"/conseil/bilans/{b}/synthese", data=sections).status_code == 302
+    page = claire.get(f"/conseil/bilans/{b}/synthese/resultats").get_data(as_text=True)
+    assert "Analyse des écarts : Métier d’essai (Z9901)" in page
+    assert "Portefeuille de compétences" in page
+    bad = claire.post(f"/conseil/bilans/{b}/synthese/portefeuille", data={"element": "gap:999"})
+    assert bad.status_code == 422
+    for element in (f"gap:{target_id}", "portfolio"):
+        url = f"/conseil/bilans/{b}/synthese/portefeuille"
+        assert claire.post(url, data={"element": element}).status_code == 302
+    assert claire.post(url, data={"element": "portfolio"}).status_code == 409
+    assert claire.post(f"/conseil/bilans/{b}/synthese/partage").status_code == 302
+
+    # not in the document before the person approves
+    before = json.loads(claire.get(f"/conseil/bilans/{b}/synthese.json").data)
+    assert not any("Analyse des écarts" in g["questionnaire"] for g in before["results"])
+    mine = camille.get(f"/espace/bilans/{b}/synthese").get_data(as_text=True)
+    assert "Portefeuille et analyse des écarts proposés pour votre synthèse" in mine
+    with db_app.app_context(), db.standalone() as s:
+        items = {i.element: i.id for i in s.scalars(select(SynthesisItem))}
+    decide = f"/espace/bilans/{b}/synthese/elements/"
+    assert camille.post(decide + str(items[f"gap:{target_id}"]), data={"decision": "approved"})
+    assert camille.post(decide + str(items["portfolio"]), data={"decision": "approved"})
+
+    data = json.loads(claire.get(f"/conseil/bilans/{b}/synthese.json").data)
+    gap = next(g for g in data["results"] if g["questionnaire"].startswith("Analyse des écarts"))
+    text = json.dumps(gap, ensure_ascii=False)
+    assert "Part couverte : 40" in text and "Vendre" in text and "manquante" in text
+    assert any(g["questionnaire"] == "Portefeuille de compétences" for g in data["results"])
+    docx = Document(io.BytesIO(claire.get(f"/conseil/bilans/{b}/synthese.docx").data))
+    words = "\n".join(
+        [p.text for p in docx.paragraphs]
+        + [c.text for t in docx.tables for r in t.rows for c in r.cells]
+    )
+    assert "Analyse des écarts : Métier d’essai (Z9901)" in words
+    assert "Pétrir la pâte" in words and "4 — expert, je peux transmettre" in words
+    assert "Fournée de Noël" in words and "Tout vendu" in words
+    pdf = claire.get(f"/conseil/bilans/{b}/synthese.pdf")
+    if pdf.status_code == 200:
+        pdf_text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+        assert "Analyse des écarts" in pdf_text and "Fournée de Noël" in pdf_text
+    else:
+        assert pdf.status_code == 503  # no PDF engine on this machine
+
+
+def test_the_action_rule_matches_the_synthesis() -> None:
+    """The portfolio writes its actions with the plan's rule (it may not import the
+    synthesis, which imports it): the same limit and follow-up delay."""
+    from service.features.portfolio import service as portfolio
+    from service.features.synthesis import service as synthesis
+
+    assert portfolio.ACTION_MAX == synthesis.ACTION_MAX
+    assert portfolio.FOLLOWUP_MONTHS == synthesis.FOLLOWUP_MONTHS

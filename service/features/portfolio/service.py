@@ -32,13 +32,15 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.dates import utcnow
-from service.features.synthesis import service as synthesis
+from reports import charts
+from reports import synthesis as documents
+from service.dates import add_months, paris_date, utcnow
 from service.models import (
     ActionItem,
     Bilan,
@@ -731,10 +733,39 @@ def add_gap_action(session: Session, bilan: Bilan, target_id: int, code_ogr: int
         competence=item.label,
         fiche=analysis.fiche_label,
     )
-    action = synthesis.add_action(session, bilan, text=text[: synthesis.ACTION_MAX])
+    action = _append_action(session, bilan, text[:ACTION_MAX])
     action.gap_target_id = found.id
     action.gap_code_ogr = code_ogr
     session.flush()
+    return action
+
+
+#: The longest action of the plan (``synthesis.service.ACTION_MAX``).
+ACTION_MAX = 2_000
+#: The follow-up date defaults to this many months after the end (the synthesis's rule).
+FOLLOWUP_MONTHS = 6
+
+
+def _append_action(session: Session, bilan: Bilan, text: str) -> ActionItem:
+    """An action at the end of the plan, owned by the person, to do; the first edit of
+    the plan sets the follow-up date six months after the end. The rule of
+    ``synthesis.service.add_action``, written here because the synthesis imports this
+    feature (to print the gap analysis) and the features form no import circle."""
+    last = session.scalar(
+        select(func.max(ActionItem.position)).where(ActionItem.bilan_id == bilan.id)
+    )
+    action = ActionItem(
+        bilan_id=bilan.id,
+        position=(last or 0) + 1,
+        text=text,
+        owner="bénéficiaire",
+        status="a_faire",
+        created_at=utcnow(),
+    )
+    session.add(action)
+    if bilan.followup_date is None:
+        end = paris_date(bilan.ended_at) if bilan.ended_at is not None else bilan.planned_end
+        bilan.followup_date = add_months(end, FOLLOWUP_MONTHS) if end is not None else None
     return action
 
 
@@ -777,3 +808,121 @@ def to_data(session: Session, bilan: Bilan) -> dict[str, object]:
             for a in analyses(session, bilan)
         ],
     }
+
+
+# --- for the document de synthèse ---------------------------------------------------------
+
+PORTFOLIO_ELEMENT = "portfolio"
+GAP_PREFIX = "gap:"
+
+
+def result_groups(session: Session, bilan: Bilan) -> dict[str, documents.ResultGroup]:
+    """What the portfolio can propose for the synthesis, by element: ``"portfolio"`` (the
+    competences with their level and source, and the réalisations) when it holds something,
+    and ``"gap:<target id>"`` for the gap analysis of each target. Printed under the
+    section « compétences et aptitudes au regard du projet », once the person approves."""
+    out: dict[str, documents.ResultGroup] = {}
+    rows = entries(session, bilan)
+    shown = realisations(session, bilan)
+    if rows or shown:
+        elements = [
+            documents.ResultElement(
+                element=PORTFOLIO_ELEMENT,
+                kind="scales",
+                title=_("Compétences"),
+                table=charts.DataTable(
+                    _("Compétences du portefeuille, avec le niveau que la personne s’attribue"),
+                    (_("Compétence"), _("Niveau"), _("Source")),
+                    tuple((e.label, str(RATINGS[e.rating]), str(SOURCES[e.source])) for e in rows),
+                ),
+            )
+        ]
+        for v in shown:
+            r = v.realisation
+            parts = [
+                _("Contexte : %(text)s", text=r.context),
+                _("Action : %(text)s", text=r.action),
+                _("Résultat : %(text)s", text=r.result),
+            ]
+            if v.entries:
+                parts.append(
+                    _(
+                        "Compétences montrées : %(list)s",
+                        list=" ; ".join(e.label for e in v.entries),
+                    )
+                )
+            title = f"{r.title} ({r.period})" if r.period else r.title
+            elements.append(
+                documents.ResultElement(
+                    element=PORTFOLIO_ELEMENT,
+                    kind="summary",
+                    title=_("Réalisation : %(title)s", title=title),
+                    text="\n".join(str(p) for p in parts),
+                )
+            )
+        out[PORTFOLIO_ELEMENT] = documents.ResultGroup(
+            questionnaire=_("Portefeuille de compétences"),
+            instrument_key=PORTFOLIO_ELEMENT,
+            completed_on=None,
+            elements=tuple(elements),
+        )
+    status_labels = {
+        "held": _("maîtrisée"),
+        "develop": _("à développer"),
+        "missing": _("manquante"),
+    }
+    kind_labels = {
+        "savoir_faire": _("Savoir-faire"),
+        "savoir_etre": _("Savoir-être professionnels"),
+    }
+    for a in analyses(session, bilan):
+        key = f"{GAP_PREFIX}{a.target.id}"
+        share = (
+            _(
+                "Part couverte : %(share)s (%(held)s compétences maîtrisées sur %(required)s"
+                " demandées).",
+                share=format_percent(a.share, "#,##0 %"),
+                held=a.held,
+                required=a.required,
+            )
+            if a.share is not None
+            else _("La fiche ne demande aucune compétence dans cette version du ROME.")
+        )
+        text = "\n".join([str(share), *a.changes])
+        elements = [
+            documents.ResultElement(element=key, kind="summary", title=_("Synthèse"), text=text)
+        ]
+        for s in a.sections:
+            if not s.items:
+                continue
+            elements.append(
+                documents.ResultElement(
+                    element=key,
+                    kind="scales",
+                    title=str(kind_labels[s.kind]),
+                    table=charts.DataTable(
+                        _(
+                            "%(kind)s demandés par la fiche %(code)s",
+                            kind=kind_labels[s.kind],
+                            code=a.target.code_rome,
+                        ),
+                        (_("Macro-compétence"), _("Compétence"), _("État")),
+                        tuple(
+                            (g.macro_label, i.label, str(status_labels[i.status]))
+                            for g in s.groups
+                            for i in g.items
+                        ),
+                    ),
+                )
+            )
+        out[key] = documents.ResultGroup(
+            questionnaire=_(
+                "Analyse des écarts : %(fiche)s (%(code)s)",
+                fiche=a.fiche_label,
+                code=a.target.code_rome,
+            ),
+            instrument_key=key,
+            completed_on=None,
+            elements=tuple(elements),
+        )
+    return out

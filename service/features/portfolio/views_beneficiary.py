@@ -5,13 +5,30 @@ the counsellor chooses the targets with them)."""
 from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from service import access
+from service.extensions import db
 from service.features.portfolio import pages
+from service.models import Bilan
 from service.web import guards
 from service.web.blueprints import beneficiary as bp
 
 AUDIENCE = "beneficiary"
+
+
+@bp.context_processor
+def _portfolio_helpers() -> dict[str, object]:
+    """``portfolio_available(bilan_id)`` for the home page: the person may use the
+    portfolio of that bilan (queried only when a template asks)."""
+
+    def portfolio_available(bilan_id: int) -> bool:
+        if not access.is_beneficiary(current_user):
+            return False
+        bilan = db.session.get(Bilan, bilan_id)
+        return bilan is not None and access.can_use_portfolio(current_user, bilan)
+
+    return {"portfolio_available": portfolio_available}
 
 
 @bp.get("/bilans/<int:bilan_id>/portefeuille", endpoint="portfolio")

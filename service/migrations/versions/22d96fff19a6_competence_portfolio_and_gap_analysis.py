@@ -1,7 +1,8 @@
 """The competence portfolio and the gap analysis (issue 13): portfolio_entry (ROME or
 free-text competences with a self-rating 1-4 and a source), portfolio_realisation and its
 links to the entries, gap_target (target fiches), portfolio_change (the change history),
-and on action_item the gap target and competence an action was added from.
+on action_item the gap target and competence an action was added from, and on
+synthesis_item the portfolio's results (assignment_id NULL, gap_target_id).
 
 Revision ID: 22d96fff19a6
 Revises: 07ce9cc1ea4d
@@ -139,6 +140,17 @@ def upgrade() -> None:
             batch_op.f("ix_portfolio_realisation_link_entry_id"), ["entry_id"], unique=False
         )
 
+    with op.batch_alter_table("synthesis_item", schema=None) as batch_op:
+        batch_op.alter_column("assignment_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column("gap_target_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_synthesis_item_gap_target_id_gap_target"),
+            "gap_target",
+            ["gap_target_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+
     with op.batch_alter_table("action_item", schema=None) as batch_op:
         batch_op.add_column(sa.Column("gap_target_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("gap_code_ogr", sa.Integer(), nullable=True))
@@ -152,6 +164,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM synthesis_item WHERE assignment_id IS NULL")
+    with op.batch_alter_table("synthesis_item", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_synthesis_item_gap_target_id_gap_target"), type_="foreignkey"
+        )
+        batch_op.drop_column("gap_target_id")
+        batch_op.alter_column("assignment_id", existing_type=sa.Integer(), nullable=False)
+
     with op.batch_alter_table("action_item", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_action_item_gap_target_id_gap_target"), type_="foreignkey"
