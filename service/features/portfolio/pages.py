@@ -94,7 +94,7 @@ def render_gap(
             may_choose=may_choose,
             fmt_share=lambda share: format_percent(share, "#,##0 %"),
             analyses=service.analyses(db.session, bilan),
-            ratings=service.RATINGS,
+            ratings={k: str(v) for k, v in service.RATINGS.items()},
             error=error or too_long,
             action_form=ActionForm(),
             source=current_source(db.session),

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import format_percent
 from flask_babel import gettext as _
@@ -53,6 +55,7 @@ from service.models import (
     RomeCompetence,
     RomeFiche,
     RomeFicheLink,
+    RomeRelease,
     StaffUser,
 )
 
@@ -567,7 +570,21 @@ def _status(rating: int | None) -> str:
     return "held" if rating >= HELD_FROM else "develop"
 
 
-def _competence_change(c: RomeCompetence) -> str:
+#: The columns of a competence the gap analysis reads (rows, not ORM objects: faster).
+_COMPETENCE_COLUMNS = (
+    RomeCompetence.code_ogr,
+    RomeCompetence.label,
+    RomeCompetence.is_macro,
+    RomeCompetence.macro_code_ogr,
+    RomeCompetence.removed_in,
+    RomeCompetence.previous_label,
+    RomeCompetence.changed_in,
+)
+
+
+def _competence_change(c: Any) -> str:
+    """What a newer release changed about a competence (a row with removed_in,
+    previous_label and changed_in), in words; empty when nothing."""
     if c.removed_in is not None:
         return str(_("retirée du ROME à la version %(v)s", v=c.removed_in))
     if c.previous_label:
@@ -575,6 +592,91 @@ def _competence_change(c: RomeCompetence) -> str:
             _("intitulé avant la version %(v)s : %(label)s", v=c.changed_in, label=c.previous_label)
         )
     return ""
+
+
+@dataclass(frozen=True)
+class _Required:
+    """A competence a fiche requires; texts in French (the ROME's), nothing translated:
+    cached for every reader."""
+
+    kind: str  # savoir_faire | savoir_etre
+    heading: str  # the macro-competence's label ("" when unknown)
+    code_ogr: int
+    label: str
+    removed_in: int | None
+    previous_label: str | None
+    changed_in: int | None
+
+
+_REQUIRED_LOCK = threading.Lock()
+_REQUIRED: dict[tuple[str, object, str], tuple[_Required, ...]] = {}
+_REQUIRED_MAX = 4_000
+
+
+def _requirements(session: Session, code_rome: str) -> tuple[_Required, ...]:
+    """The competences a fiche requires (reference data), cached per database and ROME
+    release (the newest release's id and import time: an import rebuilds it)."""
+    key = (
+        str(session.get_bind().engine.url),
+        session.execute(
+            select(RomeRelease.id, RomeRelease.imported_at).order_by(RomeRelease.id.desc()).limit(1)
+        ).first(),
+        code_rome,
+    )
+    hashable = (key[0], tuple(key[1]) if key[1] is not None else None, key[2])
+    found = _REQUIRED.get(hashable)
+    if found is None:
+        found = _read_requirements(session, code_rome)
+        with _REQUIRED_LOCK:
+            if len(_REQUIRED) >= _REQUIRED_MAX:
+                _REQUIRED.clear()
+            _REQUIRED[hashable] = found
+    return found
+
+
+def _read_requirements(session: Session, code_rome: str) -> tuple[_Required, ...]:
+    links = session.execute(
+        select(RomeFicheLink.code_ogr, RomeFicheLink.rubrique).where(
+            RomeFicheLink.code_rome == code_rome, RomeFicheLink.bloc == COMPETENCE_BLOC
+        )
+    ).all()
+    kinds = {code: KIND_OF_RUBRIQUE[r] for code, r in links if r in KIND_OF_RUBRIQUE}
+    if not kinds:
+        return ()
+    rows = {
+        c.code_ogr: c
+        for c in session.execute(
+            select(*_COMPETENCE_COLUMNS).where(RomeCompetence.code_ogr.in_(list(kinds)))
+        )
+    }
+    macro_ids = {c.macro_code_ogr for c in rows.values() if c.macro_code_ogr is not None}
+    missing_macros = macro_ids - set(rows)
+    macros = dict(rows)
+    if missing_macros:
+        macros.update(
+            (c.code_ogr, c)
+            for c in session.execute(
+                select(*_COMPETENCE_COLUMNS).where(
+                    RomeCompetence.code_ogr.in_(list(missing_macros))
+                )
+            )
+        )
+    headed = {c.macro_code_ogr for c in rows.values() if not c.is_macro}
+    out = []
+    for code, c in rows.items():
+        if c.is_macro and code in headed:
+            continue  # a macro heading its linked competences is not an item itself
+        if c.is_macro:
+            heading = c.label
+        else:
+            macro = macros.get(c.macro_code_ogr or 0)
+            heading = macro.label if macro is not None else ""
+        out.append(
+            _Required(
+                kinds[code], heading, code, c.label, c.removed_in, c.previous_label, c.changed_in
+            )
+        )
+    return tuple(out)
 
 
 def gap_analysis(
@@ -607,48 +709,17 @@ def gap_analysis(
                     new=fiche.label,
                 )
             )
-    links = session.execute(
-        select(RomeFicheLink.code_ogr, RomeFicheLink.rubrique).where(
-            RomeFicheLink.code_rome == target.code_rome, RomeFicheLink.bloc == COMPETENCE_BLOC
-        )
-    ).all()
-    kinds = {code: KIND_OF_RUBRIQUE[r] for code, r in links if r in KIND_OF_RUBRIQUE}
-    rows = (
-        {
-            c.code_ogr: c
-            for c in session.scalars(
-                select(RomeCompetence).where(RomeCompetence.code_ogr.in_(list(kinds)))
-            )
-        }
-        if kinds
-        else {}
-    )
-    macro_ids = {c.macro_code_ogr for c in rows.values() if c.macro_code_ogr is not None}
-    missing_macros = macro_ids - set(rows)
-    macros = dict(rows)
-    if missing_macros:
-        macros.update(
-            (c.code_ogr, c)
-            for c in session.scalars(
-                select(RomeCompetence).where(RomeCompetence.code_ogr.in_(list(missing_macros)))
-            )
-        )
-    headed = {c.macro_code_ogr for c in rows.values() if not c.is_macro}
     sections = []
+    required = _requirements(session, target.code_rome)
+    others = str(_("Autres compétences"))
     for kind in ("savoir_faire", "savoir_etre"):
         groups: dict[str, list[GapItem]] = {}
-        for code, c in rows.items():
-            if kinds[code] != kind or (c.is_macro and code in headed):
-                continue  # a macro heading its linked competences is not an item itself
-            if c.is_macro:
-                heading = c.label
-            else:
-                macro = macros.get(c.macro_code_ogr or 0)
-                heading = macro.label if macro is not None else str(_("Autres compétences"))
-            rating = held.get(code)
-            groups.setdefault(heading, []).append(
-                GapItem(code, c.label, _status(rating), rating, _competence_change(c))
-            )
+        for r in required:
+            if r.kind == kind:
+                rating = held.get(r.code_ogr)
+                groups.setdefault(r.heading or others, []).append(
+                    GapItem(r.code_ogr, r.label, _status(rating), rating, _competence_change(r))
+                )
         sections.append(
             GapSection(
                 kind,
