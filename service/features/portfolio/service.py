@@ -523,6 +523,8 @@ class GapItem:
 
 @dataclass(frozen=True)
 class GapGroup:
+    #: The macro-competence heading the group ("": macro-competences required by
+    #: themselves, such as the savoir-être, listed without a heading).
     macro_label: str
     items: tuple[GapItem, ...]
 
@@ -601,6 +603,7 @@ class _Required:
 
     kind: str  # savoir_faire | savoir_etre
     heading: str  # the macro-competence's label ("" when unknown)
+    is_macro: bool  # a macro-competence required by itself (no heading above it)
     code_ogr: int
     label: str
     removed_in: int | None
@@ -673,7 +676,14 @@ def _read_requirements(session: Session, code_rome: str) -> tuple[_Required, ...
             heading = macro.label if macro is not None else ""
         out.append(
             _Required(
-                kinds[code], heading, code, c.label, c.removed_in, c.previous_label, c.changed_in
+                kinds[code],
+                heading,
+                bool(c.is_macro),
+                code,
+                c.label,
+                c.removed_in,
+                c.previous_label,
+                c.changed_in,
             )
         )
     return tuple(out)
@@ -717,7 +727,8 @@ def gap_analysis(
         for r in required:
             if r.kind == kind:
                 rating = held.get(r.code_ogr)
-                groups.setdefault(r.heading or others, []).append(
+                heading = "" if r.is_macro else (r.heading or others)
+                groups.setdefault(heading, []).append(
                     GapItem(r.code_ogr, r.label, _status(rating), rating, _competence_change(r))
                 )
         sections.append(
@@ -950,7 +961,7 @@ def result_groups(session: Session, bilan: Bilan) -> dict[str, documents.ResultG
         key = f"{GAP_PREFIX}{a.target.id}"
         share = (
             _(
-                "Part couverte : %(share)s (%(held)s compétences maîtrisées sur %(required)s"
+                "Part couverte : %(share)s (compétences maîtrisées : %(held)s sur %(required)s"
                 " demandées).",
                 share=format_percent(a.share, "#,##0 %"),
                 held=a.held,
