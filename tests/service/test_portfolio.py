@@ -379,6 +379,8 @@ def test_the_gap_analysis_and_the_portfolio_enter_the_synthesis_once_approved(
         url = f"/conseil/bilans/{b}/synthese/portefeuille"
         assert claire.post(url, data={"element": element}).status_code == 302
     assert claire.post(url, data={"element": "portfolio"}).status_code == 409
+    drop = claire.post(f"{STAFF.format(b)}/ecarts/cibles/{target_id}/suppression")
+    assert drop.status_code == 409 and "proposée pour la synthèse" in drop.get_data(as_text=True)
     assert claire.post(f"/conseil/bilans/{b}/synthese/partage").status_code == 302
 
     # not in the document before the person approves

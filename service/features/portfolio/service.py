@@ -57,6 +57,7 @@ from service.models import (
     RomeFicheLink,
     RomeRelease,
     StaffUser,
+    SynthesisItem,
 )
 
 #: The self-rating scale (documented in docs/metiers.md, « Portefeuille de compétences »).
@@ -495,7 +496,21 @@ def add_target(
 
 
 def delete_target(session: Session, bilan: Bilan, actor: Actor, target_id: int) -> None:
+    """Drop a target (its actions in the plan stay, unlinked). Refused while its analysis
+    is proposed for the synthesis: the proposal is withdrawn first, and a decided one
+    stays as the person decided it."""
     found = target(session, bilan, target_id)
+    proposed = session.scalar(
+        select(SynthesisItem.id).where(SynthesisItem.gap_target_id == found.id).limit(1)
+    )
+    if proposed is not None:
+        raise PortfolioConflict(
+            _(
+                "L’analyse de « %(label)s » est proposée pour la synthèse : retirez d’abord la"
+                " proposition (page des résultats de la synthèse).",
+                label=found.label,
+            )
+        )
     _log(
         session,
         bilan,
