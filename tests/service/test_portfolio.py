@@ -28,6 +28,7 @@ def _fiche(app: Flask) -> None:
     competence. Required items: 901, 902, 903 (900 only heads its group), 950, 951: 5.
     """
     from service.extensions import db
+    from service.features.portfolio.service import clear_requirements_cache
     from service.models import (
         RomeCompetence,
         RomeDomaine,
@@ -36,6 +37,7 @@ def _fiche(app: Flask) -> None:
         RomeGrandDomaine,
     )
 
+    clear_requirements_cache()  # the PostgreSQL test database is one URL for every test
     sf, se = "Savoir-faire", "Savoir-être professionnel"
     with app.app_context(), db.standalone() as s:
         s.add(RomeGrandDomaine(code="Z", label="Essais"))
@@ -138,6 +140,9 @@ def test_a_newer_release_renamed_or_removed_things_the_page_says_so(
         cuire = s.get(RomeCompetence, 902)
         assert cuire is not None
         cuire.previous_label, cuire.label, cuire.changed_in = "Cuire", "Cuire le pain", 61
+    from service.features.portfolio.service import clear_requirements_cache
+
+    clear_requirements_cache()  # rows edited by hand, not by an import (the cache's key)
     page = claire.get(STAFF.format(world.bilan) + "/ecarts")
     assert page.status_code == 200
     text = page.get_data(as_text=True)

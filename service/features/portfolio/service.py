@@ -652,6 +652,14 @@ def _requirements(session: Session, code_rome: str) -> tuple[_Required, ...]:
     return found
 
 
+def clear_requirements_cache() -> None:
+    """Forget the cached requirements. Only the ROME import writes the fiches and it
+    changes the release stamp the cache is keyed on; a caller that edits ROME rows
+    directly (a test) clears it."""
+    with _REQUIRED_LOCK:
+        _REQUIRED.clear()
+
+
 def _read_requirements(session: Session, code_rome: str) -> tuple[_Required, ...]:
     links = session.execute(
         select(RomeFicheLink.code_ogr, RomeFicheLink.rubrique).where(
