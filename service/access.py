@@ -411,3 +411,23 @@ def can_decide_synthesis_items(principal: Principal, bilan: Bilan) -> bool:
 def can_approve_synthesis(principal: Principal, bilan: Bilan) -> bool:
     """Write observations on the synthesis and approve it: the person alone."""
     return owns_bilan(principal, bilan)
+
+
+# --- the competence portfolio and the gap analysis (issue 13) ------------------------------
+
+
+def can_use_portfolio(principal: Principal, bilan: Bilan) -> bool:
+    """See and edit the competence portfolio of the bilan (its competences, réalisations,
+    and read the gap analysis): the person and the counsellors of the bilan, together;
+    nobody else (not an admin, not another counsellor). Nobody once consent is withdrawn
+    or the content destroyed (:func:`results_processable`): no processing at all."""
+    if not results_processable(bilan):
+        return False
+    return owns_bilan(principal, bilan) or is_counsellor_of(principal, bilan)
+
+
+def can_choose_gap_targets(principal: Principal, bilan: Bilan) -> bool:
+    """Choose or drop the target fiches of the gap analysis and turn a gap into an action
+    of the action plan: the counsellors of the bilan (with the person, in an interview),
+    while the content may be processed."""
+    return results_processable(bilan) and is_counsellor_of(principal, bilan)

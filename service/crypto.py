@@ -192,6 +192,13 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("action_item", "text"),
     ("erasure_request", "message"),
     ("erasure_request", "refusal_reason"),
+    ("portfolio_entry", "label"),
+    ("portfolio_realisation", "title"),
+    ("portfolio_realisation", "context"),
+    ("portfolio_realisation", "action"),
+    ("portfolio_realisation", "result"),
+    ("portfolio_realisation", "period"),
+    ("portfolio_change", "snapshot"),
 )
 
 

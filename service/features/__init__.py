@@ -26,6 +26,7 @@ NAMES = (
     "accesslog",
     "lifecycle",
     "metiers",
+    "portfolio",
 )
 
 VIEW_MODULES = (
@@ -51,6 +52,8 @@ VIEW_MODULES = (
     "lifecycle.views_admin",
     "metiers.views_counsellor",
     "metiers.views_beneficiary",
+    "portfolio.views_counsellor",
+    "portfolio.views_beneficiary",
 )
 
 

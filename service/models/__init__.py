@@ -20,6 +20,13 @@ from service.models.people import (
     StaffToken,
     StaffUser,
 )
+from service.models.portfolio import (
+    GapTarget,
+    PortfolioChange,
+    PortfolioEntry,
+    Realisation,
+    RealisationLink,
+)
 from service.models.record import BilanStep, CentreStep, CounsellorNote, Interview, PersonalWork
 from service.models.rome import (
     RomeAppellation,
@@ -50,12 +57,17 @@ __all__ = [
     "CounsellorNote",
     "ErasureRequest",
     "ErasureStatus",
+    "GapTarget",
     "Interview",
     "Invitation",
     "LocalNorm",
     "NormChoice",
     "PageTiming",
     "PersonalWork",
+    "PortfolioChange",
+    "PortfolioEntry",
+    "Realisation",
+    "RealisationLink",
     "RomeAppellation",
     "RomeCompetence",
     "RomeDomaine",

@@ -42,17 +42,25 @@ class SynthesisVersion(Base):
 
 
 class SynthesisItem(Base):
-    """A questionnaire result proposed for the synthesis ("export to synthesis"); it enters
-    the document only once the beneficiary approves it."""
+    """A result proposed for the synthesis ("export to synthesis"); it enters the document
+    only once the beneficiary approves it: an element of a questionnaire
+    (``assignment_id``), or of the competence portfolio (``assignment_id`` None: the
+    portfolio's summary, or the gap analysis of one target, ``gap_target_id``)."""
 
     __tablename__ = "synthesis_item"
     __table_args__ = (UniqueConstraint("bilan_id", "assignment_id", "element"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"))
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
-    #: "summary", "scales" or "chart:<key>" (e.g. "chart:riasec_hexagon").
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignment.id", ondelete="CASCADE"), nullable=True
+    )
+    #: "summary", "scales" or "chart:<key>" (e.g. "chart:riasec_hexagon") of a
+    #: questionnaire; "portfolio" or "gap:<target id>" of the portfolio.
     element: Mapped[str] = mapped_column(String(60))
+    gap_target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("gap_target.id", ondelete="CASCADE"), nullable=True
+    )
     proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decision: Mapped[str] = mapped_column(String(20), default="pending")  # approved | refused
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -73,3 +81,8 @@ class ActionItem(Base):
         String(20), default="a_faire"
     )  # en_cours | fait | abandonne
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Added from the gap analysis: the target fiche and the competence to develop.
+    gap_target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("gap_target.id", ondelete="SET NULL"), nullable=True
+    )
+    gap_code_ogr: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -170,8 +170,11 @@ def _bilan_objects(app: Flask, world: World) -> dict[str, object]:
         ActionItem,
         BilanStep,
         ErasureRequest,
+        GapTarget,
         Interview,
         PersonalWork,
+        PortfolioEntry,
+        Realisation,
         SynthesisItem,
     )
 
@@ -197,6 +200,13 @@ def _bilan_objects(app: Flask, world: World) -> dict[str, object]:
             "request_id": ErasureRequest(
                 bilan_id=world.bilan, beneficiary_id=world.beneficiary, centre_id=world.centre
             ),
+            "entry_id": PortfolioEntry(
+                bilan_id=world.bilan, label="Accueillir", rating=3, source="emploi"
+            ),
+            "realisation_id": Realisation(
+                bilan_id=world.bilan, title="Titre", context="c", action="a", result="r"
+            ),
+            "target_id": GapTarget(bilan_id=world.bilan, code_rome="D1102", label="Boulanger"),
         }
         s.add_all(rows.values())
         s.flush()

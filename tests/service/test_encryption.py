@@ -47,7 +47,7 @@ def test_the_list_of_encrypted_columns_is_every_encrypted_column_of_the_models()
         if isinstance(column.type, EncryptedText | EncryptedJSON)
     }
     assert typed == set(ENCRYPTED_COLUMNS)
-    assert len(ENCRYPTED_COLUMNS) == 16
+    assert len(ENCRYPTED_COLUMNS) == 23
 
 
 # --- the raw database holds no free text ------------------------------------------------------
@@ -66,6 +66,9 @@ def _plant(app: Flask, world: World, claire: FlaskClient, camille: FlaskClient) 
         ErasureRequest,
         Interview,
         PersonalWork,
+        PortfolioChange,
+        PortfolioEntry,
+        Realisation,
         ScoreRecord,
         SynthesisVersion,
     )
@@ -147,6 +150,26 @@ def _plant(app: Flask, world: World, claire: FlaskClient, camille: FlaskClient) 
                     centre_id=world.centre,
                     message=_marker("erasure_request", "message"),
                     refusal_reason=_marker("erasure_request", "refusal_reason"),
+                ),
+                PortfolioEntry(
+                    bilan_id=world.bilan,
+                    label=_marker("portfolio_entry", "label"),
+                    rating=3,
+                    source="emploi",
+                ),
+                Realisation(
+                    bilan_id=world.bilan,
+                    title=_marker("portfolio_realisation", "title"),
+                    context=_marker("portfolio_realisation", "context"),
+                    action=_marker("portfolio_realisation", "action"),
+                    result=_marker("portfolio_realisation", "result"),
+                    period=_marker("portfolio_realisation", "period"),
+                ),
+                PortfolioChange(
+                    bilan_id=world.bilan,
+                    actor_kind="beneficiary",
+                    action="add_entry",
+                    snapshot=_marker("portfolio_change", "snapshot"),
                 ),
             ]
         )

@@ -8,6 +8,7 @@ on 31 August 2026, ``boussole purge`` runs on the days around the deadlines.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -106,8 +107,13 @@ def plant(app: Flask, world: World) -> None:
         Bilan,
         BilanStep,
         CounsellorNote,
+        GapTarget,
         Interview,
         PersonalWork,
+        PortfolioChange,
+        PortfolioEntry,
+        Realisation,
+        RealisationLink,
         ScoreRecord,
         SynthesisItem,
         SynthesisVersion,
@@ -176,6 +182,37 @@ def plant(app: Flask, world: World) -> None:
                 ),
                 SynthesisItem(bilan_id=bilan.id, assignment_id=bfi, element="summary"),
                 ActionItem(bilan_id=bilan.id, text=marker("action"), owner=marker("owner")),
+            ]
+        )
+        entry = PortfolioEntry(
+            bilan_id=bilan.id, label=marker("portfolio_entry"), rating=3, source="emploi"
+        )
+        realisation = Realisation(
+            bilan_id=bilan.id,
+            title=marker("realisation_title"),
+            context=marker("realisation_context"),
+            action=marker("realisation_action"),
+            result=marker("realisation_result"),
+            period=marker("realisation_period"),
+        )
+        s.add_all([entry, realisation])
+        s.flush()
+        s.add_all(
+            [
+                RealisationLink(realisation_id=realisation.id, entry_id=entry.id),
+                GapTarget(
+                    bilan_id=bilan.id,
+                    code_rome="D1102",
+                    label=marker("gap_target"),
+                    appellation=marker("gap_appellation"),
+                ),
+                PortfolioChange(
+                    bilan_id=bilan.id,
+                    actor_kind="beneficiary",
+                    actor_id=world.beneficiary,
+                    action="add_entry",
+                    snapshot=marker("portfolio_change"),
+                ),
             ]
         )
 
@@ -258,6 +295,10 @@ ALL_KINDS = {
     "synthesis_items",
     "synthesis_versions",
     "action_plan",
+    "portfolio_entries",
+    "portfolio_realisations",
+    "gap_targets",
+    "portfolio_history",
     "interview_topics",
     "work_descriptions",
     "step_objectives",
@@ -594,6 +635,12 @@ def test_the_person_downloads_all_their_data_as_a_zip_even_without_pdf(
     assert {"reponses.json", "reponses.csv", "scores.csv", "scores.json"} <= set(files)
     assert "rapport-restitution.html" in files and "rapport-restitution.pdf" not in files
     assert marker("answer").encode() in files["reponses.json"]
+    portfolio = json.loads(files["portefeuille.json"])
+    assert [e["libelle"] for e in portfolio["competences"]] == [marker("portfolio_entry")]
+    assert portfolio["competences"][0]["niveau"] == 3
+    assert portfolio["realisations"][0]["resultat"] == marker("realisation_result")
+    assert portfolio["realisations"][0]["competences"] == [portfolio["competences"][0]["id"]]
+    assert portfolio["analyses"][0]["code_rome"] == "D1102"
     assert BFI in files["scores.json"].decode()
     readme = files["LISEZMOI.txt"].decode()
     assert "PDF ne sont pas disponibles" in readme

@@ -7,6 +7,9 @@ content is destroyed, downloadable at any time from their pages.
   report is released to them (:func:`service.access.can_view_report`: the counsellor
   releases it after the restitution interview);
 - ``synthese.docx``, ``.pdf``, ``.json``: the version of the synthesis shared with them;
+- ``portefeuille.json``: their competence portfolio (competences with level and source,
+  réalisations, the gap analyses of the target fiches), always (they built it with their
+  counsellor), unless consent is withdrawn or the content destroyed;
 - ``LISEZMOI.txt``: what is inside, and what is missing and why (no PDF when the PDF
   engine is not installed: the archive is still built).
 """
@@ -26,8 +29,10 @@ from sqlalchemy.orm import Session
 
 from instruments.model import Instrument
 from reports.restitution import PdfUnavailable
+from service import access
 from service.features.journey import service as journey
 from service.features.journey import store as answer_store
+from service.features.portfolio import service as portfolio
 from service.features.profiles import service as restitution
 from service.features.synthesis import service as synthesis
 from service.models import Bilan
@@ -86,6 +91,10 @@ def build_archive(
     answers = _answers(session, bilan, instruments, lang)
     files["reponses.json"] = json.dumps(answers, ensure_ascii=False, indent=2).encode()
     files["reponses.csv"] = _csv(answers)
+    if access.results_processable(bilan):
+        files["portefeuille.json"] = json.dumps(
+            portfolio.to_data(session, bilan), ensure_ascii=False, indent=2
+        ).encode()
     pdf_missing = False
     if rights.report:
         for fmt in ("csv", "json"):

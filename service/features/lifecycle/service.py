@@ -15,9 +15,11 @@ content due destroys it at once (:func:`destroy_if_due`, on the
 
 **Content** (destroyed: rows DELETEd, free-text columns set to NULL):
 answers, page timings, scores, counsellor notes, completion notices, the synthesis
-(versions, items proposed to it), the action plan, the report comments (bilan and
-questionnaires), the personalised objectives, the topics of the interviews, the
-descriptions of the personal work, the objectives written on the steps of the plan.
+(versions, items proposed to it), the action plan, the competence portfolio (its
+competences, réalisations, target fiches of the gap analysis and change history), the
+report comments (bilan and questionnaires), the personalised objectives, the topics of the
+interviews, the descriptions of the personal work, the objectives written on the steps of
+the plan.
 
 **Administrative proofs** (kept): the bilan row (convention, dates, funding, status), the
 steps of the plan with their hours, the interviews (date, duration, mode), the personal
@@ -65,9 +67,13 @@ from service.models import (
     CompletionNotice,
     Consent,
     CounsellorNote,
+    GapTarget,
     Interview,
     PageTiming,
     PersonalWork,
+    PortfolioChange,
+    PortfolioEntry,
+    Realisation,
     ScoreRecord,
     SynthesisItem,
     SynthesisVersion,
@@ -186,6 +192,11 @@ def _row_kinds(bilan_id: int) -> dict[str, Any]:
             SynthesisVersion.bilan_id == bilan_id
         ),
         "action_plan": select(ActionItem.id).where(ActionItem.bilan_id == bilan_id),
+        # The competence portfolio (the links of its réalisations go with them: cascade).
+        "portfolio_entries": select(PortfolioEntry.id).where(PortfolioEntry.bilan_id == bilan_id),
+        "portfolio_realisations": select(Realisation.id).where(Realisation.bilan_id == bilan_id),
+        "gap_targets": select(GapTarget.id).where(GapTarget.bilan_id == bilan_id),
+        "portfolio_history": select(PortfolioChange.id).where(PortfolioChange.bilan_id == bilan_id),
     }
 
 
@@ -205,6 +216,10 @@ _MODELS: dict[str, Any] = {
     "synthesis_items": SynthesisItem,
     "synthesis_versions": SynthesisVersion,
     "action_plan": ActionItem,
+    "portfolio_entries": PortfolioEntry,
+    "portfolio_realisations": Realisation,
+    "gap_targets": GapTarget,
+    "portfolio_history": PortfolioChange,
 }
 
 

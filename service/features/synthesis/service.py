@@ -53,6 +53,7 @@ from service.dates import add_months, format_day, paris_date, paris_today, utcno
 from service.features.journey import service as journey
 from service.features.metiers import matches
 from service.features.metiers.service import current_source
+from service.features.portfolio import service as portfolio
 from service.features.profiles import service as restitution
 from service.i18n import builtin_text_in
 from service.models import (
@@ -305,7 +306,8 @@ def proposables(
     (charts drawn, facets included) and the proposals already made."""
     by_element: dict[int, dict[str, SynthesisItem]] = {}
     for item in items_of(session, bilan):
-        by_element.setdefault(item.assignment_id, {})[item.element] = item
+        if item.assignment_id is not None:
+            by_element.setdefault(item.assignment_id, {})[item.element] = item
     out = []
     for assignment, view in restitution.completed_profiles(
         session, bilan, instruments, lang, translations
@@ -397,6 +399,56 @@ def propose(
     item = SynthesisItem(
         bilan_id=bilan.id,
         assignment_id=assignment.id,
+        element=element,
+        proposed_at=utcnow(),
+        decision="pending",
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+@dataclass(frozen=True)
+class PortfolioProposable:
+    """An element of the competence portfolio that can enter the synthesis (its summary,
+    or the gap analysis of one target) and its proposal, when proposed."""
+
+    element: str
+    group: documents.ResultGroup
+    item: SynthesisItem | None
+
+
+def portfolio_proposables(session: Session, bilan: Bilan) -> list[PortfolioProposable]:
+    """The portfolio's summary and each gap analysis, with the proposals already made
+    (none while the person's consent is withdrawn or once the content is destroyed)."""
+    if not access.results_processable(bilan):
+        return []
+    proposed = {i.element: i for i in items_of(session, bilan) if i.assignment_id is None}
+    return [
+        PortfolioProposable(element, group, proposed.get(element))
+        for element, group in portfolio.result_groups(session, bilan).items()
+    ]
+
+
+def propose_portfolio(session: Session, bilan: Bilan, element: str) -> SynthesisItem:
+    """Propose the portfolio's summary (``"portfolio"``) or the gap analysis of a target
+    (``"gap:<id>"``) for the synthesis, section « compétences et aptitudes au regard du
+    projet »; the person approves or refuses it like the questionnaire results."""
+    _refuse_if_locked(session, bilan)
+    found = next((p for p in portfolio_proposables(session, bilan) if p.element == element), None)
+    if found is None:
+        raise SynthesisError(_("Cet élément du portefeuille n’existe pas pour ce bilan."))
+    if found.item is not None:
+        raise SynthesisConflict(_("Cet élément est déjà proposé pour la synthèse."))
+    target = (
+        int(element.removeprefix(portfolio.GAP_PREFIX))
+        if element.startswith(portfolio.GAP_PREFIX)
+        else None
+    )
+    item = SynthesisItem(
+        bilan_id=bilan.id,
+        assignment_id=None,
+        gap_target_id=target,
         element=element,
         proposed_at=utcnow(),
         decision="pending",
@@ -583,8 +635,13 @@ def build_document(
 ) -> documents.SynthesisDocument:
     """The plain document of ``version``: only the results the person approved."""
     chosen: dict[int, set[str]] = {}
+    from_portfolio: set[str] = set()
     for item in result_items(session, bilan):
-        if item.decision == "approved":
+        if item.decision != "approved":
+            continue
+        if item.assignment_id is None:
+            from_portfolio.add(item.element)
+        else:
             chosen.setdefault(item.assignment_id, set()).add(item.element)
     groups = []
     if chosen:
@@ -602,6 +659,12 @@ def build_document(
                         elements=elements,
                     )
                 )
+    if from_portfolio:
+        groups.extend(
+            group
+            for element, group in portfolio.result_groups(session, bilan).items()
+            if element in from_portfolio
+        )
     centre = session.get(Centre, bilan.centre_id)
     end = _paris_day(bilan.ended_at) if bilan.ended_at is not None else bilan.planned_end
     status = version_status(version)

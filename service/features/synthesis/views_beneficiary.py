@@ -67,6 +67,7 @@ def _render(
         for element in row.elements
         if element.element in row.items
     ]
+    from_portfolio = [p for p in synthesis.portfolio_proposables(db.session, bilan) if p.item]
     document = (
         synthesis.build_document(db.session, bilan, version, _instruments(), lang, tr)
         if readable and version is not None
@@ -80,7 +81,9 @@ def _render(
             document=document,
             proposed=proposed,
             locked=synthesis.approved(db.session, bilan),
-            pending=sum(1 for _row, _e, item in proposed if item.decision == "pending"),
+            from_portfolio=from_portfolio,
+            pending=sum(1 for _row, _e, item in proposed if item.decision == "pending")
+            + sum(1 for p in from_portfolio if p.item and p.item.decision == "pending"),
             observations_form=observations_form
             or ObservationsForm(
                 formdata=None, data={"observations": version.observations if version else ""}

@@ -89,10 +89,19 @@ def item_names(bilan: Bilan, items: list[Any]) -> dict[int, tuple[str, str]]:
     for a in bilan.assignments:
         inst = journey.instrument_for(instruments, a)
         names[a.id] = inst.name.get(lang) if inst is not None else a.instrument_id
-    return {
+    out = {
         i.id: (names.get(i.assignment_id, ""), documents.element_label(i.element, tr, lang))
         for i in items
+        if i.assignment_id is not None
     }
+    if len(out) < len(items):
+        groups = {p.element: p.group for p in synthesis.portfolio_proposables(db.session, bilan)}
+        for i in items:
+            if i.assignment_id is None and i.element in groups:
+                out[i.id] = (_("Portefeuille de compétences"), groups[i.element].questionnaire)
+            elif i.assignment_id is None:
+                out[i.id] = (_("Portefeuille de compétences"), i.element)
+    return out
 
 
 @bp.get("/bilans/<int:bilan_id>/synthese", endpoint="synthesis")
@@ -215,6 +224,7 @@ def _render_results(
             error=error,
             locked=synthesis.approved(db.session, bilan),
             released=access.results_released,
+            from_portfolio=synthesis.portfolio_proposables(db.session, bilan),
             action_form=ActionForm(),
         ),
         status,
@@ -252,6 +262,21 @@ def propose_result(bilan_id: int) -> ResponseReturnValue:
     flash(_("Élément proposé : la personne l’acceptera ou le refusera depuis son espace."), "info")
     anchor = f"#a{raw}-{element.replace(':', '-')}"
     return redirect(url_for("counsellor.synthesis_results", bilan_id=bilan.id) + anchor)
+
+
+@bp.post("/bilans/<int:bilan_id>/synthese/portefeuille")
+@login_required
+def propose_portfolio_result(bilan_id: int) -> ResponseReturnValue:
+    bilan = _editable(bilan_id)
+    element = request.form.get("element", "")
+    try:
+        synthesis.propose_portfolio(db.session, bilan, element)
+    except synthesis.SynthesisError as exc:
+        db.session.rollback()
+        return _render_results(bilan, error=str(exc), status=exc.status)
+    db.session.commit()
+    flash(_("Élément proposé : la personne l’acceptera ou le refusera depuis son espace."), "info")
+    return redirect(url_for("counsellor.synthesis_results", bilan_id=bilan.id) + "#portefeuille")
 
 
 @bp.post("/bilans/<int:bilan_id>/synthese/resultats/<int:item_id>/retrait")

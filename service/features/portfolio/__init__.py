@@ -1,0 +1,1 @@
+"""The competence portfolio and the gap analysis (issue 13)."""
