@@ -121,7 +121,7 @@ class _Index:
                 totals[n] += sim
         count = len(dict.fromkeys(words))
         entries = self.entries
-        candidates = totals.items()
+        candidates: Iterable[tuple[int, float]] = totals.items()
         if len(totals) > limit:
             # A common word matches thousands of entries: sort only those that can be in
             # the first ``limit`` (score at least the limit-th best), which gives the same
