@@ -24,7 +24,7 @@ from service.extensions import babel, csrf, db, limiter, login_manager
 from service.i18n import builtin_text
 from service.models import Beneficiary, StaffUser
 from service.web import blueprints, errors, headers, inputs, sessions
-from service.web.context import date_filter
+from service.web.context import date_filter, number_filter
 from service.web.logs import install_redaction
 
 
@@ -129,6 +129,7 @@ def _register_handlers(app: Flask) -> None:
         return {"current_lang": _select_locale()}
 
     app.add_template_filter(date_filter, "date")
+    app.add_template_filter(number_filter, "number")
     app.add_template_filter(builtin_text, "builtin_text")
 
     errors.init_app(app)

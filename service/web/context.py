@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import get_locale
 
@@ -29,3 +30,9 @@ def date_filter(value: dt.date | dt.datetime | None) -> str:
     the day in the page's language, in the one format of :func:`service.dates.format_day`
     (empty for ``None``)."""
     return "" if value is None else format_day(value, request_lang())
+
+
+def number_filter(value: int | float) -> str:
+    """The ``number`` filter of the templates: ``{{ total|number }}`` writes 1 584 in French
+    and 1,584 in English (Babel's grouping of the page's language)."""
+    return format_decimal(value, locale=request_lang())
