@@ -21,6 +21,7 @@ or ownership themselves. Rules (see docs/BRIEF in shared/ and docs/security.md):
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal, TypeAlias, TypeGuard
 
 from flask import abort
@@ -28,6 +29,7 @@ from flask_login import AnonymousUserMixin
 
 from instruments.model import Instrument
 from service.models import (
+    ApiToken,
     Assignment,
     Beneficiary,
     Bilan,
@@ -396,3 +398,25 @@ def can_decide_synthesis_items(principal: Principal, bilan: Bilan) -> bool:
 def can_approve_synthesis(principal: Principal, bilan: Bilan) -> bool:
     """Write observations on the synthesis and approve it: the person alone."""
     return owns_bilan(principal, bilan)
+
+
+# --- the integration API (issue 14) ------------------------------------------------------
+
+
+def can_manage_api_tokens(principal: Principal, centre_id: int) -> bool:
+    """List, create and revoke a centre's API tokens: the admins of that centre only."""
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
+def can_revoke_api_token(principal: Principal, token: ApiToken) -> bool:
+    return can_manage_api_tokens(principal, token.centre_id)
+
+
+def api_token_usable(token: ApiToken, now: dt.datetime) -> bool:
+    """A token authenticates while it is neither revoked nor expired."""
+    return token.revoked_at is None and now < token.expires_at
+
+
+def api_token_allows(token: ApiToken, scope: str, now: dt.datetime) -> bool:
+    """A call needing ``scope``: a usable token that carries it."""
+    return api_token_usable(token, now) and scope in token.scope_set

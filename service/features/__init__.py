@@ -26,6 +26,7 @@ NAMES = (
     "accesslog",
     "lifecycle",
     "metiers",
+    "api",
 )
 
 VIEW_MODULES = (

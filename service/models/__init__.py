@@ -6,6 +6,7 @@ destroyed at the end of the bilan without losing audit evidence.
 """
 
 from service.dates import utcnow
+from service.models.api import API_SCOPES, ApiToken
 from service.models.answers import Answer, PageTiming, ScoreRecord
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
@@ -34,8 +35,10 @@ from service.models.states import AssignmentStatus, BilanStatus, ErasureStatus
 from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
 
 __all__ = [
+    "API_SCOPES",
     "ActionItem",
     "Answer",
+    "ApiToken",
     "Assignment",
     "AssignmentStatus",
     "AuditEvent",
