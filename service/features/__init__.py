@@ -44,6 +44,7 @@ VIEW_MODULES = (
     "followup.views_admin",
     "admin.views",
     "admin.views_staff",
+    "admin.views_api_tokens",
     "norms.views",
     "admin.views_activity",
     "notices.views",

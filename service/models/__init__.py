@@ -6,8 +6,8 @@ destroyed at the end of the bilan without losing audit evidence.
 """
 
 from service.dates import utcnow
-from service.models.api import API_SCOPES, ApiToken
 from service.models.answers import Answer, PageTiming, ScoreRecord
+from service.models.api import API_SCOPES, ApiToken
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
 from service.models.erasure import ErasureRequest

@@ -110,7 +110,11 @@ def _webargs_errors(exc: HTTPException) -> list[dict[str, Any]]:
                 for name, texts in fields.items():
                     texts = texts if isinstance(texts, list) else [texts]
                     out.append(
-                        {"field": str(name), "in": str(location), "messages": [str(t) for t in texts]}
+                        {
+                            "field": str(name),
+                            "in": str(location),
+                            "messages": [str(t) for t in texts],
+                        }
                     )
     return out
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_smorest import Api
 
 
-class BoussoleApi(Api):  # type: ignore[misc]
+class BoussoleApi(Api):
     """flask-smorest's Api without its error handlers: the app's own handlers answer
     problem+json under /api/v1 and keep the HTML error pages elsewhere."""
 

@@ -63,9 +63,7 @@ def authenticate(scope: str) -> ApiToken:
     if not access.api_token_usable(token, now):
         raise _unauthorised(_l("Ce jeton d’API a expiré."))
     if not access.api_token_allows(token, scope, now):
-        raise ApiProblem(
-            403, _l("Ce jeton d’API n’a pas le droit « %(scope)s ».", scope=scope)
-        )
+        raise ApiProblem(403, _l("Ce jeton d’API n’a pas le droit « %(scope)s ».", scope=scope))
     token.last_used_at = now
     db.session.commit()
     g.api_token = token

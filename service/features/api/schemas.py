@@ -87,7 +87,8 @@ class InstrumentSchema(InstrumentSummarySchema):
 class NormVersionSchema(Schema):
     version = fields.String(required=True, metadata={"description": "Version des normes"})
     source = fields.String(
-        required=True, validate=validate.OneOf(["shipped", "local"]),
+        required=True,
+        validate=validate.OneOf(["shipped", "local"]),
         metadata={"description": "`shipped` (fournies) ou `local` (normes du centre)"},
     )
     instrument_version = fields.String(required=True)

@@ -68,9 +68,7 @@ def create_token(
     if not chosen or len(chosen) != len(set(scopes)):
         raise TokenRefused(_("Choisissez au moins un droit parmi ceux proposés."), "scopes")
     if not 1 <= days <= MAX_DAYS:
-        raise TokenRefused(
-            _("La durée de validité va de 1 à %(n)s jours.", n=MAX_DAYS), "days"
-        )
+        raise TokenRefused(_("La durée de validité va de 1 à %(n)s jours.", n=MAX_DAYS), "days")
     now = now or utcnow()
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from instruments.model import Instrument, Text
@@ -26,6 +27,7 @@ from service.features.api.schemas import (
 )
 from service.features.norms import service as norms
 from service.models import ApiToken
+from service.web import problems
 from service.web.context import installed_instruments
 from service.web.problems import ApiProblem
 
@@ -38,7 +40,7 @@ blp = Blueprint(
 csrf.exempt(blp)
 limiter.limit(rate_limit, key_func=rate_key)(blp)
 
-SECURITY = [{"bearer": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 PROBLEMS = (400, 401, 403, 404, 422, 429)
 
 
@@ -48,6 +50,12 @@ def _document(view: Any) -> Any:
             code, schema=ProblemSchema, content_type="application/problem+json"
         )(view)
     return blp.doc(security=SECURITY)(view)
+
+
+@blp.errorhandler(429)
+def _too_many(exc: HTTPException) -> Response:
+    """The rate limiter's 429 as a problem (the app's own 429 handler renders a page)."""
+    return problems.from_http_exception(exc)
 
 
 @blp.after_request
