@@ -1,6 +1,6 @@
 """The integration API under ``/api/v1`` (issue 14): flask-smorest generates the OpenAPI
 3.1 document from the marshmallow schemas (``/api/v1/openapi.json``); ``/api/v1/docs`` is
-our own page rendered from it. Tokens: :mod:`.tokens`; authentication: :mod:`.auth`."""
+our own page rendered from it. Tokens: :mod:`.tokens`; authentication: :mod:`.views_auth`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,15 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
+from service.features.api.schemas import ProblemSchema
+
 
 class BoussoleApi(Api):
     """flask-smorest's Api without its error handlers: the app's own handlers answer
     problem+json under /api/v1 and keep the HTML error pages elsewhere."""
+
+    ERROR_SCHEMA = ProblemSchema  # the spec's error responses: problem+json
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its problems itself
 
     def _register_error_handlers(self) -> None:
         pass

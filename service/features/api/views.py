@@ -1,5 +1,5 @@
 """The API's resources (``/api/v1``): instruments, their definition and norm versions.
-Authentication, scopes: :mod:`service.features.api.auth`; errors: problem+json
+Authentication, scopes: :mod:`service.features.api.views_auth`; errors: problem+json
 (:mod:`service.web.problems`); reads carry an ETag (``If-None-Match`` answers 304)."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response
 from instruments.model import Instrument, Text
 from service.extensions import csrf, db, limiter
 from service.features.api import paging
-from service.features.api.auth import rate_key, rate_limit, requires
 from service.features.api.schemas import (
     InstrumentPageSchema,
     InstrumentSchema,
@@ -25,6 +24,7 @@ from service.features.api.schemas import (
     PageArgsSchema,
     ProblemSchema,
 )
+from service.features.api.views_auth import rate_key, rate_limit, requires
 from service.features.norms import service as norms
 from service.models import ApiToken
 from service.web import problems
