@@ -420,3 +420,10 @@ def api_token_usable(token: ApiToken, now: dt.datetime) -> bool:
 def api_token_allows(token: ApiToken, scope: str, now: dt.datetime) -> bool:
     """A call needing ``scope``: a usable token that carries it."""
     return api_token_usable(token, now) and scope in token.scope_set
+
+
+def can_read_bilan_by_token(token: ApiToken, bilan: Bilan, now: dt.datetime) -> bool:
+    """The administrative record of a bilan through the API (no content, no result): a
+    usable token with ``bilans:write`` (the scope of the software that manages bilans), of
+    the bilan's own centre."""
+    return api_token_allows(token, "bilans:write", now) and bilan.centre_id == token.centre_id

@@ -132,7 +132,13 @@ ADMIN_OWN = (
 ADMIN_BARE_ID = ("admin.revoke_api_token",)
 # The API (issue 14) authenticates by bearer token, never by the session: every role is
 # refused with 401 (test_api walks every API rule with anonymous and wrong-scope tokens).
-API_RESOURCES = ("api.Instruments", "api.InstrumentDefinition", "api.InstrumentNorms")
+API_RESOURCES = (
+    "api.Instruments",
+    "api.InstrumentDefinition",
+    "api.InstrumentNorms",
+    "api.Bilans",
+    "api.BilanRecord",
+)
 API_PUBLIC = ("api-docs.openapi_json", "api_docs.docs")
 ADMIN_ON_MEMBER = ("admin.deactivate_staff", "admin.resend_invitation", "admin.reactivate_staff")
 # Camille's erasure request (centre of the world): its admin answers, no one else.

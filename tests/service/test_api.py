@@ -180,11 +180,12 @@ def test_a_token_without_the_scope_is_a_403(db_app: Flask, world: World) -> None
     assert "instruments:read" in body["detail_fr"] and "instruments:read" in body["detail_en"]
 
 
-def _api_rules(app: Flask) -> list[str]:
+def _api_rules(app: Flask, world: World) -> list[str]:
+    values = {"instrument_id": "riasec-60", "bilan_id": world.bilan}
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         return [
-            adapter.build(r.endpoint, dict.fromkeys(r.arguments, "riasec-60"))
+            adapter.build(r.endpoint, {a: values[a] for a in r.arguments})
             for r in app.url_map.iter_rules()
             if r.endpoint.startswith("api.")
         ]
@@ -194,8 +195,8 @@ def test_every_api_rule_refuses_anonymous_and_wrong_scope(db_app: Flask, world: 
     """Generated from the URL map: every rule of the API blueprint (a new one included)."""
     from service.models import API_SCOPES
 
-    urls = _api_rules(db_app)
-    assert len(urls) >= 3
+    urls = _api_rules(db_app, world)
+    assert len(urls) >= 5
     client = db_app.test_client()
     needed = {}
     for url in urls:
@@ -208,7 +209,7 @@ def test_every_api_rule_refuses_anonymous_and_wrong_scope(db_app: Flask, world: 
         assert_problem(client.get(url, headers=bearer(wrong)), 403)
         right = make_token(db_app, world.centre, scopes=(scope,), name=f"avec {scope}")
         assert client.get(url, headers=bearer(right)).status_code == 200, url
-    assert set(needed.values()) == {"instruments:read"}
+    assert set(needed.values()) == {"instruments:read", "bilans:write"}
 
 
 # --- resources ------------------------------------------------------------------------
@@ -439,3 +440,36 @@ def test_the_documentation_page_is_ours_and_script_free(db_app: Flask) -> None:
     assert "<script" not in html.split("</header>")[-1].split("<footer")[0]
     assert "cdn" not in html.lower()
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+# --- bilans: administrative fields, the token's centre only, audited ----------------------
+
+
+def test_bilans_are_the_token_s_centre_s_only_and_audited(db_app: Flask, world: World) -> None:
+    other = helpers.other_centre(db_app, staff=(("lea@autre.fr", "counsellor"),), beneficiary=True)
+    ours = bearer(make_token(db_app, world.centre, scopes=("bilans:write",), name="Gestion"))
+    theirs = bearer(make_token(db_app, other.centre, scopes=("bilans:write",), name="Autre"))
+    client = db_app.test_client()
+    first = client.get("/api/v1/bilans", query_string={"limit": 1}, headers=ours).get_json()
+    assert [b["id"] for b in first["data"]] == [world.bilan]
+    second = client.get(
+        "/api/v1/bilans", query_string={"cursor": first["next_cursor"]}, headers=ours
+    ).get_json()
+    assert [b["id"] for b in second["data"]] == [world.other_bilan]
+    assert second["next_cursor"] is None
+    record = client.get(f"/api/v1/bilans/{world.bilan}", headers=ours).get_json()
+    assert record["id"] == world.bilan and record["beneficiary_id"] == world.beneficiary
+    assert set(record) >= {"status", "funding", "convention_date", "start_date", "planned_end"}
+    assert not {"objectives", "report_comment", "first_name", "last_name"} & set(record)
+    # another centre's token sees nothing of this centre
+    assert_problem(client.get(f"/api/v1/bilans/{world.bilan}", headers=theirs), 404, "bilan_id")
+    listed = client.get("/api/v1/bilans", headers=theirs).get_json()
+    assert [b["id"] for b in listed["data"]] == [other.bilan]
+    assert_problem(client.get("/api/v1/bilans/2147483648", headers=ours), 404)
+    with db_app.app_context(), db.standalone() as s:
+        events = s.execute(text("SELECT actor, action, bilan_id FROM audit_event")).all()
+    token_id = events[0][0].split(":")[1]
+    assert ("api:" + token_id + ":Gestion", "api_view_bilan", world.bilan) in [
+        tuple(e) for e in events
+    ]
+    assert sum(1 for e in events if e[1] == "api_list_bilans") == 3

@@ -118,3 +118,25 @@ class ProblemSchema(Schema):
     detail_fr = fields.String(required=True)
     detail_en = fields.String(required=True)
     errors = fields.List(fields.Nested(ProblemFieldSchema))
+
+
+class BilanSchema(Schema):
+    """The administrative record of a bilan: no content, no result, no name."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    title = fields.String(required=True)
+    beneficiary_id = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    funding = fields.String(allow_none=True)
+    commanditaire = fields.String(allow_none=True)
+    convention_date = fields.Date(allow_none=True)
+    convention_signed = fields.Boolean(required=True)
+    start_date = fields.Date(allow_none=True)
+    planned_end = fields.Date(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+
+
+class BilanPageSchema(Schema):
+    data = fields.List(fields.Nested(BilanSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)

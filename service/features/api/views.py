@@ -11,13 +11,19 @@ from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from instruments.model import Instrument, Text
+from service import access
+from service.audit import audit
+from service.dates import utcnow
 from service.extensions import csrf, db, limiter
 from service.features.api import paging
 from service.features.api.schemas import (
+    BilanPageSchema,
+    BilanSchema,
     InstrumentPageSchema,
     InstrumentSchema,
     NormListSchema,
@@ -26,7 +32,7 @@ from service.features.api.schemas import (
 )
 from service.features.api.views_auth import rate_key, rate_limit, requires
 from service.features.norms import service as norms
-from service.models import ApiToken
+from service.models import ApiToken, Bilan
 from service.web import problems
 from service.web.context import installed_instruments
 from service.web.problems import ApiProblem
@@ -203,3 +209,65 @@ class InstrumentNorms(MethodView):
                 }
             )
         return {"instrument": instrument.id, "data": rows}
+
+
+BILAN_FIELDS = (
+    "id", "title", "beneficiary_id", "created_at", "funding", "commanditaire",
+    "convention_date", "convention_signed", "start_date", "planned_end", "ended_at",
+)  # fmt: skip
+
+
+def _bilan(bilan: Bilan) -> dict[str, Any]:
+    return {"status": str(bilan.status.value), **{f: getattr(bilan, f) for f in BILAN_FIELDS}}
+
+
+@blp.route("/bilans")
+class Bilans(MethodView):
+    @_document
+    @blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, BilanPageSchema)
+    @requires("bilans:write")
+    def get(self, token: ApiToken, limit: int, cursor: str | None) -> ResponseReturnValue:
+        """Bilans du centre du jeton (dossier administratif)
+
+        Droit : `bilans:write`. Champs administratifs seulement (ni contenu, ni résultat,
+        ni nom) ; triés par identifiant. Chaque appel est inscrit au journal d’audit."""
+        after = paging.decode(cursor)
+        start = int(after) if after is not None and after.isdigit() and len(after) < 11 else 0
+        query = (
+            select(Bilan)
+            .where(Bilan.centre_id == token.centre_id, Bilan.id > start)
+            .order_by(Bilan.id)
+            .limit(limit + 1)
+        )
+        rows = list(db.session.scalars(query))
+        now = utcnow()
+        page = [b for b in rows[:limit] if access.can_read_bilan_by_token(token, b, now)]
+        audit(db.session, token, "api_list_bilans")
+        db.session.commit()
+        return {
+            "data": [_bilan(b) for b in page],
+            "next_cursor": paging.encode(str(rows[limit - 1].id)) if len(rows) > limit else None,
+        }
+
+
+@blp.route("/bilans/<int:bilan_id>")
+class BilanRecord(MethodView):
+    @_document
+    @blp.response(200, BilanSchema)
+    @requires("bilans:write")
+    def get(self, token: ApiToken, bilan_id: int) -> ResponseReturnValue:
+        """Dossier administratif d’un bilan
+
+        Droit : `bilans:write`. Un bilan d’un autre centre répond 404. Inscrit au journal
+        d’audit."""
+        bilan = db.session.get(Bilan, bilan_id)
+        if bilan is None or not access.can_read_bilan_by_token(token, bilan, utcnow()):
+            raise ApiProblem(
+                404,
+                _l("Ce bilan n’existe pas ou n’est pas accessible avec ce jeton."),
+                errors=[{"field": "bilan_id", "in": "path"}],
+            )
+        audit(db.session, token, "api_view_bilan", bilan_id=bilan.id)
+        db.session.commit()
+        return _bilan(bilan)
