@@ -21,6 +21,7 @@ or ownership themselves. Rules (see docs/BRIEF in shared/ and docs/security.md):
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal, TypeAlias, TypeGuard
 
 from flask import abort
@@ -28,6 +29,7 @@ from flask_login import AnonymousUserMixin
 
 from instruments.model import Instrument
 from service.models import (
+    ApiToken,
     Assignment,
     Beneficiary,
     Bilan,
@@ -431,3 +433,32 @@ def can_choose_gap_targets(principal: Principal, bilan: Bilan) -> bool:
     of the action plan: the counsellors of the bilan (with the person, in an interview),
     while the content may be processed."""
     return results_processable(bilan) and is_counsellor_of(principal, bilan)
+
+
+# --- the integration API (issue 14) ------------------------------------------------------
+
+
+def can_manage_api_tokens(principal: Principal, centre_id: int) -> bool:
+    """List, create and revoke a centre's API tokens: the admins of that centre only."""
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
+def can_revoke_api_token(principal: Principal, token: ApiToken) -> bool:
+    return can_manage_api_tokens(principal, token.centre_id)
+
+
+def api_token_usable(token: ApiToken, now: dt.datetime) -> bool:
+    """A token authenticates while it is neither revoked nor expired."""
+    return token.revoked_at is None and now < token.expires_at
+
+
+def api_token_allows(token: ApiToken, scope: str, now: dt.datetime) -> bool:
+    """A call needing ``scope``: a usable token that carries it."""
+    return api_token_usable(token, now) and scope in token.scope_set
+
+
+def can_read_bilan_by_token(token: ApiToken, bilan: Bilan, now: dt.datetime) -> bool:
+    """The administrative record of a bilan through the API (no content, no result): a
+    usable token with ``bilans:write`` (the scope of the software that manages bilans), of
+    the bilan's own centre."""
+    return api_token_allows(token, "bilans:write", now) and bilan.centre_id == token.centre_id

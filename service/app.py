@@ -118,6 +118,9 @@ def _register_views(app: Flask) -> None:
     )
     for blueprint in blueprints.ALL:
         app.register_blueprint(blueprint)
+    from service.features import api
+
+    api.init_app(app)  # /api/v1: its blueprint and the generated OpenAPI document
 
 
 def _register_handlers(app: Flask) -> None:

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from service.access import Principal
 from service.dates import utcnow
-from service.models import AuditEvent
+from service.models import ApiToken, AuditEvent
 
 
 def audit(
     session: Session,
-    principal: Principal,
+    principal: Principal | ApiToken,
     action: str,
     *,
     bilan_id: int | None = None,

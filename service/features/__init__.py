@@ -27,6 +27,7 @@ NAMES = (
     "lifecycle",
     "metiers",
     "portfolio",
+    "api",
 )
 
 VIEW_MODULES = (
@@ -44,6 +45,7 @@ VIEW_MODULES = (
     "followup.views_admin",
     "admin.views",
     "admin.views_staff",
+    "admin.views_api_tokens",
     "norms.views",
     "admin.views_activity",
     "notices.views",

@@ -7,6 +7,7 @@ destroyed at the end of the bilan without losing audit evidence.
 
 from service.dates import utcnow
 from service.models.answers import Answer, PageTiming, ScoreRecord
+from service.models.api import API_SCOPES, ApiToken
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
 from service.models.erasure import ErasureRequest
@@ -41,8 +42,10 @@ from service.models.states import AssignmentStatus, BilanStatus, ErasureStatus
 from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
 
 __all__ = [
+    "API_SCOPES",
     "ActionItem",
     "Answer",
+    "ApiToken",
     "Assignment",
     "AssignmentStatus",
     "AuditEvent",

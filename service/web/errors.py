@@ -21,6 +21,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from service.web import problems
 from service.web.inputs import NulCharacter, json_endpoint
 
 #: Seconds a client should wait before retrying when the database is unreachable.
@@ -150,6 +151,8 @@ def _message(exc: HTTPException) -> str:
 
 
 def http_error(exc: HTTPException) -> ResponseReturnValue:
+    if problems.is_api_request():
+        return problems.from_http_exception(exc)
     code = exc.code or 500
     # Keep the headers HTTP requires (e.g. Allow on 405), not the content type.
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
@@ -168,6 +171,8 @@ def database_unavailable(exc: Exception) -> ResponseReturnValue:
         return server_error(exc)
     current_app.logger.error("database unavailable: %s", exc)
     _release_database()
+    if problems.is_api_request():
+        return problems.problem_response(503, headers=[("Retry-After", str(RETRY_AFTER_SECONDS))])
     message = _(
         "Le service est momentanément indisponible. Vos réponses déjà enregistrées sont"
         " conservées ; réessayez dans quelques secondes."
@@ -178,6 +183,8 @@ def database_unavailable(exc: Exception) -> ResponseReturnValue:
 def server_error(exc: Exception) -> ResponseReturnValue:
     current_app.logger.exception("unhandled error")
     _release_database()
+    if problems.is_api_request():
+        return problems.problem_response(500)
     message = _(
         "Une erreur inattendue est survenue. Vos réponses déjà enregistrées sont"
         " conservées ; vous pouvez réessayer dans un instant."

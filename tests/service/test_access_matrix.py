@@ -124,7 +124,22 @@ ADMIN_OWN = (
     "admin.satisfaction_stats",
     "admin.satisfaction_csv",
     "admin.erasure_requests",
+    "admin.api_tokens",
+    "admin.create_api_token",
 )
+# A token by a bare id (none exists in this world): the admin gates are checked; which
+# token answers (the admin's own centre only) is test_api's.
+ADMIN_BARE_ID = ("admin.revoke_api_token",)
+# The API (issue 14) authenticates by bearer token, never by the session: every role is
+# refused with 401 (test_api walks every API rule with anonymous and wrong-scope tokens).
+API_RESOURCES = (
+    "api.Instruments",
+    "api.InstrumentDefinition",
+    "api.InstrumentNorms",
+    "api.Bilans",
+    "api.BilanRecord",
+)
+API_PUBLIC = ("api-docs.openapi_json", "api_docs.docs")
 ADMIN_ON_MEMBER = ("admin.deactivate_staff", "admin.resend_invitation", "admin.reactivate_staff")
 # Camille's erasure request (centre of the world): its admin answers, no one else.
 ADMIN_ON_REQUEST = ("admin.answer_erasure_request",)
@@ -145,6 +160,9 @@ def _table() -> dict[str, dict[str, str]]:
         (ADMIN_OWN, ADMIN_SPACE),
         (ADMIN_ON_MEMBER, TEAM_MEMBER),
         (ADMIN_ON_REQUEST, TEAM_MEMBER),
+        (ADMIN_BARE_ID, {**ADMIN_SPACE, "admin": "any", "foreign_admin": "any"}),
+        (API_RESOURCES, dict.fromkeys(ROLES, "login")),
+        (API_PUBLIC, ANY),
     ):
         table.update(dict.fromkeys(names, outcome))
     return table

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, SelectField, SelectMultipleField, StringField
 
 from service.web.forms import select_choices
 
@@ -30,3 +30,12 @@ class DeactivateForm(FlaskForm):
     successor = SelectField(
         _l("Qui reprend ses bilans en cours ?"), choices=[], validate_choice=False
     )
+
+
+class ApiTokenForm(FlaskForm):
+    """A new API token: its name, its scopes (checkboxes), its validity in days. The rules
+    are checked once, by :mod:`service.features.api.tokens`."""
+
+    name = StringField(_l("Nom du jeton (le logiciel qui l’utilisera)"))
+    scopes = SelectMultipleField(_l("Droits"), choices=[], validate_choice=False)
+    days = StringField(_l("Durée de validité, en jours (366 au plus)"), default="90")

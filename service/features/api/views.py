@@ -1,0 +1,273 @@
+"""The API's resources (``/api/v1``): instruments, their definition and norm versions.
+Authentication, scopes: :mod:`service.features.api.views_auth`; errors: problem+json
+(:mod:`service.web.problems`); reads carry an ETag (``If-None-Match`` answers 304)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.typing import ResponseReturnValue
+from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from instruments.model import Instrument, Text
+from service import access
+from service.audit import audit
+from service.dates import utcnow
+from service.extensions import csrf, db, limiter
+from service.features.api import paging
+from service.features.api.schemas import (
+    BilanPageSchema,
+    BilanSchema,
+    InstrumentPageSchema,
+    InstrumentSchema,
+    NormListSchema,
+    PageArgsSchema,
+    ProblemSchema,
+)
+from service.features.api.views_auth import rate_key, rate_limit, requires
+from service.features.norms import service as norms
+from service.models import ApiToken, Bilan
+from service.web import problems
+from service.web.context import installed_instruments
+from service.web.problems import ApiProblem
+
+blp = Blueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Instruments (questionnaires), définitions et versions de normes.",
+)
+csrf.exempt(blp)
+limiter.limit(rate_limit, key_func=rate_key)(blp)
+
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+PROBLEMS = (400, 401, 403, 404, 422, 429)
+
+
+def _document(view: Any) -> Any:
+    for code in PROBLEMS:
+        view = blp.alt_response(
+            code, schema=ProblemSchema, content_type="application/problem+json"
+        )(view)
+    return blp.doc(security=SECURITY)(view)
+
+
+@blp.errorhandler(429)
+def _too_many(exc: HTTPException) -> Response:
+    """The rate limiter's 429 as a problem (the app's own 429 handler renders a page)."""
+    return problems.from_http_exception(exc)
+
+
+@blp.after_request
+def _etag(response: Response) -> Response:
+    """A strong ETag on every successful read; ``If-None-Match`` then answers 304."""
+    if request.method == "GET" and response.status_code == 200 and response.is_json:
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+def _text(text: Text | None) -> dict[str, str | None] | None:
+    return None if text is None else {"fr": text.fr, "en": text.en}
+
+
+def _summary(instrument: Instrument) -> dict[str, Any]:
+    return {
+        "id": instrument.id,
+        "version": instrument.version,
+        "name": _text(instrument.name),
+        "construct": instrument.construct,
+        "minutes": instrument.minutes,
+        "languages": list(instrument.languages),
+        "items": len(instrument.items),
+        "anonymous": instrument.anonymous,
+    }
+
+
+def _instrument(instrument_id: str) -> Instrument:
+    instrument = installed_instruments().get(instrument_id)
+    if instrument is None:
+        raise ApiProblem(
+            404,
+            _l("L’instrument « %(id)s » n’existe pas.", id=instrument_id[:100]),
+            errors=[{"field": "instrument_id", "in": "path"}],
+        )
+    return instrument
+
+
+@blp.route("/instruments")
+class Instruments(MethodView):
+    @_document
+    @blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, InstrumentPageSchema)
+    @requires("instruments:read")
+    def get(self, token: ApiToken, limit: int, cursor: str | None) -> ResponseReturnValue:
+        """Liste des instruments installés
+
+        Droit : `instruments:read`. Triés par identifiant ; pagination par curseur."""
+        after = paging.decode(cursor)
+        ordered = sorted(installed_instruments().values(), key=lambda i: i.id)
+        rest = [i for i in ordered if after is None or i.id > after]
+        page = rest[:limit]
+        more = len(rest) > limit
+        return {
+            "data": [_summary(i) for i in page],
+            "next_cursor": paging.encode(page[-1].id) if more and page else None,
+        }
+
+
+@blp.route("/instruments/<instrument_id>")
+class InstrumentDefinition(MethodView):
+    @_document
+    @blp.response(200, InstrumentSchema)
+    @requires("instruments:read")
+    def get(self, token: ApiToken, instrument_id: str) -> ResponseReturnValue:
+        """Définition de la version courante d’un instrument
+
+        Droit : `instruments:read`. Items, formats de réponse et échelles, en français et
+        en anglais."""
+        instrument = _instrument(instrument_id)
+        return {
+            **_summary(instrument),
+            "description": _text(instrument.description),
+            "instructions": _text(instrument.instructions),
+            "licence": instrument.licence,
+            "formats": [
+                {
+                    "id": f.id,
+                    "type": f.type,
+                    "options": [{"value": o.value, "label": _text(o.label)} for o in f.options],
+                    "minimum": f.minimum,
+                    "maximum": f.maximum,
+                }
+                for f in instrument.formats.values()
+            ],
+            "items": [
+                {
+                    "id": it.id,
+                    "text": _text(it.text),
+                    "format": it.format,
+                    "section": it.section,
+                    "required": it.required,
+                }
+                for it in instrument.items
+            ],
+            "scales": [
+                {
+                    "id": s.id,
+                    "name": _text(s.name),
+                    "description": _text(s.description),
+                    "method": s.method,
+                    "parent": s.parent,
+                    "members": [{"item": m.item, "key": m.key} for m in s.members],
+                }
+                for s in instrument.scales
+            ],
+        }
+
+
+@blp.route("/instruments/<instrument_id>/norms")
+class InstrumentNorms(MethodView):
+    @_document
+    @blp.response(200, NormListSchema)
+    @requires("instruments:read")
+    def get(self, token: ApiToken, instrument_id: str) -> ResponseReturnValue:
+        """Versions de normes d’un instrument
+
+        Droit : `instruments:read`. Les normes fournies et les normes locales du centre du
+        jeton (jamais celles d’un autre centre) ; `current` marque celles qu’il utilise."""
+        instrument = _instrument(instrument_id)
+        chosen = norms.current_choice(db.session, token.centre_id, instrument.id)
+        rows: list[dict[str, Any]] = []
+        if instrument.norms is not None and not instrument.anonymous:
+            table = norms.shipped_norms(instrument)
+            rows.append(
+                {
+                    "version": table.version,
+                    "source": "shipped",
+                    "instrument_version": instrument.version,
+                    "n": None,
+                    "built_at": None,
+                    "current": chosen is None,
+                }
+            )
+        for local in norms.local_versions(db.session, token.centre_id, instrument.id):
+            rows.append(
+                {
+                    "version": local.norm_version,
+                    "source": "local",
+                    "instrument_version": local.instrument_version,
+                    "n": local.n,
+                    "built_at": local.built_at,
+                    "current": chosen is not None and chosen.id == local.id,
+                }
+            )
+        return {"instrument": instrument.id, "data": rows}
+
+
+BILAN_FIELDS = (
+    "id", "title", "beneficiary_id", "created_at", "funding", "commanditaire",
+    "convention_date", "convention_signed", "start_date", "planned_end", "ended_at",
+)  # fmt: skip
+
+
+def _bilan(bilan: Bilan) -> dict[str, Any]:
+    return {"status": str(bilan.status.value), **{f: getattr(bilan, f) for f in BILAN_FIELDS}}
+
+
+@blp.route("/bilans")
+class Bilans(MethodView):
+    @_document
+    @blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, BilanPageSchema)
+    @requires("bilans:write")
+    def get(self, token: ApiToken, limit: int, cursor: str | None) -> ResponseReturnValue:
+        """Bilans du centre du jeton (dossier administratif)
+
+        Droit : `bilans:write`. Champs administratifs seulement (ni contenu, ni résultat,
+        ni nom) ; triés par identifiant. Chaque appel est inscrit au journal d’audit."""
+        after = paging.decode(cursor)
+        start = int(after) if after is not None and after.isdigit() and len(after) < 11 else 0
+        query = (
+            select(Bilan)
+            .where(Bilan.centre_id == token.centre_id, Bilan.id > start)
+            .order_by(Bilan.id)
+            .limit(limit + 1)
+        )
+        rows = list(db.session.scalars(query))
+        now = utcnow()
+        page = [b for b in rows[:limit] if access.can_read_bilan_by_token(token, b, now)]
+        audit(db.session, token, "api_list_bilans")
+        db.session.commit()
+        return {
+            "data": [_bilan(b) for b in page],
+            "next_cursor": paging.encode(str(rows[limit - 1].id)) if len(rows) > limit else None,
+        }
+
+
+@blp.route("/bilans/<int:bilan_id>")
+class BilanRecord(MethodView):
+    @_document
+    @blp.response(200, BilanSchema)
+    @requires("bilans:write")
+    def get(self, token: ApiToken, bilan_id: int) -> ResponseReturnValue:
+        """Dossier administratif d’un bilan
+
+        Droit : `bilans:write`. Un bilan d’un autre centre répond 404. Inscrit au journal
+        d’audit."""
+        bilan = db.session.get(Bilan, bilan_id)
+        if bilan is None or not access.can_read_bilan_by_token(token, bilan, utcnow()):
+            raise ApiProblem(
+                404,
+                _l("Ce bilan n’existe pas ou n’est pas accessible avec ce jeton."),
+                errors=[{"field": "bilan_id", "in": "path"}],
+            )
+        audit(db.session, token, "api_view_bilan", bilan_id=bilan.id)
+        db.session.commit()
+        return _bilan(bilan)

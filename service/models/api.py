@@ -1,0 +1,45 @@
+"""API tokens (issue 14): a centre's admin creates them for its other software. The token
+itself is shown once; only its SHA-256 is stored (``token_hash``), with its first
+characters (``prefix``) so that the admin pages can tell tokens apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.dates import utcnow
+from service.db import Base
+from service.models.people import Centre, StaffUser
+from service.models.types import UTCDateTime
+
+#: The scopes a token may carry, in the order of the admin page.
+API_SCOPES = ("instruments:read", "bilans:write", "answers:write", "results:read")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    scopes: Mapped[str] = mapped_column(Text)  # space-separated, each one of API_SCOPES
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    prefix: Mapped[str] = mapped_column(String(16))  # "bsl_" and 8 characters, to tell apart
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    centre: Mapped[Centre] = relationship()
+    creator: Mapped[StaffUser | None] = relationship()
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+    def get_id(self) -> str:
+        """The audit log's actor: ``api:<id>:<name>`` (the name cut to the column's 40)."""
+        return f"api:{self.id}:{self.name}"[:40]
