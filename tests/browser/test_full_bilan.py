@@ -402,7 +402,10 @@ def test_full_bilan(new_page: Any, live_server: Any, axe: Any) -> None:
     expect(page.get_by_text("Version 1 enregistrée (brouillon non partagé).")).to_be_visible()
 
     click_and_wait(page, page.get_by_role("link", name="Résultats à proposer pour la synthèse"))
-    expect(page.get_by_role("heading", level=2)).to_have_text(NAMES)
+    # The questionnaires' results, then the portfolio's (its own group, issue 13).
+    expect(page.get_by_role("heading", level=2)).to_have_text(
+        [*NAMES, "Portefeuille de compétences et analyse des écarts"]
+    )
     axe(page, "results to propose for the synthesis")
     for title, questionnaire in [("En bref", RIASEC), (HEXAGON, RIASEC), (VALUES_CHART, VALUES)]:
         click_and_wait(
