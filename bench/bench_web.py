@@ -95,6 +95,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# One data key for the whole bench run: the in-process seeding and the gunicorn server must
+# encrypt and decrypt with the same key (production refuses to start without one).
+if not os.environ.get("BOUSSOLE_DATA_KEYS"):
+    from cryptography.fernet import Fernet
+
+    os.environ["BOUSSOLE_DATA_KEYS"] = Fernet.generate_key().decode("ascii")
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"  # the only address this bench ever talks to
 INSTRUMENT = "spi-135"
@@ -431,6 +438,9 @@ class Gunicorn:
             {
                 "BOUSSOLE_ENV_NAME": "production",
                 "BOUSSOLE_SECRET_KEY": secrets.token_hex(32),
+                # Production refuses to start without data keys: the bench's own key, the
+                # one the in-process seeding encrypted with (set at import, below).
+                "BOUSSOLE_DATA_KEYS": os.environ["BOUSSOLE_DATA_KEYS"],
                 "BOUSSOLE_DATABASE_URL": db_url,
                 "BOUSSOLE_MAIL_FOLDER": str(tmp / "mail"),
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
