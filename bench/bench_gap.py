@@ -74,10 +74,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def seed(url: str, args: argparse.Namespace) -> tuple[int, list[str]]:
     """The database of step 1 and 2; returns the bilan's id and the target codes."""
+    import os
+
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
     from service import migrate
+    from service.crypto import Cipher, parse_keys
     from service.db import make_engine
     from service.features.metiers.importer import ensure_snapshot
     from service.models import (
@@ -93,7 +96,8 @@ def seed(url: str, args: argparse.Namespace) -> tuple[int, list[str]]:
     from service.security import hash_password
 
     migrate.upgrade(url)
-    engine = make_engine(url)
+    # The same data key as the server (bench_web sets it for the run): labels are encrypted.
+    engine = make_engine(url, cipher=Cipher(parse_keys(os.environ["BOUSSOLE_DATA_KEYS"])))
     with Session(engine) as s:
         ensure_snapshot(s)
         s.commit()
