@@ -102,7 +102,7 @@ def test_warm_up_builds_both_indexes(snapshot_app: Flask) -> None:
     """What create_app starts in a background thread in production (tested here directly)."""
     with snapshot_app.app_context(), db.standalone() as s:
         url = str(s.get_bind().engine.url)
-        stamp = search._release_stamp(s)
+        stamp = search.release_stamp(s)
     assert stamp is not None
     for kind in ("appellations", "competences"):
         search._CACHE.pop((url, kind), None)

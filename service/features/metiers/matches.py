@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from instruments.model import Instrument
 from scoring import congruence
-from service.features.metiers.search import _release_stamp
+from service.features.metiers.search import release_stamp
 from service.features.metiers.service import Filters, fiche_tags, riasec_code
 from service.models import RomeCompetence, RomeDomaine, RomeFiche, RomeFicheLink
 
@@ -67,7 +67,7 @@ _CACHE: dict[str, tuple[object, _Catalogue]] = {}
 
 def _catalogue(session: Session) -> _Catalogue:
     url = str(session.get_bind().engine.url)
-    stamp = _release_stamp(session)
+    stamp = release_stamp(session)
     cached = _CACHE.get(url)
     if cached is not None and cached[0] == stamp:
         return cached[1]

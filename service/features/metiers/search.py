@@ -180,7 +180,9 @@ _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, str], tuple[object, _Index]] = {}
 
 
-def _release_stamp(session: Session) -> object:
+def release_stamp(session: Session) -> object:
+    """The newest release's id and import time, or None: what every cache of ROME data is
+    keyed on (an import changes it)."""
     row = session.execute(
         select(RomeRelease.id, RomeRelease.imported_at).order_by(RomeRelease.id.desc()).limit(1)
     ).first()
@@ -189,7 +191,7 @@ def _release_stamp(session: Session) -> object:
 
 def _index(session: Session, kind: str) -> _Index:
     url = str(session.get_bind().engine.url)
-    stamp = _release_stamp(session)
+    stamp = release_stamp(session)
     cached = _CACHE.get((url, kind))
     if cached is not None and cached[0] == stamp:
         return cached[1]
@@ -216,7 +218,7 @@ def warm_up(app: Flask) -> None:
         return  # connecting would create the file: the database is never a side effect
     try:
         with app.app_context(), db.standalone() as session:
-            if _release_stamp(session) is None:
+            if release_stamp(session) is None:
                 return
             for kind in ("appellations", "competences"):
                 _index(session, kind)

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 from reports import charts
 from reports import synthesis as documents
 from service.dates import add_months, paris_date, utcnow
+from service.features.metiers.search import release_stamp
 from service.models import (
     ActionItem,
     Bilan,
@@ -55,7 +56,6 @@ from service.models import (
     RomeCompetence,
     RomeFiche,
     RomeFicheLink,
-    RomeRelease,
     StaffUser,
     SynthesisItem,
 )
@@ -632,14 +632,7 @@ _REQUIRED_MAX = 4_000
 def _requirements(session: Session, code_rome: str) -> tuple[_Required, ...]:
     """The competences a fiche requires (reference data), cached per database and ROME
     release (the newest release's id and import time: an import rebuilds it)."""
-    key = (
-        str(session.get_bind().engine.url),
-        session.execute(
-            select(RomeRelease.id, RomeRelease.imported_at).order_by(RomeRelease.id.desc()).limit(1)
-        ).first(),
-        code_rome,
-    )
-    hashable = (key[0], tuple(key[1]) if key[1] is not None else None, key[2])
+    hashable = (str(session.get_bind().engine.url), release_stamp(session), code_rome)
     found = _REQUIRED.get(hashable)
     if found is None:
         found = _read_requirements(session, code_rome)
