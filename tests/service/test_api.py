@@ -427,9 +427,15 @@ def test_the_openapi_document_is_generated_and_complete(db_app: Flask) -> None:
     schemas = spec["components"]["schemas"]
     for path, item in spec["paths"].items():
         op = item["get"]
-        assert op["security"] == [{"bearer": []}], path
-        for code in ("200", "401", "403", "422"):
+        scope = re.search(r"Droit : `([a-z:]+)`", op["description"])
+        assert scope and op["security"] == [{"bearer": [scope[1]]}], path
+        for code in ("200", "304", "401", "403", "422"):
             assert code in op["responses"], (path, code)
+        assert "ETag" in op["responses"]["200"]["headers"], path
+        assert "If-None-Match" in {p["name"] for p in op["parameters"] if p["in"] == "header"}
+        # bilingual: "Résumé / Summary", then a French paragraph and an English one
+        assert " / " in op["summary"], path
+        assert len(op["description"].split("\n\n")) == 2 and "Scope: `" in op["description"]
         for content in op["responses"]["200"]["content"].values():
             ref = content["schema"]["$ref"].split("/")[-1]
             assert ref in schemas
@@ -446,6 +452,25 @@ def test_the_documentation_page_is_ours_and_script_free(db_app: Flask) -> None:
     assert "<script" not in html.split("</header>")[-1].split("<footer")[0]
     assert "cdn" not in html.lower()
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    # the document's `code` spans as <code>, never as backticks
+    assert "<code>instruments:read</code>" in html
+    main = html.split("</header>")[-1].split("<footer")[0]
+    assert "`" not in main
+    assert '<p lang="en">Scope: <code>bilans:write</code>.' in html
+
+
+def test_code_spans_escape_the_text_before_marking_it_up() -> None:
+    from service.features.api.views_docs import code_spans, paragraphs
+
+    assert str(code_spans("a `<b>` & `x`")) == "a <code>&lt;b&gt;</code> &amp; <code>x</code>"
+    assert str(code_spans('<script>alert("`")</script>')) == (
+        "&lt;script&gt;alert(&#34;`&#34;)&lt;/script&gt;"
+    )
+    assert str(code_spans(None)) == ""
+    assert [str(p) for p in paragraphs("Droit : `a`.\n  suite\n\nScope: `a`.")] == [
+        "Droit : <code>a</code>. suite",
+        "Scope: <code>a</code>.",
+    ]
 
 
 # --- bilans: administrative fields, the token's centre only, audited ----------------------
