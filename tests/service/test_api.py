@@ -504,3 +504,21 @@ def test_bilans_are_the_token_s_centre_s_only_and_audited(db_app: Flask, world: 
         tuple(e) for e in events
     ]
     assert sum(1 for e in events if e[1] == "api_list_bilans") == 3
+
+
+def test_a_bilans_cursor_whose_key_no_id_can_be_is_a_400(db_app: Flask, world: World) -> None:
+    """Found by the contract tests: a cursor of the right shape carrying 2**31 made
+    PostgreSQL refuse the query (its integer columns stop at 2**31 - 1), a 500."""
+    ours = bearer(make_token(db_app, world.centre, scopes=("bilans:write",), name="Gestion"))
+    client = db_app.test_client()
+    from service.features.api import paging
+
+    for key in ("2147483648", "9999999999", "-1", "abc", "١٢"):
+        bad = client.get(
+            "/api/v1/bilans", query_string={"cursor": paging.encode(key)}, headers=ours
+        )
+        assert_problem(bad, 400, "cursor")
+    last = client.get(
+        "/api/v1/bilans", query_string={"cursor": paging.encode("2147483647")}, headers=ours
+    )
+    assert last.status_code == 200 and last.get_json()["data"] == []

@@ -6,7 +6,8 @@ the status and the content type are documented, and so are the response headers.
 Generic on purpose: the operations come from the document, never from a list here, so a
 route added later is tested as soon as it is in the document. Ids that exist: a path
 parameter whose name is in :func:`_known_ids` is drawn half of the time from the world's
-records (else the detail routes would only ever answer 404); every ``GET`` answering 200
+records (else the detail routes would only ever answer 404), and so is a ``cursor`` among
+those of ``CURSOR_KEYS`` (random text never decodes); every ``GET`` answering 200
 with an ``ETag`` is replayed with ``If-None-Match`` (its 304 must be documented too).
 
 One test per token: one per scope, one with every scope, each on SQLite and (when
@@ -95,13 +96,29 @@ def _known_ids(app: Flask, world: World) -> dict[str, list[Any]]:
     }
 
 
-def _path_choices(operation: Any, known: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """Combinations of known values of the operation's path parameters (at most 12)."""
+#: Cursors that the lists could meet: made by the API's own encoder (a page's last key at
+#: the edges of the database's integers, a key of the wrong kind), since random text is
+#: almost never a cursor that decodes.
+CURSOR_KEYS = ("0", "1", "2147483647", "2147483648", "9999999999", "-1", "abc", "", "1" * 30)
+
+
+def _choices(operation: Any, known: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Fixed parts of some requests: known values of the operation's path parameters (at
+    most 12 combinations), each with or without a crafted ``cursor`` when it takes one."""
+    from service.features.api import paging
+
     names = [p.name for p in operation.path_parameters if known.get(p.name)]
-    if not names:
-        return []
-    combos = itertools.product(*(known[n] for n in names))
-    return [dict(zip(names, values, strict=True)) for values in itertools.islice(combos, 12)]
+    combos = itertools.islice(itertools.product(*(known[n] for n in names)), 12)
+    paths = [dict(zip(names, values, strict=True)) for values in combos] if names else [{}]
+    queries: list[dict[str, Any] | None] = [None]
+    if "cursor" in {p.name for p in operation.query}:
+        queries += [{"cursor": paging.encode(key)} for key in CURSOR_KEYS]
+    return [
+        {"path_parameters": path or None, "query": query}
+        for path in paths
+        for query in queries
+        if path or query
+    ]
 
 
 def _scope_of(operation: Any) -> str | None:
@@ -113,15 +130,16 @@ def _scope_of(operation: Any) -> str | None:
 
 
 def _strategy(operation: Any, mode: Any, choices: list[dict[str, Any]]) -> Any:
+    """Half generated from the document alone, half with some parts fixed (``choices``)."""
     from hypothesis import strategies as st
 
     generated = operation.as_strategy(generation_mode=mode)
     if not choices:
         return generated
-    known = st.sampled_from(choices).flatmap(
-        lambda pp: operation.as_strategy(generation_mode=mode, path_parameters=pp)
+    fixed = st.sampled_from(choices).flatmap(
+        lambda kwargs: operation.as_strategy(generation_mode=mode, **kwargs)
     )
-    return st.one_of(known, generated)
+    return st.one_of(fixed, generated)
 
 
 def _run(
@@ -208,7 +226,7 @@ def test_every_operation_keeps_its_contract(
     for operation in operations:
         scope = _scope_of(operation)
         examples = full if scope is None or scope in scopes else FEW
-        choices = _path_choices(operation, known)
+        choices = _choices(operation, known)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = _strategy(operation, mode, choices)
             failures += _run(operation, mode, examples, headers, strategy, seen)

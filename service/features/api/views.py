@@ -278,8 +278,7 @@ class Bilans(MethodView):
 
         Scope: `bilans:write`. Administrative fields only (no content, no result, no
         name); sorted by id. Every call is written to the audit log."""
-        after = paging.decode(cursor)
-        start = int(after) if after is not None and after.isdigit() and len(after) < 11 else 0
+        start = paging.decode_id(cursor)
         query = (
             select(Bilan)
             .where(Bilan.centre_id == token.centre_id, Bilan.id > start)
