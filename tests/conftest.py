@@ -17,6 +17,18 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 GOLDEN = ROOT / "tests" / "scoring" / "golden"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The contract tests (marker ``contract``, a few minutes) run only when ``-m`` names
+    them: .ci/run runs them as their own step; the README's command and the floors run
+    leave them out (deselected, not skipped)."""
+    if "contract" in (config.getoption("markexpr") or ""):
+        return
+    left_out = [item for item in items if item.get_closest_marker("contract") is not None]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item.get_closest_marker("contract") is None]
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``; tests using it are skipped when it is absent (a user's machine)."""

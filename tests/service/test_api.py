@@ -418,18 +418,25 @@ def test_the_openapi_document_is_generated_and_complete(db_app: Flask) -> None:
     assert spec["openapi"] == "3.1.0"
     assert spec["info"]["title"] == "Boussole" and spec["info"]["version"] == "v1"
     with db_app.test_request_context():
-        rules = {
-            re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", r.rule)
+        views = {
+            re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", r.rule): db_app.view_functions[r.endpoint]
             for r in db_app.url_map.iter_rules()
             if r.endpoint.startswith("api.")
         }
-    assert rules and rules == set(spec["paths"])
+    assert views and set(views) == set(spec["paths"])
     schemas = spec["components"]["schemas"]
     for path, item in spec["paths"].items():
         op = item["get"]
-        assert op["security"] == [{"bearer": []}], path
-        for code in ("200", "401", "403", "422"):
+        # the scope of the view's @requires, as the bearer scheme's role
+        scope = views[path].view_class.get.api_scope
+        assert op["security"] == [{"bearer": [scope]}], path
+        for code in ("200", "304", "401", "403", "422"):
             assert code in op["responses"], (path, code)
+        assert "ETag" in op["responses"]["200"]["headers"], path
+        assert "If-None-Match" in {p["name"] for p in op["parameters"] if p["in"] == "header"}
+        # bilingual: "Résumé / Summary", then a French paragraph and an English one
+        assert " / " in op["summary"], path
+        assert len(op["description"].split("\n\n")) == 2 and "Scope: `" in op["description"]
         for content in op["responses"]["200"]["content"].values():
             ref = content["schema"]["$ref"].split("/")[-1]
             assert ref in schemas
@@ -446,6 +453,25 @@ def test_the_documentation_page_is_ours_and_script_free(db_app: Flask) -> None:
     assert "<script" not in html.split("</header>")[-1].split("<footer")[0]
     assert "cdn" not in html.lower()
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    # the document's `code` spans as <code>, never as backticks
+    assert "<code>instruments:read</code>" in html
+    main = html.split("</header>")[-1].split("<footer")[0]
+    assert "`" not in main
+    assert '<p lang="en">Scope: <code>bilans:write</code>.' in html
+
+
+def test_code_spans_escape_the_text_before_marking_it_up() -> None:
+    from service.features.api.views_docs import code_spans, paragraphs
+
+    assert str(code_spans("a `<b>` & `x`")) == "a <code>&lt;b&gt;</code> &amp; <code>x</code>"
+    assert str(code_spans('<script>alert("`")</script>')) == (
+        "&lt;script&gt;alert(&#34;`&#34;)&lt;/script&gt;"
+    )
+    assert str(code_spans(None)) == ""
+    assert [str(p) for p in paragraphs("Droit : `a`.\n  suite\n\nScope: `a`.")] == [
+        "Droit : <code>a</code>. suite",
+        "Scope: <code>a</code>.",
+    ]
 
 
 # --- bilans: administrative fields, the token's centre only, audited ----------------------
@@ -479,3 +505,21 @@ def test_bilans_are_the_token_s_centre_s_only_and_audited(db_app: Flask, world: 
         tuple(e) for e in events
     ]
     assert sum(1 for e in events if e[1] == "api_list_bilans") == 3
+
+
+def test_a_bilans_cursor_whose_key_no_id_can_be_is_a_400(db_app: Flask, world: World) -> None:
+    """Found by the contract tests: a cursor of the right shape carrying 2**31 made
+    PostgreSQL refuse the query (its integer columns stop at 2**31 - 1), a 500."""
+    ours = bearer(make_token(db_app, world.centre, scopes=("bilans:write",), name="Gestion"))
+    client = db_app.test_client()
+    from service.features.api import paging
+
+    for key in ("2147483648", "9999999999", "-1", "abc", "١٢"):
+        bad = client.get(
+            "/api/v1/bilans", query_string={"cursor": paging.encode(key)}, headers=ours
+        )
+        assert_problem(bad, 400, "cursor")
+    last = client.get(
+        "/api/v1/bilans", query_string={"cursor": paging.encode("2147483647")}, headers=ours
+    )
+    assert last.status_code == 200 and last.get_json()["data"] == []

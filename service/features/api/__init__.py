@@ -33,7 +33,16 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     spec: dict[str, Any] = {
         "info": {
-            "description": "API d’intégration de Boussole : voir /api/v1/docs et docs/api.md.",
+            "description": (
+                "API d’intégration de Boussole : jetons d’API par centre (en-tête"
+                " `Authorization: Bearer bsl_…`), erreurs `application/problem+json` en"
+                " français et en anglais, pagination par curseur, ETag sur les lectures. Voir"
+                " /api/v1/docs et docs/api.md.\n\n"
+                "Boussole's integration API: API tokens per centre (header"
+                " `Authorization: Bearer bsl_…`), `application/problem+json` errors in French"
+                " and in English, cursor pagination, ETags on reads. See /api/v1/docs and"
+                " docs/api.md."
+            ),
         },
         "components": {
             "securitySchemes": {
@@ -43,5 +52,6 @@ def init_app(app: Flask) -> None:
     }
     api = BoussoleApi(app, spec_kwargs=spec)
     api.register_blueprint(views.blp)
+    views.document_etags(api.spec._paths)  # apispec keeps the paths there until to_dict()
     app.register_blueprint(views_docs.bp)
     app.extensions["boussole.api"] = api

@@ -14,6 +14,19 @@ def encode(key: str) -> str:
     return base64.urlsafe_b64encode(("k:" + key).encode("utf-8")).decode("ascii").rstrip("=")
 
 
+#: The largest id a list's cursor may carry: the databases' 32-bit integer columns (a
+#: larger key would make PostgreSQL refuse the query, a 500).
+MAX_ID = 2**31 - 1
+
+
+def _invalid() -> ApiProblem:
+    return ApiProblem(
+        400,
+        _l("Le curseur « cursor » est invalide : reprenez celui de la page précédente."),
+        errors=[{"field": "cursor", "in": "query"}],
+    )
+
+
 def decode(cursor: str | None) -> str | None:
     """The key after which the page starts; a cursor we did not make is a 400."""
     if cursor is None:
@@ -23,9 +36,16 @@ def decode(cursor: str | None) -> str | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raw = ""
     if not raw.startswith("k:"):
-        raise ApiProblem(
-            400,
-            _l("Le curseur « cursor » est invalide : reprenez celui de la page précédente."),
-            errors=[{"field": "cursor", "in": "query"}],
-        )
+        raise _invalid()
     return raw[2:]
+
+
+def decode_id(cursor: str | None) -> int:
+    """The id after which a list ordered by id starts (0: the first page); a cursor whose
+    key is not an id that the database can hold is a 400, like one we did not make."""
+    key = decode(cursor)
+    if key is None:
+        return 0
+    if not (key.isascii() and key.isdigit() and len(key) <= 10 and int(key) <= MAX_ID):
+        raise _invalid()
+    return int(key)

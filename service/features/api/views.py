@@ -41,21 +41,56 @@ blp = Blueprint(
     "api",
     __name__,
     url_prefix="/api/v1",
-    description="Instruments (questionnaires), définitions et versions de normes.",
+    description="Instruments (questionnaires), leurs définitions et versions de normes ; dossiers"
+    " administratifs des bilans. / Instruments (questionnaires), their definitions and norm"
+    " versions; administrative records of bilans.",
 )
 csrf.exempt(blp)
 limiter.limit(rate_limit, key_func=rate_key)(blp)
 
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 PROBLEMS = (400, 401, 403, 404, 422, 429)
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "ETag d’une lecture précédente : 304 sans corps si rien n’a changé."
+    "\n\nETag of an earlier read: 304 without a body when nothing changed.",
+}
+ETAG_HEADER = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "Version de la représentation / Version of the representation",
+    }
+}
 
 
 def _document(view: Any) -> Any:
+    """The problems every operation may answer, and its security requirement: the bearer
+    token, with the scope of :func:`requires` as its role (OpenAPI 3.1 allows role names
+    for non-OAuth schemes)."""
     for code in PROBLEMS:
         view = blp.alt_response(
             code, schema=ProblemSchema, content_type="application/problem+json"
         )(view)
-    return blp.doc(security=SECURITY)(view)
+    scope = getattr(view, "api_scope", None)
+    return blp.doc(security=[{"bearer": [scope]}] if scope else SECURITY)(view)
+
+
+def document_etags(paths: dict[str, dict[str, Any]]) -> None:
+    """Every read of the document (a GET answering 200) takes ``If-None-Match`` and may
+    answer 304; its 200 carries an ``ETag`` (see :func:`_etag`). Done once on the whole
+    document, so that every blueprint's reads are covered."""
+    for operations in paths.values():
+        read = operations.get("get")
+        if not read or "200" not in read.get("responses", {}):
+            continue
+        parameters = read.setdefault("parameters", [])
+        if not any(p.get("name") == "If-None-Match" for p in parameters):
+            parameters.append(dict(IF_NONE_MATCH))
+        read["responses"]["200"].setdefault("headers", {}).update(ETAG_HEADER)
+        read["responses"].setdefault("304", {"description": "Not Modified"})
 
 
 @blp.errorhandler(429)
@@ -108,9 +143,11 @@ class Instruments(MethodView):
     @blp.response(200, InstrumentPageSchema)
     @requires("instruments:read")
     def get(self, token: ApiToken, limit: int, cursor: str | None) -> ResponseReturnValue:
-        """Liste des instruments installés
+        """Liste des instruments installés / Installed instruments
 
-        Droit : `instruments:read`. Triés par identifiant ; pagination par curseur."""
+        Droit : `instruments:read`. Triés par identifiant ; pagination par curseur.
+
+        Scope: `instruments:read`. Sorted by id; cursor pagination."""
         after = paging.decode(cursor)
         ordered = sorted(installed_instruments().values(), key=lambda i: i.id)
         rest = [i for i in ordered if after is None or i.id > after]
@@ -128,10 +165,13 @@ class InstrumentDefinition(MethodView):
     @blp.response(200, InstrumentSchema)
     @requires("instruments:read")
     def get(self, token: ApiToken, instrument_id: str) -> ResponseReturnValue:
-        """Définition de la version courante d’un instrument
+        """Définition courante d’un instrument / Current definition of an instrument
 
         Droit : `instruments:read`. Items, formats de réponse et échelles, en français et
-        en anglais."""
+        en anglais.
+
+        Scope: `instruments:read`. Items, response formats and scales, in French and in
+        English."""
         instrument = _instrument(instrument_id)
         return {
             **_summary(instrument),
@@ -178,10 +218,13 @@ class InstrumentNorms(MethodView):
     @blp.response(200, NormListSchema)
     @requires("instruments:read")
     def get(self, token: ApiToken, instrument_id: str) -> ResponseReturnValue:
-        """Versions de normes d’un instrument
+        """Versions de normes d’un instrument / Norm versions of an instrument
 
         Droit : `instruments:read`. Les normes fournies et les normes locales du centre du
-        jeton (jamais celles d’un autre centre) ; `current` marque celles qu’il utilise."""
+        jeton (jamais celles d’un autre centre) ; `current` marque celles qu’il utilise.
+
+        Scope: `instruments:read`. The shipped norms and the local norms of the token's
+        centre (never another centre's); `current` marks the ones it uses."""
         instrument = _instrument(instrument_id)
         chosen = norms.current_choice(db.session, token.centre_id, instrument.id)
         rows: list[dict[str, Any]] = []
@@ -228,12 +271,14 @@ class Bilans(MethodView):
     @blp.response(200, BilanPageSchema)
     @requires("bilans:write")
     def get(self, token: ApiToken, limit: int, cursor: str | None) -> ResponseReturnValue:
-        """Bilans du centre du jeton (dossier administratif)
+        """Bilans du centre (dossier administratif) / The centre's bilans (administrative record)
 
         Droit : `bilans:write`. Champs administratifs seulement (ni contenu, ni résultat,
-        ni nom) ; triés par identifiant. Chaque appel est inscrit au journal d’audit."""
-        after = paging.decode(cursor)
-        start = int(after) if after is not None and after.isdigit() and len(after) < 11 else 0
+        ni nom) ; triés par identifiant. Chaque appel est inscrit au journal d’audit.
+
+        Scope: `bilans:write`. Administrative fields only (no content, no result, no
+        name); sorted by id. Every call is written to the audit log."""
+        start = paging.decode_id(cursor)
         query = (
             select(Bilan)
             .where(Bilan.centre_id == token.centre_id, Bilan.id > start)
@@ -257,10 +302,13 @@ class BilanRecord(MethodView):
     @blp.response(200, BilanSchema)
     @requires("bilans:write")
     def get(self, token: ApiToken, bilan_id: int) -> ResponseReturnValue:
-        """Dossier administratif d’un bilan
+        """Dossier administratif d’un bilan / Administrative record of a bilan
 
         Droit : `bilans:write`. Un bilan d’un autre centre répond 404. Inscrit au journal
-        d’audit."""
+        d’audit.
+
+        Scope: `bilans:write`. A bilan of another centre answers 404. Written to the audit
+        log."""
         bilan = db.session.get(Bilan, bilan_id)
         if bilan is None or not access.can_read_bilan_by_token(token, bilan, utcnow()):
             raise ApiProblem(
