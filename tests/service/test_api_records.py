@@ -682,3 +682,29 @@ def test_the_openapi_document_lists_the_write_routes(db_app: Flask) -> None:
         "/api/v1/assignments/{assignment_id}/invitation",
     ):
         assert path in paths
+
+
+def test_boussole_purge_deletes_the_old_keys_only(
+    db_app: Flask, world: World, api, db_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from service.cli import main
+    from service.models import ApiIdempotencyKey
+
+    client, headers = api
+    for key in ("vieille", "recente"):
+        body = {**PERSON, "email": f"{key}@exemple.fr"}
+        keyed = {**headers, "Idempotency-Key": key}
+        assert client.post("/api/v1/beneficiaries", json=body, headers=keyed).status_code == 201
+    with db_app.app_context(), db.standalone() as s:
+        old = s.scalars(select(ApiIdempotencyKey).where(ApiIdempotencyKey.key == "vieille")).one()
+        old.created_at = old.created_at - dt.timedelta(hours=24, minutes=1)
+    monkeypatch.setenv("BOUSSOLE_DATABASE_URL", db_url)
+    monkeypatch.setenv("BOUSSOLE_MAIL_FOLDER", str(tmp_path / "cli-mail"))
+    monkeypatch.setenv("BOUSSOLE_SECRET_KEY", "x" * 40)
+    result = CliRunner().invoke(main, ["purge"])
+    assert result.exit_code == 0, result.output
+    assert "clés d’idempotence de l’API effacées (plus de 24 h) : 1" in result.output
+    with db_app.app_context(), db.standalone() as s:
+        assert s.scalars(select(ApiIdempotencyKey.key)).all() == ["recente"]
