@@ -466,6 +466,8 @@ def test_a_retried_post_creates_one_bilan_and_replays_the_answer(
     assert second.get_json() == first.get_json()
     assert second.headers["Location"] == first.headers["Location"]
     assert _count(db_app, "bilan") == before + 1
+    actions = [e[1] for e in _events(db_app)]
+    assert actions.count("api_create_bilan") == 1 and actions.count("api_idempotent_replay") == 1
     # another body with the same key
     other = client.post("/api/v1/bilans", json=_new_bilan(world, funding="Plan"), headers=keyed)
     assert_problem(other, 422, "Idempotency-Key")

@@ -13,12 +13,16 @@ from flask import request
 from werkzeug.wrappers import Response
 
 from service import access
+from service.audit import audit
 from service.dates import utcnow
 from service.extensions import db
 from service.features.api import idempotency as store
 from service.models import ApiIdempotencyKey, ApiToken
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The audit log's action of a replayed answer.
+REPLAY_ACTION = "api_idempotent_replay"
 
 
 def _token() -> ApiToken | None:
@@ -54,6 +58,9 @@ def idempotent(view: F) -> F:
         print_ = store.fingerprint(request.method, request.path, request.get_data(cache=True))
         found = store.claim(session, token.id, key, print_, utcnow())
         if found.status is not None:
+            # a kept answer may hold personal data (a person's name): its replay is logged
+            audit(session, token, REPLAY_ACTION)
+            session.commit()
             return _replay(found)
         claim_id = found.id
         try:
