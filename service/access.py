@@ -462,3 +462,48 @@ def can_read_bilan_by_token(token: ApiToken, bilan: Bilan, now: dt.datetime) -> 
     usable token with ``bilans:write`` (the scope of the software that manages bilans), of
     the bilan's own centre."""
     return api_token_allows(token, "bilans:write", now) and bilan.centre_id == token.centre_id
+
+
+def can_create_by_token(token: ApiToken, now: dt.datetime) -> bool:
+    """Create a beneficiary or a bilan through the API: a usable token with
+    ``bilans:write``; the new record belongs to the token's centre."""
+    return api_token_allows(token, "bilans:write", now)
+
+
+def can_write_bilan_by_token(token: ApiToken, bilan: Bilan, now: dt.datetime) -> bool:
+    """Change the administrative fields of a bilan, end it, read its hours per phase,
+    assign questionnaires to it, through the API: like :func:`can_read_bilan_by_token`
+    (the bilan of the token's own centre). The content (answers, notes, results) stays out
+    of reach of this scope."""
+    return can_read_bilan_by_token(token, bilan, now)
+
+
+def can_read_beneficiary_by_token(token: ApiToken, person: Beneficiary, now: dt.datetime) -> bool:
+    """A beneficiary's name, address and language through the API (personal data, so
+    every read is audited): a usable token with ``bilans:write`` of the person's centre."""
+    return api_token_allows(token, "bilans:write", now) and person.centre_id == token.centre_id
+
+
+def can_write_beneficiary_by_token(token: ApiToken, person: Beneficiary, now: dt.datetime) -> bool:
+    """Correct a beneficiary's name, address or language through the API: as
+    :func:`can_read_beneficiary_by_token`."""
+    return can_read_beneficiary_by_token(token, person, now)
+
+
+def can_follow_by_token(token: ApiToken, counsellor: StaffUser) -> bool:
+    """The counsellor a new bilan is given to through the API: an active counsellor of the
+    token's centre (never an admin, never another centre's)."""
+    return (
+        is_staff(counsellor)
+        and counsellor.role == "counsellor"
+        and counsellor.centre_id == token.centre_id
+    )
+
+
+def can_manage_assignment_by_token(
+    token: ApiToken, assignment: Assignment, now: dt.datetime
+) -> bool:
+    """A questionnaire's state (status, dates, instrument; never its answers) and a fresh
+    invitation link for its beneficiary, through the API: a usable token with
+    ``bilans:write`` of the bilan's centre."""
+    return can_write_bilan_by_token(token, assignment.bilan, now)

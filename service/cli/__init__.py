@@ -560,6 +560,7 @@ def purge_cmd(dry_run: bool, day: object) -> None:
 
     from service.dates import paris_today, utcnow
     from service.extensions import db as database
+    from service.features.api import idempotency
     from service.features.lifecycle.service import purge, send_notices, total_by_kind
 
     app = _app()
@@ -569,10 +570,12 @@ def purge_cmd(dry_run: bool, day: object) -> None:
             done = purge(session, today=today, now=utcnow(), dry_run=dry_run)
             if dry_run:
                 session.rollback()
-                sent = failed = 0
+                sent = failed = keys = 0
             else:
                 days = int(app.config["DESTRUCTION_NOTICE_DAYS"])
                 sent, failed = send_notices(session, today, days, now=utcnow())
+                # the API's Idempotency-Key responses, kept 24 hours
+                keys = idempotency.purge(session, utcnow())
         if not dry_run and database.engine is not None:
             _checkpoint(database.engine)
     finally:
@@ -582,6 +585,7 @@ def purge_cmd(dry_run: bool, day: object) -> None:
     click.echo(f"Destruction du {today:%d/%m/%Y}" + (" (simulation)" if dry_run else ""))
     if not dry_run:
         click.echo(f"  avis de destruction envoyés par e-mail : {sent}")
+        click.echo(f"  clés d’idempotence de l’API effacées (plus de 24 h) : {keys}")
         if failed:
             click.echo(f"  avis non envoyés (voir le journal) : {failed}")
     if not done:

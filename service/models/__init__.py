@@ -7,7 +7,7 @@ destroyed at the end of the bilan without losing audit evidence.
 
 from service.dates import utcnow
 from service.models.answers import Answer, PageTiming, ScoreRecord
-from service.models.api import API_SCOPES, ApiToken
+from service.models.api import API_SCOPES, ApiIdempotencyKey, ApiToken
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
 from service.models.erasure import ErasureRequest
@@ -45,6 +45,7 @@ __all__ = [
     "API_SCOPES",
     "ActionItem",
     "Answer",
+    "ApiIdempotencyKey",
     "ApiToken",
     "Assignment",
     "AssignmentStatus",

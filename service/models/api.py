@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.crypto import EncryptedText
 from service.dates import utcnow
 from service.db import Base
 from service.models.people import Centre, StaffUser
@@ -43,3 +44,23 @@ class ApiToken(Base):
     def get_id(self) -> str:
         """The audit log's actor: ``api:<id>:<name>`` (the name cut to the column's 40)."""
         return f"api:{self.id}:{self.name}"[:40]
+
+
+class ApiIdempotencyKey(Base):
+    """An ``Idempotency-Key`` a token sent with a POST (:mod:`service.features.api.idempotency`):
+    the request's fingerprint (SHA-256 of method, path and body), then the response given
+    (status, body, ``Location``) so that a retry gets it again. ``status`` is None while
+    the first request runs. The body may hold personal data (a beneficiary's name): it is
+    encrypted. Kept 24 hours."""
+
+    __tablename__ = "api_idempotency_key"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    location: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

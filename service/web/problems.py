@@ -43,6 +43,7 @@ MESSAGES: dict[int, Any] = {
     412: _l("La ressource a changé depuis votre lecture (If-Match) : relisez-la."),
     413: _l("La demande est trop volumineuse."),
     415: _l("Cette ressource n’accepte pas ce format de contenu."),
+    428: _l("Cette modification demande l’en-tête « If-Match » (l’ETag lu)."),
     422: _l("Un paramètre de la demande est invalide."),
     429: _l("Trop de demandes avec ce jeton : patientez avant de réessayer."),
     500: _l("Une erreur inattendue est survenue."),
@@ -60,6 +61,7 @@ SLUGS = {
     412: "precondition",
     413: "trop-volumineux",
     415: "format",
+    428: "precondition-requise",
     422: "parametre-invalide",
     429: "limite",
     500: "erreur-serveur",
@@ -112,7 +114,7 @@ def _webargs_errors(exc: HTTPException) -> list[dict[str, Any]]:
                     out.append(
                         {
                             "field": str(name),
-                            "in": str(location),
+                            "in": "body" if location == "json" else str(location),
                             "messages": [str(t) for t in texts],
                         }
                     )

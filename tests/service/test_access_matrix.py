@@ -138,6 +138,15 @@ API_RESOURCES = (
     "api.InstrumentNorms",
     "api.Bilans",
     "api.BilanRecord",
+    "api.Beneficiaries",
+    "api.BeneficiaryRecord",
+    "api.BilanCreation",
+    "api.BilanPatch",
+    "api.BilanEnd",
+    "api.BilanHours",
+    "api.BilanAssignments",
+    "api.AssignmentRecord",
+    "api.AssignmentInvitation",
 )
 API_PUBLIC = ("api-docs.openapi_json", "api_docs.docs")
 ADMIN_ON_MEMBER = ("admin.deactivate_staff", "admin.resend_invitation", "admin.reactivate_staff")

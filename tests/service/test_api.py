@@ -180,35 +180,44 @@ def test_a_token_without_the_scope_is_a_403(db_app: Flask, world: World) -> None
     assert "instruments:read" in body["detail_fr"] and "instruments:read" in body["detail_en"]
 
 
-def _api_rules(app: Flask, world: World) -> list[str]:
-    values = {"instrument_id": "riasec-60", "bilan_id": world.bilan}
+def _api_rules(app: Flask, world: World) -> list[tuple[str, str, str]]:
+    """(method, url, endpoint) of every rule of the API blueprint, each of its methods."""
+    values = {
+        "instrument_id": "riasec-60",
+        "bilan_id": world.bilan,
+        "beneficiary_id": world.beneficiary,
+        "assignment_id": world.assignments["riasec-60"],
+    }
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         return [
-            adapter.build(r.endpoint, {a: values[a] for a in r.arguments})
+            (method, adapter.build(r.endpoint, {a: values[a] for a in r.arguments}), r.endpoint)
             for r in app.url_map.iter_rules()
             if r.endpoint.startswith("api.")
+            for method in sorted((r.methods or set()) - {"HEAD", "OPTIONS"})
         ]
 
 
 def test_every_api_rule_refuses_anonymous_and_wrong_scope(db_app: Flask, world: World) -> None:
-    """Generated from the URL map: every rule of the API blueprint (a new one included)."""
+    """Generated from the URL map: every rule and method of the API blueprint (a new one
+    included). The writes are refused before they read their body."""
     from service.models import API_SCOPES
 
-    urls = _api_rules(db_app, world)
-    assert len(urls) >= 5
+    rules = _api_rules(db_app, world)
+    assert len(rules) >= 5
     client = db_app.test_client()
     needed = {}
-    for url in urls:
-        assert_problem(client.get(url), 401)
-        view = db_app.view_functions[db_app.url_map.bind("localhost").match(url)[0]]
-        scope = view.view_class.get.api_scope  # type: ignore[attr-defined]
-        needed[url] = scope
+    for method, url, endpoint in rules:
+        assert_problem(client.open(url, method=method, json={}), 401)
+        view = db_app.view_functions[endpoint]
+        scope = getattr(view.view_class, method.lower()).api_scope  # type: ignore[attr-defined]
+        needed[(method, url)] = scope
         others = tuple(s for s in API_SCOPES if s != scope)
         wrong = make_token(db_app, world.centre, scopes=others, name=f"sans {scope}")
-        assert_problem(client.get(url, headers=bearer(wrong)), 403)
-        right = make_token(db_app, world.centre, scopes=(scope,), name=f"avec {scope}")
-        assert client.get(url, headers=bearer(right)).status_code == 200, url
+        assert_problem(client.open(url, method=method, json={}, headers=bearer(wrong)), 403)
+        if method == "GET":
+            right = make_token(db_app, world.centre, scopes=(scope,), name=f"avec {scope}")
+            assert client.get(url, headers=bearer(right)).status_code == 200, url
     assert set(needed.values()) == {"instruments:read", "bilans:write"}
 
 
@@ -426,20 +435,27 @@ def test_the_openapi_document_is_generated_and_complete(db_app: Flask) -> None:
     assert views and set(views) == set(spec["paths"])
     schemas = spec["components"]["schemas"]
     for path, item in spec["paths"].items():
-        op = item["get"]
-        # the scope of the view's @requires, as the bearer scheme's role
-        scope = views[path].view_class.get.api_scope
-        assert op["security"] == [{"bearer": [scope]}], path
-        for code in ("200", "304", "401", "403", "422"):
-            assert code in op["responses"], (path, code)
-        assert "ETag" in op["responses"]["200"]["headers"], path
-        assert "If-None-Match" in {p["name"] for p in op["parameters"] if p["in"] == "header"}
-        # bilingual: "Résumé / Summary", then a French paragraph and an English one
-        assert " / " in op["summary"], path
-        assert len(op["description"].split("\n\n")) == 2 and "Scope: `" in op["description"]
-        for content in op["responses"]["200"]["content"].values():
-            ref = content["schema"]["$ref"].split("/")[-1]
-            assert ref in schemas
+        for method, op in ((m, o) for m, o in item.items() if m != "parameters"):
+            # the scope of the view's @requires, as the bearer scheme's role
+            scope = getattr(views[path].view_class, method).api_scope
+            assert op["security"] == [{"bearer": [scope]}], (path, method)
+            ok = "201" if "201" in op["responses"] else "200"
+            for code in (ok, "401", "403", "422"):
+                assert code in op["responses"], (path, method, code)
+            if method == "get":
+                assert "304" in op["responses"], path
+                assert "ETag" in op["responses"]["200"]["headers"], path
+                headers = {p["name"] for p in op["parameters"] if p["in"] == "header"}
+                assert "If-None-Match" in headers, path
+            # bilingual: "Résumé / Summary", then a French paragraph and an English one
+            assert " / " in op["summary"], (path, method)
+            assert len(op["description"].split("
+
+")) == 2, (path, method)
+            assert "Scope: `" in op["description"], (path, method)
+            for content in op["responses"][ok]["content"].values():
+                if "$ref" in content.get("schema", {}):
+                    assert content["schema"]["$ref"].split("/")[-1] in schemas
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "limit" in {p["name"] for p in spec["paths"]["/api/v1/instruments"]["get"]["parameters"]}
 

@@ -47,7 +47,7 @@ def test_the_list_of_encrypted_columns_is_every_encrypted_column_of_the_models()
         if isinstance(column.type, EncryptedText | EncryptedJSON)
     }
     assert typed == set(ENCRYPTED_COLUMNS)
-    assert len(ENCRYPTED_COLUMNS) == 23
+    assert len(ENCRYPTED_COLUMNS) == 24
 
 
 # --- the raw database holds no free text ------------------------------------------------------
@@ -58,8 +58,10 @@ def _plant(app: Flask, world: World, claire: FlaskClient, camille: FlaskClient) 
     drive (the autosave of a free-text answer, a counsellor's note, the bilan's
     objectives), through the models elsewhere (the same column types)."""
     from service.extensions import db
+    from service.features.api import tokens
     from service.models import (
         ActionItem,
+        ApiIdempotencyKey,
         Assignment,
         Bilan,
         BilanStep,
@@ -172,6 +174,20 @@ def _plant(app: Flask, world: World, claire: FlaskClient, camille: FlaskClient) 
                     snapshot=_marker("portfolio_change", "snapshot"),
                 ),
             ]
+        )
+        # the response an Idempotency-Key keeps (it may hold a person's name)
+        token = tokens.create_token(
+            s, centre_id=world.centre, name="Gestion", scopes=["bilans:write"], days=1,
+            created_by=None,
+        )  # fmt: skip
+        s.add(
+            ApiIdempotencyKey(
+                token_id=token.token.id,
+                key="cle",
+                fingerprint="0" * 64,
+                status=201,
+                body=_marker("api_idempotency_key", "body"),
+            )
         )
     return {"followup": followup_id}
 

@@ -24,7 +24,7 @@ class BoussoleApi(Api):
 
 
 def init_app(app: Flask) -> None:
-    from service.features.api import views, views_docs
+    from service.features.api import views, views_docs, views_records  # noqa: F401
 
     app.config.setdefault("API_TITLE", "Boussole")
     app.config.setdefault("API_VERSION", "v1")
@@ -54,4 +54,9 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(views.blp)
     views.document_etags(api.spec._paths)  # apispec keeps the paths there until to_dict()
     app.register_blueprint(views_docs.bp)
+    # The write routes read a JSON body (the other views refuse one: 415).
+    for endpoint, view in app.view_functions.items():
+        view_class = getattr(view, "view_class", None)
+        if endpoint.startswith("api.") and {"post", "patch"} & set(dir(view_class)):
+            setattr(view, "accepts_json", True)  # noqa: B010 (a view function attribute)
     app.extensions["boussole.api"] = api

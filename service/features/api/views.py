@@ -4,6 +4,7 @@ Authentication, scopes: :mod:`service.features.api.views_auth`; errors: problem+
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import request
@@ -30,7 +31,9 @@ from service.features.api.schemas import (
     PageArgsSchema,
     ProblemSchema,
 )
+from service.features.api.schemas_records import BilanFilterSchema
 from service.features.api.views_auth import rate_key, rate_limit, requires
+from service.features.api.views_etags import etag_header, etag_of
 from service.features.norms import service as norms
 from service.models import ApiToken, Bilan
 from service.web import problems
@@ -260,38 +263,59 @@ BILAN_FIELDS = (
 )  # fmt: skip
 
 
-def _bilan(bilan: Bilan) -> dict[str, Any]:
+def bilan_representation(bilan: Bilan) -> dict[str, Any]:
+    """A bilan's administrative record as the API gives it (:class:`BilanSchema`)."""
     return {"status": str(bilan.status.value), **{f: getattr(bilan, f) for f in BILAN_FIELDS}}
+
+
+def missing_bilan() -> ApiProblem:
+    return ApiProblem(
+        404,
+        _l("Ce bilan n’existe pas ou n’est pas accessible avec ce jeton."),
+        errors=[{"field": "bilan_id", "in": "path"}],
+    )
 
 
 @blp.route("/bilans")
 class Bilans(MethodView):
     @_document
-    @blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, BilanPageSchema)
     @requires("bilans:write")
-    def get(self, token: ApiToken, limit: int, cursor: str | None) -> ResponseReturnValue:
-        """Bilans du centre (dossier administratif) / The centre's bilans (administrative record)
+    @blp.arguments(BilanFilterSchema, location="query", as_kwargs=True)
+    def get(
+        self,
+        token: ApiToken,
+        limit: int,
+        cursor: str | None,
+        status: str | None,
+        created_after: dt.datetime | None,
+        created_before: dt.datetime | None,
+    ) -> ResponseReturnValue:
+        """Bilans du centre du jeton / The token's centre's bilans
 
         Droit : `bilans:write`. Champs administratifs seulement (ni contenu, ni résultat,
-        ni nom) ; triés par identifiant. Chaque appel est inscrit au journal d’audit.
+        ni nom) ; triés par identifiant ; filtres `status`, `created_after`,
+        `created_before` (ISO 8601 avec décalage horaire ; sans décalage : 422). Chaque
+        appel est inscrit au journal d’audit.
 
         Scope: `bilans:write`. Administrative fields only (no content, no result, no
-        name); sorted by id. Every call is written to the audit log."""
+        name); by id; filters `status`, `created_after`, `created_before` (ISO 8601 with
+        an offset; without one: 422). Every call is written to the audit log."""
         start = paging.decode_id(cursor)
-        query = (
-            select(Bilan)
-            .where(Bilan.centre_id == token.centre_id, Bilan.id > start)
-            .order_by(Bilan.id)
-            .limit(limit + 1)
-        )
-        rows = list(db.session.scalars(query))
+        query = select(Bilan).where(Bilan.centre_id == token.centre_id, Bilan.id > start)
+        if status is not None:
+            query = query.where(Bilan.status == status)
+        if created_after is not None:
+            query = query.where(Bilan.created_at >= created_after)
+        if created_before is not None:
+            query = query.where(Bilan.created_at < created_before)
+        rows = list(db.session.scalars(query.order_by(Bilan.id).limit(limit + 1)))
         now = utcnow()
         page = [b for b in rows[:limit] if access.can_read_bilan_by_token(token, b, now)]
         audit(db.session, token, "api_list_bilans")
         db.session.commit()
         return {
-            "data": [_bilan(b) for b in page],
+            "data": [bilan_representation(b) for b in page],
             "next_cursor": paging.encode(str(rows[limit - 1].id)) if len(rows) > limit else None,
         }
 
@@ -302,20 +326,17 @@ class BilanRecord(MethodView):
     @blp.response(200, BilanSchema)
     @requires("bilans:write")
     def get(self, token: ApiToken, bilan_id: int) -> ResponseReturnValue:
-        """Dossier administratif d’un bilan / Administrative record of a bilan
+        """Dossier administratif d’un bilan / A bilan's administrative record
 
-        Droit : `bilans:write`. Un bilan d’un autre centre répond 404. Inscrit au journal
-        d’audit.
+        Droit : `bilans:write`. Un bilan d’un autre centre répond 404. Son ETag se renvoie
+        dans `If-Match` pour le modifier (`PATCH`). Inscrit au journal d’audit.
 
-        Scope: `bilans:write`. A bilan of another centre answers 404. Written to the audit
-        log."""
+        Scope: `bilans:write`. Another centre's bilan answers 404. Send its ETag back in
+        `If-Match` to change it (`PATCH`). Written to the audit log."""
         bilan = db.session.get(Bilan, bilan_id)
         if bilan is None or not access.can_read_bilan_by_token(token, bilan, utcnow()):
-            raise ApiProblem(
-                404,
-                _l("Ce bilan n’existe pas ou n’est pas accessible avec ce jeton."),
-                errors=[{"field": "bilan_id", "in": "path"}],
-            )
+            raise missing_bilan()
         audit(db.session, token, "api_view_bilan", bilan_id=bilan.id)
         db.session.commit()
-        return _bilan(bilan)
+        body = bilan_representation(bilan)
+        return body, etag_header(etag_of(BilanSchema, body))

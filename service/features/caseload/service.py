@@ -318,9 +318,38 @@ def create_bilan(
 
     With a ``start_date``, the bilan is planned from the centre's template (steps, hours,
     interview dates about every 15 days): see :func:`service.features.record.service.plan_bilan`."""
+    person = create_beneficiary(
+        session,
+        counsellor.centre_id,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        language=language,
+    )
+    return open_bilan(
+        session,
+        counsellor,
+        person,
+        title=title,
+        next_interview_at=next_interview_at,
+        start_date=start_date,
+    )
+
+
+def create_beneficiary(
+    session: Session,
+    centre_id: int,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str | None,
+    language: str,
+) -> Beneficiary:
+    """A new beneficiary of the centre (no bilan yet); the caller commits. Refuses an
+    address another account signs in with (:class:`WorkspaceError`)."""
     _check_email_free(session, email, beneficiary_id=None)
     person = Beneficiary(
-        centre_id=counsellor.centre_id,
+        centre_id=centre_id,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email or None,
@@ -328,6 +357,20 @@ def create_bilan(
     )
     session.add(person)
     session.flush()
+    return person
+
+
+def open_bilan(
+    session: Session,
+    counsellor: StaffUser,
+    person: Beneficiary,
+    *,
+    title: str,
+    next_interview_at: dt.datetime | None = None,
+    start_date: dt.date | None = None,
+) -> Bilan:
+    """A new bilan of ``person`` (of the counsellor's centre), followed by ``counsellor``;
+    planned from the centre's template when a ``start_date`` is given. The caller commits."""
     bilan = Bilan(
         centre_id=counsellor.centre_id,
         beneficiary_id=person.id,
