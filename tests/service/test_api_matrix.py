@@ -6,7 +6,8 @@ For each operation and each scope, with the world's objects:
 
 - no token: 401; a token with every scope but the needed one: 403;
 - a token with the needed scope, of another centre: 404 on an object of this centre (a
-  list answers but holds nothing of this centre: checked for the lists below);
+  list answers but holds nothing of this centre: checked for the lists below; a creation,
+  or a write whose body is checked first, is refused for its empty body, never a 404);
 - a token with the needed scope, of the centre: neither 401, 403 nor 5xx (a write with an
   empty body is refused for its content, not for its token).
 """
@@ -29,6 +30,17 @@ SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/instruments/<instrument_id>/norms"): "instruments:read",
     ("GET", "/api/v1/bilans"): "bilans:write",
     ("GET", "/api/v1/bilans/<int:bilan_id>"): "bilans:write",
+    ("POST", "/api/v1/beneficiaries"): "bilans:write",
+    ("GET", "/api/v1/beneficiaries/<int:beneficiary_id>"): "bilans:write",
+    ("PATCH", "/api/v1/beneficiaries/<int:beneficiary_id>"): "bilans:write",
+    ("POST", "/api/v1/bilans"): "bilans:write",
+    ("PATCH", "/api/v1/bilans/<int:bilan_id>"): "bilans:write",
+    ("POST", "/api/v1/bilans/<int:bilan_id>/end"): "bilans:write",
+    ("GET", "/api/v1/bilans/<int:bilan_id>/hours"): "bilans:write",
+    ("GET", "/api/v1/bilans/<int:bilan_id>/assignments"): "bilans:write",
+    ("POST", "/api/v1/bilans/<int:bilan_id>/assignments"): "bilans:write",
+    ("GET", "/api/v1/assignments/<int:assignment_id>"): "bilans:write",
+    ("POST", "/api/v1/assignments/<int:assignment_id>/invitation"): "bilans:write",
 }
 # Public: they describe the API, not the centre's data.
 PUBLIC = {"/api/v1/openapi.json", "/api/v1/docs"}
@@ -121,8 +133,15 @@ def test_every_operation_for_every_scope(db_app: Flask, world: World) -> None:
         answer = call(outsider)
         if rule in SHARED:
             assert answer.status_code == 200, (method, url)
-        elif rule in LISTS:
+        elif rule in LISTS and method == "GET":
             assert answer.status_code == 200 and answer.get_json()["data"] == [], url
+        elif not rules[rule].arguments:  # a creation: refused for its (empty) content
+            assert 400 <= answer.status_code < 500 and answer.status_code != 404, url
+        elif body is not None and answer.status_code == 422:
+            # a write whose body is checked before its object: the same 422 for any id,
+            # about the body only (nothing of the object is told)
+            errors = answer.get_json()["errors"]
+            assert errors and {e["in"] for e in errors} <= {"body", "header"}, (url, errors)
         else:
             assert_problem(answer, 404)
 

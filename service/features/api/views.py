@@ -69,16 +69,24 @@ ETAG_HEADER = {
 }
 
 
-def _document(view: Any) -> Any:
-    """The problems every operation may answer, and its security requirement: the bearer
-    token, with the scope of :func:`requires` as its role (OpenAPI 3.1 allows role names
-    for non-OAuth schemes)."""
-    for code in PROBLEMS:
-        view = blp.alt_response(
-            code, schema=ProblemSchema, content_type="application/problem+json"
-        )(view)
-    scope = getattr(view, "api_scope", None)
-    return blp.doc(security=[{"bearer": [scope]}] if scope else SECURITY)(view)
+def documented(codes: tuple[int, ...] = PROBLEMS) -> Any:
+    """A decorator (outermost, above ``blp.response`` and ``requires``): the problems the
+    operation may answer (``codes``), and its security requirement: the bearer token, with
+    the scope of :func:`requires` as its role (OpenAPI 3.1 allows role names for non-OAuth
+    schemes). Every API module documents its operations with it."""
+
+    def decorate(view: Any) -> Any:
+        for code in codes:
+            view = blp.alt_response(
+                code, schema=ProblemSchema, content_type="application/problem+json"
+            )(view)
+        scope = getattr(view, "api_scope", None)
+        return blp.doc(security=[{"bearer": [scope]}] if scope else SECURITY)(view)
+
+    return decorate
+
+
+_document = documented()
 
 
 def document_etags(paths: dict[str, dict[str, Any]]) -> None:

@@ -31,7 +31,7 @@ from service.extensions import db
 from service.features.accounts.forms import normalise_email
 from service.features.accounts.invitations import create_invitation
 from service.features.api import paging
-from service.features.api.schemas import BilanSchema, ProblemSchema
+from service.features.api.schemas import BilanSchema
 from service.features.api.schemas_records import (
     AssignmentFilterSchema,
     AssignmentInSchema,
@@ -47,7 +47,7 @@ from service.features.api.schemas_records import (
     BilanInSchema,
     InvitationSchema,
 )
-from service.features.api.views import SECURITY, bilan_representation, blp, missing_bilan
+from service.features.api.views import bilan_representation, blp, documented, missing_bilan
 from service.features.api.views_auth import requires
 from service.features.api.views_etags import check_if_match, etag_header, etag_of
 from service.features.api.views_idempotency import idempotent
@@ -66,15 +66,7 @@ WRITE_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 PATCH_PROBLEMS = (*WRITE_PROBLEMS, 412, 428)
 
 
-def _document(codes: tuple[int, ...]) -> Any:
-    def decorate(view: Any) -> Any:
-        for code in codes:
-            view = blp.alt_response(
-                code, schema=ProblemSchema, content_type="application/problem+json"
-            )(view)
-        return blp.doc(security=SECURITY)(view)
-
-    return decorate
+_document = documented
 
 
 # --- loading, refusals ------------------------------------------------------------------
