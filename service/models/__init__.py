@@ -7,7 +7,7 @@ destroyed at the end of the bilan without losing audit evidence.
 
 from service.dates import utcnow
 from service.models.answers import Answer, PageTiming, ScoreRecord
-from service.models.api import API_SCOPES, ApiToken
+from service.models.api import API_SCOPES, SHARING_DECISIONS, ApiToken, ResultsSharing
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
 from service.models.erasure import ErasureRequest
@@ -43,6 +43,7 @@ from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
 
 __all__ = [
     "API_SCOPES",
+    "SHARING_DECISIONS",
     "ActionItem",
     "Answer",
     "ApiToken",
@@ -71,6 +72,7 @@ __all__ = [
     "PortfolioEntry",
     "Realisation",
     "RealisationLink",
+    "ResultsSharing",
     "RomeAppellation",
     "RomeCompetence",
     "RomeDomaine",
