@@ -321,7 +321,9 @@ class AssignmentPistes(MethodView):
         if profile is None or profile.type != "riasec":
             raise _no_assignment()
         after = paging.decode(cursor)
-        offset = int(after) if after is not None and after.isdigit() and len(after) < 7 else 0
+        offset = (
+            int(after) if after and after.isascii() and after.isdigit() and len(after) < 7 else 0
+        )
         found = matches.pistes(db.session, instrument, record.scores, limit=offset + limit)
         page = found.rows[offset : offset + limit]
         more = found.total > offset + limit

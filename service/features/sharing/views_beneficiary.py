@@ -72,7 +72,7 @@ def results_sharing(bilan_id: int) -> ResponseReturnValue:
                 db.session,
                 bilan,
                 current_user,
-                token_id=int(raw) if raw.isdigit() and len(raw) < 10 else 0,
+                token_id=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0,
                 choice=request.form.get("decision", ""),
                 now=now,
             )
