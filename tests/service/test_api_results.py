@@ -612,3 +612,17 @@ def test_an_anonymous_questionnaire_has_no_scores_through_the_api(
     assert_problem(client.get(f"/api/v1/assignments/{aid}/scores", headers=bearer(raw)), 404)
     listing = client.get(f"/api/v1/bilans/{done.bilan}/results", headers=bearer(raw)).get_json()
     assert aid not in [r["assignment_id"] for r in listing["data"]]
+
+
+def test_the_person_sees_the_software_s_reads_in_their_access_log(
+    db_app: Flask, done: World, agreed: tuple[str, int], camille: FlaskClient
+) -> None:
+    raw, _tid = agreed
+    client = db_app.test_client()
+    url = f"/api/v1/assignments/{done.assignments[RIASEC]}/scores"
+    assert client.get(url, headers=bearer(raw)).status_code == 200
+    page = camille.get("/espace/mes-donnees/consultations").get_data(as_text=True)
+    assert (
+        "Logiciel XYZ (logiciel du centre, par l’API) a lu vos scores et votre profil à un"
+        " questionnaire." in page
+    )
