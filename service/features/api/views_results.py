@@ -28,6 +28,7 @@ from service.audit import audit
 from service.dates import utcnow
 from service.extensions import db
 from service.features.api import paging
+from service.features.api.schemas import ProblemSchema
 from service.features.api.schemas_results import (
     GapSchema,
     PistesArgsSchema,
@@ -195,7 +196,6 @@ def _scores(assignment: Assignment, instrument: Instrument, record: ScoreRecord)
 @blp.route("/bilans/<int:bilan_id>/results")
 class BilanResults(MethodView):
     @_document
-    @blp.alt_response(409, description="Résultats pas encore présentés à la personne")
     @blp.response(200, ResultsListSchema)
     @requires(SCOPE)
     def get(self, token: ApiToken, bilan_id: int) -> ResponseReturnValue:
@@ -235,7 +235,7 @@ class BilanResults(MethodView):
 @blp.route("/assignments/<int:assignment_id>/scores")
 class AssignmentScores(MethodView):
     @_document
-    @blp.alt_response(409, description="Résultats pas encore présentés à la personne")
+    @blp.alt_response(409, schema=ProblemSchema, content_type="application/problem+json")
     @blp.response(200, ScoresSchema)
     @requires(SCOPE)
     def get(self, token: ApiToken, assignment_id: int) -> ResponseReturnValue:
@@ -296,7 +296,7 @@ def _explanation(status: str) -> dict[str, str | None] | None:
 @blp.route("/assignments/<int:assignment_id>/pistes")
 class AssignmentPistes(MethodView):
     @_document
-    @blp.alt_response(409, description="Résultats pas encore présentés à la personne")
+    @blp.alt_response(409, schema=ProblemSchema, content_type="application/problem+json")
     @blp.arguments(PistesArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, PistesSchema)
     @requires(SCOPE)
