@@ -35,6 +35,7 @@ from service.models import (
     Bilan,
     Consent,
     ErasureRequest,
+    ResultsSharing,
     StaffUser,
     SynthesisVersion,
 )
@@ -507,3 +508,60 @@ def can_manage_assignment_by_token(
     invitation link for its beneficiary, through the API: a usable token with
     ``bilans:write`` of the bilan's centre."""
     return can_write_bilan_by_token(token, assignment.bilan, now)
+
+
+#: The scope of the software that receives results (with the person's agreement).
+RESULTS_SCOPE = "results:read"
+
+
+def results_recipient(token: ApiToken, bilan: Bilan, now: dt.datetime) -> bool:
+    """A token the person may be asked to share the results of ``bilan`` with: usable (not
+    revoked, not expired), of the bilan's own centre, carrying ``results:read``."""
+    return api_token_allows(token, RESULTS_SCOPE, now) and token.centre_id == bilan.centre_id
+
+
+def latest_sharing(
+    sharings: list[ResultsSharing], bilan_id: int, token_id: int
+) -> ResultsSharing | None:
+    """The decision in force for (bilan, token): the latest one recorded."""
+    return max(
+        (s for s in sharings if s.bilan_id == bilan_id and s.api_token_id == token_id),
+        key=lambda s: (s.decided_at, s.id),
+        default=None,
+    )
+
+
+def can_decide_results_sharing(principal: Principal, bilan: Bilan) -> bool:
+    """Accept, refuse or withdraw the sending of the bilan's results to one of the centre's
+    software (an API token): the person alone, never a staff member on their behalf."""
+    return owns_bilan(principal, bilan)
+
+
+def can_read_results_by_token(token: ApiToken, bilan: Bilan, now: dt.datetime) -> bool:
+    """The results of a bilan through the API (its scored questionnaires, scores and
+    profiles, pistes, gap analysis; the report and the approved synthesis): a usable token
+    of the bilan's centre with ``results:read`` (:func:`results_recipient`), to which the
+    person's latest decision for THIS token is an agreement (an agreement is per
+    recipient: another token of the same centre, or a new token replacing a revoked one,
+    needs its own), while the results may be processed at all (:func:`results_processable`:
+    a withdrawn consent or destroyed content stops everything). A revoked or expired
+    token reads nothing, whatever was agreed."""
+    if not results_recipient(token, bilan, now) or not results_processable(bilan):
+        return False
+    latest = latest_sharing(list(bilan.results_sharings), bilan.id, token.id)
+    return latest is not None and latest.accepted
+
+
+def can_read_assignment_results_by_token(
+    token: ApiToken, assignment: Assignment, instrument: Instrument | None, now: dt.datetime
+) -> bool:
+    """One questionnaire's scores and profile (or its pistes) through the API: the bilan's
+    results are readable by the token (:func:`can_read_results_by_token`), the
+    questionnaire is completed and not anonymous (:func:`is_anonymous`). Whether the person
+    has been given them yet is :func:`results_released`, checked by the route after this
+    (the token, then allowed, is told "not yet" rather than "not found")."""
+    return (
+        not is_anonymous(assignment, instrument)
+        and assignment.is_completed
+        and can_read_results_by_token(token, assignment.bilan, now)
+    )

@@ -28,6 +28,7 @@ NAMES = (
     "metiers",
     "portfolio",
     "api",
+    "sharing",
 )
 
 VIEW_MODULES = (
@@ -56,6 +57,7 @@ VIEW_MODULES = (
     "metiers.views_beneficiary",
     "portfolio.views_counsellor",
     "portfolio.views_beneficiary",
+    "sharing.views_beneficiary",
 )
 
 

@@ -7,7 +7,13 @@ destroyed at the end of the bilan without losing audit evidence.
 
 from service.dates import utcnow
 from service.models.answers import Answer, PageTiming, ScoreRecord
-from service.models.api import API_SCOPES, ApiIdempotencyKey, ApiToken
+from service.models.api import (
+    API_SCOPES,
+    SHARING_DECISIONS,
+    ApiIdempotencyKey,
+    ApiToken,
+    ResultsSharing,
+)
 from service.models.audit import AuditEvent
 from service.models.bilan import Assignment, Bilan, Consent, bilan_counsellor
 from service.models.erasure import ErasureRequest
@@ -43,6 +49,7 @@ from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
 
 __all__ = [
     "API_SCOPES",
+    "SHARING_DECISIONS",
     "ActionItem",
     "Answer",
     "ApiIdempotencyKey",
@@ -72,6 +79,7 @@ __all__ = [
     "PortfolioEntry",
     "Realisation",
     "RealisationLink",
+    "ResultsSharing",
     "RomeAppellation",
     "RomeCompetence",
     "RomeDomaine",

@@ -64,3 +64,32 @@ class ApiIdempotencyKey(Base):
     body: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     location: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+#: The decisions a person records about sharing their results with one API token.
+SHARING_DECISIONS = ("accepted", "refused", "withdrawn")
+
+
+class ResultsSharing(Base):
+    """One decision of a person about sending the results of one bilan to one API token
+    (the centre's software named by the token): accepted, refused, or an agreement
+    withdrawn. Append-only, like :class:`service.models.Consent`: each decision is a new
+    row, the latest one for a (bilan, token) pair counts, and the history stays as the
+    evidence of a recorded, per-recipient agreement (who, which recipient under which
+    name, when). Administrative: kept when the content of the bilan is destroyed."""
+
+    __tablename__ = "results_sharing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bilan_id: Mapped[int] = mapped_column(ForeignKey("bilan.id", ondelete="CASCADE"), index=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"))
+    api_token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id"), index=True)
+    #: The token's name as the person read it when deciding (an admin may not rename a
+    #: token today, but the evidence must not depend on that).
+    recipient_name: Mapped[str] = mapped_column(String(80))
+    decision: Mapped[str] = mapped_column(String(10))  # one of SHARING_DECISIONS
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def accepted(self) -> bool:
+        return self.decision == "accepted"

@@ -26,6 +26,7 @@ from service.models.states import AssignmentStatus, BilanStatus, QuestionnaireSt
 from service.models.types import UTCDateTime, status_type
 
 if TYPE_CHECKING:
+    from service.models.api import ResultsSharing
     from service.models.people import Beneficiary, StaffUser
 
 
@@ -83,6 +84,11 @@ class Bilan(Base):
     #: Every consent decision of the bilan, oldest first (the latest one counts).
     consents: Mapped[list[Consent]] = relationship(
         order_by="(Consent.recorded_at, Consent.id)", viewonly=True
+    )
+    #: Every decision about sending its results to an API token, oldest first
+    #: (:func:`service.access.latest_sharing` picks the one in force per token).
+    results_sharings: Mapped[list[ResultsSharing]] = relationship(
+        order_by="(ResultsSharing.decided_at, ResultsSharing.id)", viewonly=True
     )
 
     @property

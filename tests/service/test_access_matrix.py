@@ -147,6 +147,10 @@ API_RESOURCES = (
     "api.BilanAssignments",
     "api.AssignmentRecord",
     "api.AssignmentInvitation",
+    "api.BilanResults",
+    "api.AssignmentScores",
+    "api.AssignmentPistes",
+    "api.BilanGap",
 )
 API_PUBLIC = ("api-docs.openapi_json", "api_docs.docs")
 ADMIN_ON_MEMBER = ("admin.deactivate_staff", "admin.resend_invitation", "admin.reactivate_staff")

@@ -9,7 +9,8 @@ For each operation and each scope, with the world's objects:
   list answers but holds nothing of this centre: checked for the lists below; a creation,
   or a write whose body is checked first, is refused for its empty body, never a 404);
 - a token with the needed scope, of the centre: neither 401, 403 nor 5xx (a write with an
-  empty body is refused for its content, not for its token).
+  empty body is refused for its content, not for its token); for ``results:read``, a 404
+  while the person has not agreed to send their results to that token.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/bilans/<int:bilan_id>/assignments"): "bilans:write",
     ("GET", "/api/v1/assignments/<int:assignment_id>"): "bilans:write",
     ("POST", "/api/v1/assignments/<int:assignment_id>/invitation"): "bilans:write",
+    ("GET", "/api/v1/bilans/<int:bilan_id>/results"): "results:read",
+    ("GET", "/api/v1/assignments/<int:assignment_id>/scores"): "results:read",
+    ("GET", "/api/v1/assignments/<int:assignment_id>/pistes"): "results:read",
+    ("GET", "/api/v1/bilans/<int:bilan_id>/gap"): "results:read",
 }
 # Public: they describe the API, not the centre's data.
 PUBLIC = {"/api/v1/openapi.json", "/api/v1/docs"}
@@ -124,6 +129,10 @@ def test_every_operation_for_every_scope(db_app: Flask, world: World) -> None:
             if scope != needed:
                 assert_problem(answer, 403)
                 assert needed in answer.get_json()["detail_en"]
+            elif scope == "results:read":
+                # the scope is not enough: the person has not agreed to this token
+                # (test_api_results gives the agreement), a 404 that tells nothing
+                assert_problem(answer, 404)
             else:
                 assert answer.status_code not in (401, 403, 404), (method, url, answer.status)
                 assert answer.status_code < 500, (method, url, answer.get_data(as_text=True))

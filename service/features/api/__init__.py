@@ -24,7 +24,7 @@ class BoussoleApi(Api):
 
 
 def init_app(app: Flask) -> None:
-    from service.features.api import views, views_docs, views_records  # noqa: F401
+    from service.features.api import views, views_docs, views_records, views_results  # noqa: F401
 
     app.config.setdefault("API_TITLE", "Boussole")
     app.config.setdefault("API_VERSION", "v1")

@@ -74,6 +74,15 @@ def _completed(
     return out
 
 
+def scored_questionnaires(
+    session: Session, bilan: Bilan, instruments: Mapping[str, Instrument]
+) -> list[tuple[Assignment, Instrument, ScoreRecord]]:
+    """The bilan's completed, scored, non-anonymous questionnaires, with their instrument
+    and score record: the list every profile, report and export is built from (none once
+    consent is withdrawn or the content destroyed)."""
+    return _completed(session, [bilan], instruments)
+
+
 def completed_profiles(
     session: Session,
     bilan: Bilan,
