@@ -207,7 +207,7 @@ class BilanResults(MethodView):
         instrument et sa version, la version des normes, la date de fin, et s’il a été
         présenté à la personne. Inscrit au journal d’audit.
 
-        Scope `results:read`, and the person's agreement to this token (given on their
+        Scope: `results:read`, and the person's agreement to this token (given on their
         page); without it, 404 as for an unknown bilan. Each completed, scored
         questionnaire (never an anonymous one): its instrument and version, the norm
         version, when it was completed, and whether it was released to the person.
@@ -249,7 +249,7 @@ class AssignmentScores(MethodView):
         le rang des valeurs. 409 tant que les résultats n’ont pas été présentés à la
         personne. Inscrit au journal d’audit.
 
-        Scope `results:read` and the person's agreement to this token (else 404). The
+        Scope: `results:read` and the person's agreement to this token (else 404). The
         stored scores and the profile as the pages show it: instrument and norm versions;
         per scale the raw score, mean, T score and percentile with their 90 % confidence
         band, the band and its label (fr/en); validity flags in words (fr/en); the Holland
@@ -311,7 +311,7 @@ class AssignmentPistes(MethodView):
         plat ou bas ne donne aucun classement (`status` et `explanation`). Pagination par
         curseur. 404 pour un questionnaire sans profil RIASEC. Inscrit au journal d’audit.
 
-        Scope `results:read` and the person's agreement to this token (else 404). The ROME
+        Scope: `results:read` and the person's agreement to this token (else 404). The ROME
         fiches ranked by congruence with the interest code, as on the "pistes" pages:
         leads to discuss, never a verdict. A flat or low profile gives no ranking
         (`status` and `explanation`). Cursor paging. 404 for a questionnaire without a
@@ -379,7 +379,7 @@ class BilanGap(MethodView):
         portefeuille (`missing`), avec l’auto-évaluation ; ce qu’une version plus récente
         du ROME a changé (en français). Inscrit au journal d’audit.
 
-        Scope `results:read` and the person's agreement to this token (else 404). For each
+        Scope: `results:read` and the person's agreement to this token (else 404). For each
         target fiche chosen: the competences the fiche requires, grouped by
         macro-competence, each held, to develop or missing from the portfolio, with the
         self-rating; what a newer ROME release changed (in French). Written to the audit
