@@ -138,6 +138,13 @@ API_RESOURCES = (
     "api.InstrumentNorms",
     "api.Bilans",
     "api.BilanRecord",
+    "api.AssignmentAnswers",
+    "api.AssignmentReport",
+    "api.SynthesisJson",
+    "api.SynthesisDocx",
+    "api.SynthesisPdf",
+    "api.AttestationPdf",
+    "api.AttestationJson",
 )
 API_PUBLIC = ("api-docs.openapi_json", "api_docs.docs")
 ADMIN_ON_MEMBER = ("admin.deactivate_staff", "admin.resend_invitation", "admin.reactivate_staff")

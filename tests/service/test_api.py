@@ -180,36 +180,48 @@ def test_a_token_without_the_scope_is_a_403(db_app: Flask, world: World) -> None
     assert "instruments:read" in body["detail_fr"] and "instruments:read" in body["detail_en"]
 
 
-def _api_rules(app: Flask, world: World) -> list[str]:
-    values = {"instrument_id": "riasec-60", "bilan_id": world.bilan}
+def _api_rules(app: Flask, world: World) -> list[tuple[str, str]]:
+    """(method, URL) of every rule of the API blueprint, on the world's records."""
+    values = {
+        "instrument_id": "riasec-60",
+        "bilan_id": world.bilan,
+        "assignment_id": world.assignments["riasec-60"],
+    }
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         return [
-            adapter.build(r.endpoint, {a: values[a] for a in r.arguments})
+            (method, adapter.build(r.endpoint, {a: values[a] for a in r.arguments}))
             for r in app.url_map.iter_rules()
             if r.endpoint.startswith("api.")
+            for method in sorted((r.methods or set()) - {"HEAD", "OPTIONS"})
         ]
 
 
 def test_every_api_rule_refuses_anonymous_and_wrong_scope(db_app: Flask, world: World) -> None:
-    """Generated from the URL map: every rule of the API blueprint (a new one included)."""
+    """Generated from the URL map: every rule of the API blueprint (a new one included).
+    With the right scope, a rule answers something else than 401 or 403 (a read 200; a
+    document may be a 409 before it exists, a write a 422 for an empty body)."""
     from service.models import API_SCOPES
 
-    urls = _api_rules(db_app, world)
-    assert len(urls) >= 5
+    rules = _api_rules(db_app, world)
+    assert len(rules) >= 5
     client = db_app.test_client()
     needed = {}
-    for url in urls:
-        assert_problem(client.get(url), 401)
-        view = db_app.view_functions[db_app.url_map.bind("localhost").match(url)[0]]
-        scope = view.view_class.get.api_scope  # type: ignore[attr-defined]
-        needed[url] = scope
+    for method, url in rules:
+        send = {"json": {}} if method != "GET" else {}
+        assert_problem(client.open(url, method=method, **send), 401)
+        view = db_app.view_functions[db_app.url_map.bind("localhost").match(url, method)[0]]
+        scope = getattr(view.view_class, method.lower()).api_scope
+        needed[(method, url)] = scope
         others = tuple(s for s in API_SCOPES if s != scope)
         wrong = make_token(db_app, world.centre, scopes=others, name=f"sans {scope}")
-        assert_problem(client.get(url, headers=bearer(wrong)), 403)
+        assert_problem(client.open(url, method=method, headers=bearer(wrong), **send), 403)
         right = make_token(db_app, world.centre, scopes=(scope,), name=f"avec {scope}")
-        assert client.get(url, headers=bearer(right)).status_code == 200, url
-    assert set(needed.values()) == {"instruments:read", "bilans:write"}
+        answered = client.open(url, method=method, headers=bearer(right), **send)
+        assert answered.status_code not in (401, 403, 500), (method, url)
+        if method == "GET" and url.startswith("/api/v1/instruments"):
+            assert answered.status_code == 200, url
+    assert set(needed.values()) >= {"instruments:read", "bilans:write"}
 
 
 # --- resources ------------------------------------------------------------------------
@@ -426,13 +438,21 @@ def test_the_openapi_document_is_generated_and_complete(db_app: Flask) -> None:
     assert rules and rules == set(spec["paths"])
     schemas = spec["components"]["schemas"]
     for path, item in spec["paths"].items():
-        op = item["get"]
-        assert op["security"] == [{"bearer": []}], path
-        for code in ("200", "401", "403", "422"):
-            assert code in op["responses"], (path, code)
-        for content in op["responses"]["200"]["content"].values():
-            ref = content["schema"]["$ref"].split("/")[-1]
-            assert ref in schemas
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            assert op["security"] == [{"bearer": []}], path
+            for code in ("401", "403"):
+                assert code in op["responses"], (path, code)
+            if op.get("parameters") or op.get("requestBody"):
+                assert "422" in op["responses"] or "404" in op["responses"], path
+            success = op["responses"].get("200") or op["responses"].get("201")
+            assert success is not None, path
+            for content in success["content"].values():
+                if "$ref" in content["schema"]:
+                    assert content["schema"]["$ref"].split("/")[-1] in schemas
+                else:  # a file (a PDF, a DOCX): documented as binary
+                    assert content["schema"] == {"type": "string", "format": "binary"}, path
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "limit" in {p["name"] for p in spec["paths"]["/api/v1/instruments"]["get"]["parameters"]}
 

@@ -24,7 +24,9 @@ class BoussoleApi(Api):
 
 
 def init_app(app: Flask) -> None:
-    from service.features.api import views, views_docs
+    from service.features.api import views, views_answers, views_docs, views_documents
+
+    del views_answers, views_documents  # their routes register on views.blp
 
     app.config.setdefault("API_TITLE", "Boussole")
     app.config.setdefault("API_VERSION", "v1")
