@@ -34,7 +34,7 @@ from service.features.journey.store import (
     clear_answer,
     open_for_answers,
     stored_answers,
-    upsert_answer,
+    upsert_answers,
 )
 from service.models import Assignment, ScoreRecord
 
@@ -144,10 +144,10 @@ def submit(
     if problems:
         return Submission(problems=tuple(problems))
     for item_id, value in values.items():
-        if value is None:
+        if value is None and item_id in stored:
             clear_answer(session, assignment.id, item_id)
-        elif stored.get(item_id) != value:
-            upsert_answer(session, assignment.id, item_id, value)
+    changed = {k: v for k, v in values.items() if v is not None and stored.get(k) != v}
+    upsert_answers(session, assignment.id, changed)
     if seconds > 0:
         add_page_seconds(session, assignment.id, 1, seconds)
     if not finish:
