@@ -130,7 +130,7 @@ class AssignmentAnswers(MethodView):
         quand le bilan est terminé ou détruit, ou quand le questionnaire est déjà terminé ;
         404 pour un questionnaire d’un autre centre. Inscrit au journal d’audit.
 
-        Scope `answers:write`. For a paper administration: every answer at once, checked
+        Scope: `answers:write`. For a paper administration: every answer at once, checked
         exactly as the questionnaire's pages check them (same messages, each refusal on its
         item in `errors`); then, with `complete` (the default), the questionnaire is
         completed and scored as "Terminer" does. All or nothing: on any refusal (422),

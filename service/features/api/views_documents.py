@@ -39,7 +39,7 @@ from service.web.context import installed_instruments, request_lang
 from service.web.problems import ApiProblem
 from service.web.responses import MIMETYPES, download
 
-DOCUMENT_PROBLEMS = (401, 403, 404, 409, 429, 503)
+DOCUMENT_PROBLEMS = (400, 401, 403, 404, 409, 422, 429, 503)
 
 
 def _binary(media_type: str, description: str) -> Callable[[Any], Any]:
@@ -119,7 +119,7 @@ class AssignmentReport(MethodView):
         le produisent, réduit à ce questionnaire. 409 tant qu’il n’est pas terminé ; 404
         pour un questionnaire anonyme ou d’un autre centre. Inscrit au journal d’audit.
 
-        Scope `results:read`. The restitution report as the counsellor's pages make it,
+        Scope: `results:read`. The restitution report as the counsellor's pages make it,
         with this questionnaire only. 409 until it is completed; 404 for an anonymous
         questionnaire or another centre's. Written to the audit log."""
         assignment = db.session.get(
@@ -186,7 +186,7 @@ SYNTHESIS_DOC = """
         n’est pas approuvé ; 404 pour un bilan d’un autre centre. Inscrit au journal
         d’audit.
 
-        Scope `results:read`. The synthesis the person approved, as the pages export it
+        Scope: `results:read`. The synthesis the person approved, as the pages export it
         (only the results they approved). 409 until it is approved; 404 for another
         centre's bilan. Written to the audit log."""
 
@@ -230,7 +230,7 @@ ATTESTATION_DOC = """
         pages du conseiller la produisent : dates et heures seulement, jamais de contenu.
         404 pour un bilan d’un autre centre. Inscrit au journal d’audit.
 
-        Scope `bilans:write`. The attendance attestation for the funder, as the
+        Scope: `bilans:write`. The attendance attestation for the funder, as the
         counsellor's pages make it: dates and hours only, never any content. 404 for
         another centre's bilan. Written to the audit log."""
 
