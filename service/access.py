@@ -565,3 +565,43 @@ def can_read_assignment_results_by_token(
         and assignment.is_completed
         and can_read_results_by_token(token, assignment.bilan, now)
     )
+
+
+def bilan_open(bilan: Bilan) -> bool:
+    """The bilan still runs: not ended, its content not destroyed."""
+    return bilan.ended_at is None and bilan.content_destroyed_at is None
+
+
+def can_submit_answers_by_token(token: ApiToken, bilan: Bilan, now: dt.datetime) -> bool:
+    """Submit the answers of a questionnaire of ``bilan`` through the API (a paper
+    administration): a usable token with ``answers:write`` of the bilan's own centre,
+    while the bilan is open (:func:`bilan_open`). The questionnaire itself must still be
+    answerable (:func:`api_answer_refusal`)."""
+    return (
+        api_token_allows(token, "answers:write", now)
+        and bilan.centre_id == token.centre_id
+        and bilan_open(bilan)
+    )
+
+
+#: Why the API refuses answers to a questionnaire, in the order the rule checks it: not
+#: the token's (404: do not reveal that it exists), the bilan ended or destroyed (409),
+#: no consent recorded as accepted (409: nothing is administered before consent),
+#: completed (409).
+ApiAnswerRefusal = Literal["not_found", "closed", "no_consent", "completed"]
+
+
+def api_answer_refusal(
+    token: ApiToken, assignment: Assignment, now: dt.datetime
+) -> ApiAnswerRefusal | None:
+    """The rule for answers submitted through the API; None when allowed."""
+    bilan = assignment.bilan
+    if not api_token_allows(token, "answers:write", now) or bilan.centre_id != token.centre_id:
+        return "not_found"
+    if not can_submit_answers_by_token(token, bilan, now):
+        return "closed"
+    if not has_consented(bilan, list(bilan.consents)):
+        return "no_consent"
+    if assignment.is_completed:
+        return "completed"
+    return None

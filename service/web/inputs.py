@@ -65,7 +65,10 @@ def accepts_json(view: F) -> F:
 
 def _view_accepts_json() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "accepts_json", False))
+    if getattr(view, "accepts_json", False):
+        return True
+    # A class-based view (an API resource): the mark is on its class.
+    return bool(getattr(getattr(view, "view_class", None), "accepts_json", False))
 
 
 def json_endpoint() -> bool:

@@ -151,6 +151,13 @@ API_RESOURCES = (
     "api.AssignmentScores",
     "api.AssignmentPistes",
     "api.BilanGap",
+    "api.AssignmentAnswers",
+    "api.AssignmentReport",
+    "api.SynthesisJson",
+    "api.SynthesisDocx",
+    "api.SynthesisPdf",
+    "api.AttestationPdf",
+    "api.AttestationJson",
 )
 API_PUBLIC = ("api-docs.openapi_json", "api_docs.docs")
 ADMIN_ON_MEMBER = ("admin.deactivate_staff", "admin.resend_invitation", "admin.reactivate_staff")

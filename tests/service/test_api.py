@@ -221,7 +221,7 @@ def test_every_api_rule_refuses_anonymous_and_wrong_scope(db_app: Flask, world: 
             # without it, a 404 that does not reveal the bilan.
             expected = 404 if scope == "results:read" else 200
             assert client.get(url, headers=bearer(right)).status_code == expected, url
-    assert set(needed.values()) == {"instruments:read", "bilans:write", "results:read"}
+    assert set(needed.values()) == set(API_SCOPES)
 
 
 # --- resources ------------------------------------------------------------------------

@@ -46,6 +46,13 @@ SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/assignments/<int:assignment_id>/scores"): "results:read",
     ("GET", "/api/v1/assignments/<int:assignment_id>/pistes"): "results:read",
     ("GET", "/api/v1/bilans/<int:bilan_id>/gap"): "results:read",
+    ("POST", "/api/v1/assignments/<int:assignment_id>/answers"): "answers:write",
+    ("GET", "/api/v1/assignments/<int:assignment_id>/report.pdf"): "results:read",
+    ("GET", "/api/v1/bilans/<int:bilan_id>/synthesis.json"): "results:read",
+    ("GET", "/api/v1/bilans/<int:bilan_id>/synthesis.docx"): "results:read",
+    ("GET", "/api/v1/bilans/<int:bilan_id>/synthesis.pdf"): "results:read",
+    ("GET", "/api/v1/bilans/<int:bilan_id>/attestation.pdf"): "bilans:write",
+    ("GET", "/api/v1/bilans/<int:bilan_id>/attestation.json"): "bilans:write",
 }
 # Public: they describe the API, not the centre's data.
 PUBLIC = {"/api/v1/openapi.json", "/api/v1/docs"}
@@ -153,6 +160,17 @@ def test_every_operation_for_every_scope(db_app: Flask, world: World) -> None:
             assert errors and {e["in"] for e in errors} <= {"body", "header"}, (url, errors)
         else:
             assert_problem(answer, 404)
+
+
+def test_every_post_takes_an_idempotency_key(db_app: Flask) -> None:
+    """Every POST of the document declares ``Idempotency-Key`` (test_api_records retries
+    real POSTs with it: one record made)."""
+    spec = db_app.test_client().get("/api/v1/openapi.json").get_json()
+    posts = [op for item in spec["paths"].values() for m, op in item.items() if m == "post"]
+    assert len(posts) == sum(1 for m, _r in SCOPES if m == "POST")
+    for op in posts:
+        headers = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
+        assert "Idempotency-Key" in headers, op["summary"]
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])

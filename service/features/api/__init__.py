@@ -24,7 +24,14 @@ class BoussoleApi(Api):
 
 
 def init_app(app: Flask) -> None:
-    from service.features.api import views, views_docs, views_records, views_results  # noqa: F401
+    from service.features.api import (  # noqa: F401  (their routes register on views.blp)
+        views,
+        views_answers,
+        views_docs,
+        views_documents,
+        views_records,
+        views_results,
+    )
 
     app.config.setdefault("API_TITLE", "Boussole")
     app.config.setdefault("API_VERSION", "v1")

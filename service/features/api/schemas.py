@@ -108,6 +108,8 @@ class ProblemFieldSchema(Schema):
     field = fields.String(required=True)
     location = fields.String(data_key="in")
     messages = fields.List(fields.String())
+    detail_fr = fields.String(metadata={"description": "Message for this field, in French"})
+    detail_en = fields.String(metadata={"description": "Message for this field, in English"})
 
 
 class ProblemSchema(Schema):

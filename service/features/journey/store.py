@@ -264,6 +264,23 @@ def upsert_answer(session: Executor, assignment_id: int, item_id: str, value: An
             session.execute(_UPDATE_ANSWER, params)
 
 
+def upsert_answers(session: Executor, assignment_id: int, values: dict[str, Any]) -> None:
+    """Store several answers at once (one statement, many parameter sets where the
+    database has an upsert; else one :func:`upsert_answer` each)."""
+    if not values:
+        return
+    upserts = _upserts(session)
+    if upserts is None:
+        for item_id, value in values.items():
+            upsert_answer(session, assignment_id, item_id, value)
+        return
+    now = utcnow()
+    session.execute(
+        upserts[0],
+        [{"aid": assignment_id, "item": k, "value": v, "now": now} for k, v in values.items()],
+    )
+
+
 def clear_answer(session: Executor, assignment_id: int, item_id: str) -> None:
     session.execute(_DELETE_ANSWER, {"aid": assignment_id, "item": item_id})
 

@@ -110,9 +110,14 @@ def build_report(
     *,
     for_pdf: bool = False,
     facets: bool = False,
+    assignment_id: int | None = None,
 ) -> Report:
+    """The restitution report of the bilan's completed questionnaires (only the one of
+    ``assignment_id`` when given: the API's report of one questionnaire)."""
     sections = []
     for a, view in completed_profiles(session, bilan, instruments, lang, translations):
+        if assignment_id is not None and a.id != assignment_id:
+            continue
         sections.append(
             ReportSection(
                 profile=view,
@@ -161,11 +166,20 @@ def report_pdf(
     translations: gettext.NullTranslations | None,
     *,
     facets: bool = False,
+    assignment_id: int | None = None,
 ) -> bytes:
     """The report as an A4 PDF (raises :class:`reports.restitution.PdfUnavailable` when PDF
-    support is not installed); ``facets`` adds the facets under their domain."""
+    support is not installed); ``facets`` adds the facets under their domain;
+    ``assignment_id`` keeps only that questionnaire's section."""
     report = build_report(
-        session, bilan, instruments, lang, translations, for_pdf=True, facets=facets
+        session,
+        bilan,
+        instruments,
+        lang,
+        translations,
+        for_pdf=True,
+        facets=facets,
+        assignment_id=assignment_id,
     )
     return render_pdf(render_html(report, translations=translations))
 
