@@ -24,6 +24,7 @@ from instruments import builtin_files
 from service.app import create_app
 from service.dates import utcnow
 from service.extensions import db
+from service.features.api import tokens
 from service.features.journey.consent import CONSENT_VERSION
 from service.models import (
     Answer,
@@ -33,6 +34,7 @@ from service.models import (
     Bilan,
     Centre,
     Consent,
+    ResultsSharing,
     ScoreRecord,
     StaffUser,
 )
@@ -110,6 +112,19 @@ def setup(db_url: str, tmp_path: Path) -> Iterator[Setup]:
                 ids[kind][iid] = row.id
         centre_id, person_id, bilan_id, staff_id = centre.id, person.id, bilan.id, counsellor.id
     token = make_token(app, centre_id, ("answers:write", "results:read"))
+    with app.app_context(), db.standalone() as s:
+        # the person's agreement to send their results to this token (test_api_results)
+        found = tokens.find_token(s, token)
+        assert found is not None
+        s.add(
+            ResultsSharing(
+                bilan_id=bilan_id,
+                beneficiary_id=person_id,
+                api_token_id=found.id,
+                recipient_name=found.name,
+                decision="accepted",
+            )
+        )
     yield Setup(app, centre_id, person_id, bilan_id, staff_id, ids["web"], ids["api"], token)
     if db.engine is not None:
         db.engine.dispose()
