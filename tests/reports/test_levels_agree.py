@@ -192,6 +192,7 @@ def _check_summary_agrees(view: ProfileView) -> None:
 NORMED = [p for p in BUILTINS if "norms" in _yaml(p)]
 
 
+@pytest.mark.slow  # spi-135: 11 norm groups, about 10,000 bars drawn (a minute on CI)
 @pytest.mark.parametrize("path", NORMED, ids=lambda p: p.stem)
 def test_every_norm_group_words_zones_and_summary_agree(path: Path) -> None:
     instrument = load_instrument(path)
