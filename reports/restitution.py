@@ -15,7 +15,7 @@ import contextlib
 import gettext
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 import jinja2
@@ -162,7 +162,25 @@ def profile_charts(
     >>> out = profile_charts(build_profile(inst, scores | {"riasec.code": "SIA"}))
     >>> [c.key for c in out], out[0].image.startswith("data:image/svg+xml;base64,")
     (['riasec_hexagon', 'riasec_bars'], True)
+
+    The charts of one view are drawn once: the last ones are kept
+    (:data:`PROFILE_CHARTS_KEPT`, keyed by the view, which is frozen and compared by
+    value, and the options). A page, its document and the synthesis's proposals draw
+    the same charts again and again (about 0.7 s each, a few per questionnaire); the
+    drawing is a function of these arguments only, and ``Chart`` is frozen.
     """
+    return _profile_charts(view, lang, facets, png, text_as_paths)
+
+
+#: How many (view, options) the charts of :func:`profile_charts` are kept for: a few
+#: questionnaires of a few bilans (each entry is a few SVG images, 100-300 kB).
+PROFILE_CHARTS_KEPT = 32
+
+
+@lru_cache(maxsize=PROFILE_CHARTS_KEPT)
+def _profile_charts(
+    view: ProfileView, lang: str, facets: bool, png: bool, text_as_paths: bool
+) -> tuple[Chart, ...]:
     labels = charts.LABELS_EN if lang == "en" else charts.LABELS_FR
     out: list[Chart] = []
 

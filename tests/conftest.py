@@ -55,3 +55,12 @@ def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``slow`` (tens of seconds to minutes each) run first, in their
+    order. Under pytest-xdist (the README runs ``-n auto``; pyproject's ``--dist
+    worksteal`` lets an idle worker take tests queued on another) a long test started
+    last would keep its worker busy while the other has nothing left: the wall clock."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # a stable sort

@@ -300,6 +300,7 @@ def test_db_upgrade_loads_the_snapshot_once(
     assert "Base de métiers" not in second.output
 
 
+@pytest.mark.slow  # 1,584 fiches and 13,120 appellations: about 30 s on PostgreSQL
 @pytest.mark.skipif(not ROME_FULL.is_dir(), reason="../shared/data/rome is not there")
 def test_full_release_60(db_app: Flask) -> None:
     with db_app.app_context(), db.standalone() as s:

@@ -106,3 +106,23 @@ def test_an_old_hash_is_rehashed_at_sign_in(db_app: Flask, world: World) -> None
         "/connexion", data={"email": "claire@test.fr", "password": world.password}
     )
     assert _hash_of(db_app, StaffUser, world.counsellor) == new
+
+
+def test_production_keeps_argon2s_strong_costs_and_only_tests_hash_cheaply() -> None:
+    """tests/conftest.py gives every test cheap argon2 parameters (speed): the module as
+    production imports it, in a fresh interpreter, still has RFC 9106's low-memory costs."""
+    import subprocess
+    import sys
+
+    from service import security
+
+    probe = (
+        "from service.security import _hasher as h;"
+        " print(h.time_cost, h.memory_cost, h.parallelism)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    time_cost, memory_kib, parallelism = (int(v) for v in out)
+    assert time_cost >= 3 and memory_kib >= 64 * 1024 and parallelism >= 1
+    assert (security._hasher.time_cost, security._hasher.memory_cost) == (1, 8)  # the tests'
