@@ -17,16 +17,24 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 GOLDEN = ROOT / "tests" / "scoring" / "golden"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The contract tests (marker ``contract``, a few minutes) run only when ``-m`` names
+    """Two things, in one hook (a module holds one function of a name).
+
+    The contract tests (marker ``contract``, a few minutes) run only when ``-m`` names
     them: .ci/run runs them as their own step; the README's command and the floors run
-    leave them out (deselected, not skipped)."""
-    if "contract" in (config.getoption("markexpr") or ""):
-        return
-    left_out = [item for item in items if item.get_closest_marker("contract") is not None]
-    if left_out:
-        config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if item.get_closest_marker("contract") is None]
+    leave them out (deselected, not skipped).
+
+    The tests marked ``slow`` (tens of seconds to minutes each) run first, in their
+    order. Under pytest-xdist (the README runs ``-n auto``; pyproject's ``--dist
+    worksteal`` lets an idle worker take tests queued on another) a long test started
+    last would keep its worker busy while the other has nothing left: the wall clock."""
+    if "contract" not in (config.getoption("markexpr") or ""):
+        left_out = [item for item in items if item.get_closest_marker("contract") is not None]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if item.get_closest_marker("contract") is None]
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # a stable sort
 
 
 @pytest.fixture(scope="session")
@@ -55,12 +63,3 @@ def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     )
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests marked ``slow`` (tens of seconds to minutes each) run first, in their
-    order. Under pytest-xdist (the README runs ``-n auto``; pyproject's ``--dist
-    worksteal`` lets an idle worker take tests queued on another) a long test started
-    last would keep its worker busy while the other has nothing left: the wall clock."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # a stable sort
