@@ -205,6 +205,38 @@ def test_a_whole_questionnaire_is_scored_as_the_pages_score_it(setup: Setup, iid
     assert stored(setup.app, setup.api[iid])[2] == 1
 
 
+def test_scores_prepared_before_the_lock_count_only_for_the_same_inputs(setup: Setup) -> None:
+    """A submission scores before the write lock (completion.prepare); complete() keeps
+    those scores only when the answers, time and norms it reads under the lock are the
+    ones they were computed from, else it scores again."""
+    from service.features.journey import completion, store
+    from service.models import Assignment as Row
+
+    inst = setup.app.extensions["boussole.instruments"]["riasec-60"]
+    codes = [o.value for o in next(iter(inst.formats.values())).options]
+    values = {it.id: int(codes[n % len(codes)]) for n, it in enumerate(inst.items)}
+    marker = ({"marker": 1.0}, "marked@0", None)
+    results = {}
+    for label, aid, given in (
+        ("same", setup.api["riasec-60"], values),
+        ("changed", setup.web["riasec-60"], {**values, inst.items[0].id: int(codes[-1])}),
+    ):
+        with setup.app.app_context(), setup.app.test_request_context(), db.standalone() as s:
+            row = s.get(Row, aid)
+            assert row is not None
+            ready = completion.prepare(s, row, inst, given, 0.0)
+            assert ready.scored[1] == f"riasec-60@{inst.version}"  # really scored
+            fake = completion.Prepared(ready.answers, ready.seconds, ready.norms, marker)
+            store.open_for_answers(s, aid)
+            store.upsert_answers(s, aid, values)
+            done = completion.complete(s, row, inst, per_page=10, prepared=fake)
+            assert done.record is not None
+            results[label] = (done.record.instrument_key, done.record.scores)
+    assert results["same"] == ("marked@0", {"marker": 1.0})  # the prepared scores, kept
+    key, scores = results["changed"]  # inputs differ: scored again, never the marker
+    assert key == f"riasec-60@{inst.version}" and "marker" not in scores
+
+
 def test_complete_false_stores_only_and_a_later_submission_completes(setup: Setup) -> None:
     aid = setup.api["essai-formats"]
     first = submit(setup, aid, {"answers": {"EA1": 2, "EB1": "2,5"}, "complete": False})

@@ -165,8 +165,56 @@ class Completion:
         return not self.problems
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Scores computed before the write lock (:func:`prepare`) from ``answers``,
+    ``seconds`` and the norm table ``norms`` (its data, None for the shipped norms):
+    :func:`complete` uses them only when what it reads under the lock is the same, so the
+    record is the one it would compute itself."""
+
+    answers: dict[str, Any]
+    seconds: float
+    norms: dict[str, Any] | None
+    scored: tuple[dict[str, Any], str, str | None]
+
+
+def _inputs(
+    session: Session, assignment: Assignment, instrument: Instrument
+) -> tuple[dict[str, Any], float, NormTable | None]:
+    answers = stored_answers(session, assignment.id)
+    seconds = session.scalar(
+        select(func.coalesce(func.sum(PageTiming.seconds), 0.0)).where(
+            PageTiming.assignment_id == assignment.id
+        )
+    )
+    norms = local_norms.chosen_table(session, assignment.bilan.centre_id, instrument)
+    return dict(answers), float(seconds or 0.0), norms
+
+
+def prepare(
+    session: Session,
+    assignment: Assignment,
+    instrument: Instrument,
+    answers: Mapping[str, Any],
+    seconds: float,
+) -> Prepared:
+    """Score ``answers`` (the whole questionnaire as it will be stored) and ``seconds``
+    (its total time) before taking the write lock: a paper submission's scoring then does
+    not hold the database's write lock (SQLite: one writer at a time) while it runs."""
+    norms = local_norms.chosen_table(session, assignment.bilan.centre_id, instrument)
+    scored = score_answers(
+        instrument, answers, respondent=assignment.id, seconds=seconds, norms=norms
+    )
+    return Prepared(dict(answers), float(seconds), None if norms is None else norms.data, scored)
+
+
 def complete(
-    session: Session, assignment: Assignment, instrument: Instrument, *, per_page: int
+    session: Session,
+    assignment: Assignment,
+    instrument: Instrument,
+    *,
+    per_page: int,
+    prepared: Prepared | None = None,
 ) -> Completion:
     """Finish a questionnaire: check it, mark it completed, score it, store the scores.
 
@@ -199,19 +247,18 @@ def complete(
         session.expire(assignment)
         return Completion()
     # Read again under the row lock: these are the answers that are scored.
-    answers = stored_answers(session, assignment.id)
-    seconds = session.scalar(
-        select(func.coalesce(func.sum(PageTiming.seconds), 0.0)).where(
-            PageTiming.assignment_id == assignment.id
+    answers, seconds, norms = _inputs(session, assignment, instrument)
+    if (
+        prepared is not None
+        and prepared.answers == answers
+        and prepared.seconds == seconds
+        and prepared.norms == (None if norms is None else norms.data)
+    ):
+        scores, key, norm_version = prepared.scored
+    else:
+        scores, key, norm_version = score_answers(
+            instrument, answers, respondent=assignment.id, seconds=seconds, norms=norms
         )
-    )
-    scores, key, norm_version = score_answers(
-        instrument,
-        answers,
-        respondent=assignment.id,
-        seconds=float(seconds or 0.0),
-        norms=local_norms.chosen_table(session, assignment.bilan.centre_id, instrument),
-    )
     record = ScoreRecord(
         assignment_id=assignment.id, instrument_key=key, norm_version=norm_version, scores=scores
     )

@@ -285,6 +285,21 @@ def clear_answer(session: Executor, assignment_id: int, item_id: str) -> None:
     session.execute(_DELETE_ANSWER, {"aid": assignment_id, "item": item_id})
 
 
+def stored_seconds(session: Session, assignment_id: int) -> float:
+    """The time counted on the questionnaire's pages so far, in seconds."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(PageTiming.seconds), 0.0)).where(
+            PageTiming.assignment_id == assignment_id
+        )
+    )
+    return float(total or 0.0)
+
+
+def added_seconds(seconds: float) -> float:
+    """What :func:`add_page_seconds` adds for ``seconds`` (capped per call)."""
+    return float(min(seconds, MAX_PAGE_SECONDS)) if seconds and seconds > 0 else 0.0
+
+
 def add_page_seconds(session: Executor, assignment_id: int, page: int, seconds: float) -> None:
     """Add time spent on a page (accumulated across visits, one row per page)."""
     if not seconds or seconds <= 0:

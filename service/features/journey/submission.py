@@ -25,15 +25,18 @@ from service.features.journey.completion import (
     Problem,
     complete,
     completion_problems,
+    prepare,
     problem_message,
 )
 from service.features.journey.paging import page_of_item, paginate
 from service.features.journey.store import (
     AssignmentClosed,
     add_page_seconds,
+    added_seconds,
     clear_answer,
     open_for_answers,
     stored_answers,
+    stored_seconds,
     upsert_answers,
 )
 from service.models import Assignment, ScoreRecord
@@ -135,14 +138,26 @@ def submit(
     something may have been written already (the assignment marked in progress): the
     caller rolls back; otherwise it commits.
     """
-    if not open_for_answers(session, assignment.id):  # the row lock first
-        raise AssignmentClosed(assignment.id)
-    stored = stored_answers(session, assignment.id)
-    values, problems = check_answers(
-        instrument, submitted, stored, finish=finish, per_page=per_page
-    )
+    # Checked and scored before the write lock (SQLite: one writer at a time), on what is
+    # stored now; under the lock, complete() uses these scores only if nothing changed.
+    early = stored_answers(session, assignment.id)
+    values, problems = check_answers(instrument, submitted, early, finish=finish, per_page=per_page)
     if problems:
         return Submission(problems=tuple(problems))
+    prepared = None
+    if finish and not instrument.anonymous:
+        merged = {k: v for k, v in {**early, **values}.items() if v is not None}
+        before = stored_seconds(session, assignment.id)
+        prepared = prepare(session, assignment, instrument, merged, before + added_seconds(seconds))
+    if not open_for_answers(session, assignment.id):  # the row lock
+        raise AssignmentClosed(assignment.id)
+    stored = stored_answers(session, assignment.id)
+    if stored != early:  # answered meanwhile (the pages): check again under the lock
+        values, problems = check_answers(
+            instrument, submitted, stored, finish=finish, per_page=per_page
+        )
+        if problems:
+            return Submission(problems=tuple(problems))
     for item_id, value in values.items():
         if value is None and item_id in stored:
             clear_answer(session, assignment.id, item_id)
@@ -153,7 +168,7 @@ def submit(
     if not finish:
         session.expire(assignment)
         return Submission()
-    outcome = complete(session, assignment, instrument, per_page=per_page)
+    outcome = complete(session, assignment, instrument, per_page=per_page, prepared=prepared)
     if outcome.problems:  # pragma: no cover - checked above, under the same lock
         return Submission(problems=outcome.problems)
     return Submission(completed=True, record=outcome.record)
