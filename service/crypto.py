@@ -199,6 +199,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("portfolio_realisation", "result"),
     ("portfolio_realisation", "period"),
     ("portfolio_change", "snapshot"),
+    ("webhook_endpoint", "secret"),
 )
 
 

@@ -28,6 +28,7 @@ NAMES = (
     "metiers",
     "portfolio",
     "api",
+    "webhooks",
 )
 
 VIEW_MODULES = (
@@ -56,6 +57,7 @@ VIEW_MODULES = (
     "metiers.views_beneficiary",
     "portfolio.views_counsellor",
     "portfolio.views_beneficiary",
+    "webhooks.views",
 )
 
 
