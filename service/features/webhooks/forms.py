@@ -8,5 +8,8 @@ from wtforms import SelectMultipleField, StringField
 
 
 class WebhookForm(FlaskForm):
-    url = StringField(_l("Adresse (URL) qui recevra les événements"))
+    url = StringField(
+        _l("Adresse (URL) qui recevra les événements"),
+        render_kw={"size": 60, "spellcheck": "false", "inputmode": "url"},
+    )
     events = SelectMultipleField(_l("Événements envoyés"), choices=[], validate_choice=False)

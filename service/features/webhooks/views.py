@@ -38,8 +38,8 @@ def _endpoint(endpoint_id: int) -> WebhookEndpoint:
     return endpoint
 
 
-def _form() -> WebhookForm:
-    form = WebhookForm()
+def _form(*, blank: bool = False) -> WebhookForm:
+    form = WebhookForm(formdata=None) if blank else WebhookForm()
     form.events.choices = [(e, str(label)) for e, label in hooks.EVENTS.items()]
     return form
 
@@ -52,7 +52,7 @@ def _render(
         render_template(
             "webhooks/index.html",
             endpoints=hooks.endpoints_of(db.session, centre_id),
-            form=form or _form(),
+            form=form or _form(blank=True),
             action_form=ActionForm(),
             labels=hooks.EVENTS,
             **extra,
