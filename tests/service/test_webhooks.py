@@ -749,3 +749,48 @@ def test_only_the_centre_s_admins_reach_its_webhooks(
     anonymous = db_app.test_client().get(f"/admin/api/webhooks/{endpoint_id}")
     assert anonymous.status_code == 302 and "/connexion" in anonymous.headers["Location"]
     assert _count(db_app) == 1 and deliveries(db_app) == [] and other.centre
+
+
+# --- the commands -------------------------------------------------------------------------
+
+
+def test_boussole_webhooks_deliver_and_purge(
+    db_app: Flask,
+    world: World,
+    receiver: Receiver,
+    db_url: str,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from service.cli import main
+    from service.extensions import db
+    from service.features.webhooks import service as hooks
+    from service.models import WebhookDelivery
+
+    endpoint_id, secret = add_endpoint(db_app, world.centre, receiver.url + "/cli")
+    with db_app.app_context(), db.standalone() as s:
+        hooks.emit(s, world.centre, "bilan.ended", {"bilan_id": world.bilan})
+    monkeypatch.setenv("BOUSSOLE_DATABASE_URL", db_url)
+    monkeypatch.setenv("BOUSSOLE_MAIL_FOLDER", str(tmp_path / "cli-mail"))
+    monkeypatch.setenv("BOUSSOLE_SECRET_KEY", "x" * 40)
+    runner = CliRunner()
+    result = runner.invoke(main, ["webhooks", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "Webhooks : 1 envoi" in result.output
+    [got] = receiver.received
+    assert got.path == "/cli" and got.json["data"] == {"bilan_id": world.bilan}
+    check_signature(secret, got, dt.datetime.now(dt.UTC))
+    again = runner.invoke(main, ["webhooks", "deliver"])
+    assert "Webhooks : 0 envoi" in again.output and len(receiver.received) == 1
+    # boussole purge: the delivery goes 30 days after its delivery, not before
+    result = runner.invoke(main, ["purge"])
+    assert "livraisons de webhooks effacées (30 jours après livraison) : 0" in result.output
+    with db_app.app_context(), db.standalone() as s:
+        row = s.scalars(select(WebhookDelivery)).one()
+        row.delivered_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
+    result = runner.invoke(main, ["purge"])
+    assert result.exit_code == 0, result.output
+    assert "livraisons de webhooks effacées (30 jours après livraison) : 1" in result.output
+    assert deliveries(db_app) == [] and endpoint_id
