@@ -217,9 +217,10 @@ def deliver_one(
 ) -> DeliveryStatus:
     """Send one claimed delivery and record the outcome (committed)."""
     delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
-    assert delivery is not None
-    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-    assert endpoint is not None
+    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery else None
+    if delivery is None or endpoint is None:  # deleted meanwhile (with its endpoint)
+        session.commit()
+        return DeliveryStatus.FAILED
     url, secret, body = endpoint.url, endpoint.secret, body_of(delivery)
     session.commit()  # no transaction stays open while the receiver answers
     refused = guard(url)
