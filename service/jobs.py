@@ -6,7 +6,8 @@ that has just committed work for a job calls :func:`wake` (the webhooks do it af
 commit that added deliveries). The :class:`Runner` decides where the job runs:
 
 - :class:`InProcessRunner` (the embedded default): one daemon thread per process, started
-  with the app, that runs every job when woken and every ``JOBS_INTERVAL_SECONDS``. With
+  by the app's first request (a command that only creates the app starts none), that runs
+  every job when woken and every ``JOBS_INTERVAL_SECONDS``. With
   several gunicorn workers each has its thread; the jobs themselves must be safe to run
   concurrently (the webhooks claim each delivery with a conditional UPDATE).
 - ``boussole webhooks deliver`` runs the jobs once (:func:`run_due`): for cron, or tests.
@@ -26,7 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +92,13 @@ class InProcessRunner:
         self._pid = 0
 
     def wake(self, name: str) -> None:
-        self.start()
-        self._event.set()
+        if has_request_context():
+            self.start()
+        self._event.set()  # no thread yet (a command, a script): the server's tick sends it
 
     def start(self) -> None:
-        """Start the thread, again in a forked process (gunicorn ``--preload``)."""
+        """Start the thread (at the first request of each process, so a command that only
+        creates the app starts none; again in a forked gunicorn worker)."""
         if self._thread is None or self._pid != os.getpid():
             self._pid = os.getpid()
             self._thread = threading.Thread(target=self._loop, name="boussole-jobs", daemon=True)
@@ -122,8 +125,7 @@ def init_app(app: Flask) -> None:
     runner: Runner
     if app.config.get("JOBS_IN_PROCESS") and not app.testing:
         runner = InProcessRunner(app, float(app.config.get("JOBS_INTERVAL_SECONDS", 30)))
-        runner.start()
-        app.before_request(runner.start)  # cheap: restarts only in a forked worker
+        app.before_request(runner.start)  # cheap once started: checks the thread and the pid
     else:
         runner = NoRunner()
     app.extensions["boussole.jobs"] = runner
