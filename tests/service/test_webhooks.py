@@ -794,3 +794,55 @@ def test_boussole_webhooks_deliver_and_purge(
     assert result.exit_code == 0, result.output
     assert "livraisons de webhooks effacées (30 jours après livraison) : 1" in result.output
     assert deliveries(db_app) == [] and endpoint_id
+
+
+# --- the in-process runner ----------------------------------------------------------------
+
+
+def test_the_in_process_runner_runs_the_jobs_when_woken(db_app: Flask) -> None:
+    from service import jobs
+
+    ran = threading.Event()
+
+    def job(app: Flask) -> int:
+        ran.set()
+        return 1
+
+    jobs.register("test-job", job)
+    runner = jobs.InProcessRunner(db_app, interval=3600)
+    try:
+        assert isinstance(db_app.extensions["boussole.jobs"], jobs.NoRunner)  # TESTING
+        runner.start()
+        runner.wake("test-job")
+        assert ran.wait(10)  # woken: not the hour of the interval
+    finally:
+        runner.stop()
+        jobs._JOBS.pop("test-job")
+    assert jobs.run_due(db_app, ("nothing",)) == {}
+
+
+def test_an_app_outside_testing_starts_its_thread_at_the_first_request_only(
+    db_url: str, tmp_path: Any
+) -> None:
+    from service import jobs
+    from service.app import create_app
+    from service.extensions import db
+
+    app = create_app(
+        {
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": "x" * 40,
+            "MAIL_FOLDER": str(tmp_path / "mail"),
+            "JOBS_INTERVAL_SECONDS": 3600,
+        }
+    )
+    runner = app.extensions["boussole.jobs"]
+    try:
+        assert isinstance(runner, jobs.InProcessRunner)
+        assert runner._thread is None  # a command that only creates the app: no thread
+        app.test_client().get("/")
+        assert runner._thread is not None and runner._thread.is_alive()
+    finally:
+        runner.stop()
+        if db.engine is not None:
+            db.engine.dispose()
