@@ -38,6 +38,7 @@ from service.models import (
     ResultsSharing,
     StaffUser,
     SynthesisVersion,
+    WebhookEndpoint,
 )
 
 #: Who is asking: a staff member, a beneficiary, or an anonymous visitor (Flask-Login's
@@ -446,6 +447,16 @@ def can_manage_api_tokens(principal: Principal, centre_id: int) -> bool:
 
 def can_revoke_api_token(principal: Principal, token: ApiToken) -> bool:
     return can_manage_api_tokens(principal, token.centre_id)
+
+
+def can_manage_webhooks(principal: Principal, centre_id: int) -> bool:
+    """List, add, change and delete a centre's webhook endpoints and read their delivery
+    log: the admins of that centre only."""
+    return is_centre_admin(principal) and principal.centre_id == centre_id
+
+
+def can_manage_webhook(principal: Principal, endpoint: WebhookEndpoint) -> bool:
+    return can_manage_webhooks(principal, endpoint.centre_id)
 
 
 def api_token_usable(token: ApiToken, now: dt.datetime) -> bool:

@@ -18,7 +18,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from instruments import load_all
 from instruments.loader import archived_files, builtin_files
-from service import features
+from service import features, jobs
 from service.config import configure
 from service.extensions import babel, csrf, db, limiter, login_manager
 from service.i18n import builtin_text
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_views(app)
     _register_handlers(app)
     headers.install(app)
+    jobs.init_app(app)  # the in-process runner of background jobs (webhook deliveries)
     if app.config.get("ENV_NAME") == "production" and not app.testing:
         # Reports: pay WeasyPrint's loading now, in the background, not on a first PDF.
         from reports.restitution import warm_up

@@ -65,6 +65,13 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USER": None,
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": True,
+    # Background jobs (service/jobs.py): a thread per process runs them after each commit
+    # that queued work and every JOBS_INTERVAL_SECONDS (never under TESTING).
+    "JOBS_IN_PROCESS": True,
+    "JOBS_INTERVAL_SECONDS": 30,
+    # Webhooks: in production, URLs resolving to loopback or private addresses are refused
+    # (SSRF) unless this is set (a receiver on the centre's own network; docs/security.md).
+    "WEBHOOK_ALLOW_PRIVATE": False,
 }
 
 MIN_SECRET_LENGTH = 32

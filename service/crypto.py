@@ -200,6 +200,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("portfolio_realisation", "period"),
     ("portfolio_change", "snapshot"),
     ("api_idempotency_key", "body"),
+    ("webhook_endpoint", "secret"),
 )
 
 

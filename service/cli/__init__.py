@@ -419,7 +419,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     out = Path(tempfile.mkdtemp(prefix="boussole-demo-")) / "scores.csv"
     report = score_file(inst, sample, out, progress=False)
     click.echo(f"Scoring : {report.rows} répondants fictifs scorés avec {inst.key} -> {out}")
-    app = _app()
+    app = _app(jobs=not no_serve)
     upgrade(app.config["DATABASE_URL"], keys=app.config["DATA_KEYS"])
     _rome_snapshot(app)
     access = seed_demo(app)
@@ -446,15 +446,16 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 @click.option("--port", default=5000, show_default=True)
 def run(host: str, port: int) -> None:
     """Start the development server (for production, see docs/deployment.md)."""
-    _serve(_app(), host, port)
+    _serve(_app(jobs=True), host, port)
 
 
-def _app() -> Flask:
+def _app(*, jobs: bool = False) -> Flask:
+    """The app; its in-process job runner only when it serves (``jobs``)."""
     from service.app import create_app
     from service.config import ConfigError
 
     try:
-        return create_app()
+        return create_app(None if jobs else {"JOBS_IN_PROCESS": False})
     except (InstrumentError, ConfigError) as exc:
         _fail(f"le service ne démarre pas / the service refuses to start:\n{exc}")
 
@@ -562,6 +563,7 @@ def purge_cmd(dry_run: bool, day: object) -> None:
     from service.extensions import db as database
     from service.features.api import idempotency
     from service.features.lifecycle.service import purge, send_notices, total_by_kind
+    from service.features.webhooks.service import purge_deliveries
 
     app = _app()
     today = day.date() if isinstance(day, dt.datetime) else paris_today()
@@ -570,12 +572,13 @@ def purge_cmd(dry_run: bool, day: object) -> None:
             done = purge(session, today=today, now=utcnow(), dry_run=dry_run)
             if dry_run:
                 session.rollback()
-                sent = failed = keys = 0
+                sent = failed = keys = hooks = 0
             else:
                 days = int(app.config["DESTRUCTION_NOTICE_DAYS"])
                 sent, failed = send_notices(session, today, days, now=utcnow())
                 # the API's Idempotency-Key responses, kept 24 hours
                 keys = idempotency.purge(session, utcnow())
+                hooks = purge_deliveries(session, utcnow())
         if not dry_run and database.engine is not None:
             _checkpoint(database.engine)
     finally:
@@ -588,6 +591,7 @@ def purge_cmd(dry_run: bool, day: object) -> None:
         click.echo(f"  clés d’idempotence de l’API effacées (plus de 24 h) : {keys}")
         if failed:
             click.echo(f"  avis non envoyés (voir le journal) : {failed}")
+        click.echo(f"  livraisons de webhooks effacées (30 jours après livraison) : {hooks}")
     if not done:
         click.echo("  rien à détruire")
         return
@@ -767,3 +771,27 @@ def users_deactivate(email: str, successor: str | None) -> None:
         click.echo(f"Compte désactivé : {staff.email}.")
         if moved and other is not None:
             click.echo(f"Bilans en cours confiés à {other.email} : {moved}.")
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhooks du centre / webhooks."""
+
+
+@webhooks.command("deliver")
+def webhooks_deliver() -> None:
+    """Envoie une fois les livraisons de webhooks arrivées à échéance (cron, tests)."""
+    from service.extensions import db as database
+    from service.features.webhooks import delivery
+
+    app = _app()
+    try:
+        with app.app_context():
+            sent = delivery.job(app)
+    finally:
+        if database.engine is not None:
+            database.engine.dispose()
+    click.echo(f"Webhooks : {_fr(sent, 'envoi', 'envois')}")

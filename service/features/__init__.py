@@ -29,6 +29,7 @@ NAMES = (
     "portfolio",
     "api",
     "sharing",
+    "webhooks",
 )
 
 VIEW_MODULES = (
@@ -58,6 +59,7 @@ VIEW_MODULES = (
     "portfolio.views_counsellor",
     "portfolio.views_beneficiary",
     "sharing.views_beneficiary",
+    "webhooks.views",
 )
 
 

@@ -44,8 +44,9 @@ from service.models.rome import (
     RomeGrandDomaine,
     RomeRelease,
 )
-from service.models.states import AssignmentStatus, BilanStatus, ErasureStatus
+from service.models.states import AssignmentStatus, BilanStatus, DeliveryStatus, ErasureStatus
 from service.models.synthesis import ActionItem, SynthesisItem, SynthesisVersion
+from service.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "API_SCOPES",
@@ -66,6 +67,7 @@ __all__ = [
     "CompletionNotice",
     "Consent",
     "CounsellorNote",
+    "DeliveryStatus",
     "ErasureRequest",
     "ErasureStatus",
     "GapTarget",
@@ -93,6 +95,8 @@ __all__ = [
     "StaffUser",
     "SynthesisItem",
     "SynthesisVersion",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "bilan_counsellor",
     "utcnow",
 ]

@@ -126,3 +126,20 @@ class ErasureStatus(StrEnum):
             ErasureStatus.REFUSED: _("Refusée"),
         }
         return str(labels[self])
+
+
+class DeliveryStatus(StrEnum):
+    """Where one webhook delivery stands (:mod:`service.features.webhooks`)."""
+
+    PENDING = "pending"  # to send (again) at ``next_attempt_at``
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    FAILED = "failed"  # given up: a 4xx other than 429, a redirect, or retries exhausted
+
+    @property
+    def label(self) -> str:
+        labels = {
+            DeliveryStatus.PENDING: _("En attente"),
+            DeliveryStatus.DELIVERED: _("Livré"),
+            DeliveryStatus.FAILED: _("Échec"),
+        }
+        return str(labels[self])

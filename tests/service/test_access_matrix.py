@@ -126,6 +126,8 @@ ADMIN_OWN = (
     "admin.erasure_requests",
     "admin.api_tokens",
     "admin.create_api_token",
+    "admin.webhooks",
+    "admin.create_webhook",
 )
 # A token by a bare id (none exists in this world): the admin gates are checked; which
 # token answers (the admin's own centre only) is test_api's.
@@ -163,6 +165,16 @@ API_PUBLIC = ("api-docs.openapi_json", "api_docs.docs")
 ADMIN_ON_MEMBER = ("admin.deactivate_staff", "admin.resend_invitation", "admin.reactivate_staff")
 # Camille's erasure request (centre of the world): its admin answers, no one else.
 ADMIN_ON_REQUEST = ("admin.answer_erasure_request",)
+# A webhook endpoint of the world's centre and one of its deliveries: its admin only.
+ADMIN_ON_WEBHOOK = (
+    "admin.webhook_log",
+    "admin.rotate_webhook_secret",
+    "admin.deactivate_webhook",
+    "admin.reactivate_webhook",
+    "admin.delete_webhook",
+    "admin.test_webhook",
+    "admin.retry_webhook_delivery",
+)
 
 
 def _table() -> dict[str, dict[str, str]]:
@@ -180,6 +192,7 @@ def _table() -> dict[str, dict[str, str]]:
         (ADMIN_OWN, ADMIN_SPACE),
         (ADMIN_ON_MEMBER, TEAM_MEMBER),
         (ADMIN_ON_REQUEST, TEAM_MEMBER),
+        (ADMIN_ON_WEBHOOK, TEAM_MEMBER),
         (ADMIN_BARE_ID, {**ADMIN_SPACE, "admin": "any", "foreign_admin": "any"}),
         (API_RESOURCES, dict.fromkeys(ROLES, "login")),
         (API_PUBLIC, ANY),
@@ -214,6 +227,8 @@ def _bilan_objects(app: Flask, world: World) -> dict[str, object]:
         PortfolioEntry,
         Realisation,
         SynthesisItem,
+        WebhookDelivery,
+        WebhookEndpoint,
     )
 
     when = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -248,7 +263,21 @@ def _bilan_objects(app: Flask, world: World) -> dict[str, object]:
         }
         s.add_all(rows.values())
         s.flush()
-        return {name: row.id for name, row in rows.items()}
+        endpoint = WebhookEndpoint(
+            centre_id=world.centre, url="https://h.example.org/", events="bilan.ended", secret="s"
+        )
+        s.add(endpoint)
+        s.flush()
+        hook = WebhookDelivery(
+            endpoint_id=endpoint.id, event_id="e", event_type="bilan.ended", payload={}
+        )
+        s.add(hook)
+        s.flush()
+        return {
+            **{name: row.id for name, row in rows.items()},
+            "endpoint_id": endpoint.id,
+            "delivery_id": hook.id,
+        }
 
 
 def _other_centre(app: Flask) -> tuple[str, str]:

@@ -47,7 +47,7 @@ def test_the_list_of_encrypted_columns_is_every_encrypted_column_of_the_models()
         if isinstance(column.type, EncryptedText | EncryptedJSON)
     }
     assert typed == set(ENCRYPTED_COLUMNS)
-    assert len(ENCRYPTED_COLUMNS) == 24
+    assert len(ENCRYPTED_COLUMNS) == 25
 
 
 # --- the raw database holds no free text ------------------------------------------------------
@@ -73,6 +73,7 @@ def _plant(app: Flask, world: World, claire: FlaskClient, camille: FlaskClient) 
         Realisation,
         ScoreRecord,
         SynthesisVersion,
+        WebhookEndpoint,
     )
 
     instruments = app.extensions["boussole.instruments"]
@@ -172,6 +173,12 @@ def _plant(app: Flask, world: World, claire: FlaskClient, camille: FlaskClient) 
                     actor_kind="beneficiary",
                     action="add_entry",
                     snapshot=_marker("portfolio_change", "snapshot"),
+                ),
+                WebhookEndpoint(
+                    centre_id=world.centre,
+                    url="https://hooks.example.org/boussole",
+                    events="bilan.ended",
+                    secret=_marker("webhook_endpoint", "secret"),
                 ),
             ]
         )

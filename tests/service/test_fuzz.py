@@ -40,6 +40,7 @@ def _setup(app: Flask, world: World) -> dict[str, Any]:
         Interview,
         PersonalWork,
         SynthesisItem,
+        WebhookDelivery,
     )
 
     with app.app_context(), db.standalone() as s:
@@ -80,6 +81,21 @@ def _setup(app: Flask, world: World) -> dict[str, Any]:
         for name, model in models.items():
             real[name] = s.scalar(select(func.min(model.id))) or 1
         real["centre_step_id"] = s.scalar(select(func.min(CentreStep.id))) or 1
+        from service.features.webhooks import service as hooks
+
+        endpoint = hooks.create_endpoint(
+            s,
+            centre_id=world.centre,
+            url="http://127.0.0.1:9/",
+            events=["bilan.ended"],
+            created_by=None,
+            production=False,
+            allow_private=False,
+        ).endpoint
+        hooks.emit(s, world.centre, "bilan.ended", {"bilan_id": world.bilan})
+        s.flush()
+        real["endpoint_id"] = endpoint.id
+        real["delivery_id"] = s.scalar(select(func.min(WebhookDelivery.id)))
     return real
 
 

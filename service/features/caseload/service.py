@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from instruments.model import Instrument
 from service import access
 from service.dates import utcnow
+from service.features import webhooks
 from service.features.journey import answering
 from service.features.journey import service as journey
 from service.features.record import service as record
@@ -448,6 +449,8 @@ def reopen(session: Session, assignment: Assignment, instruments: Mapping[str, I
 
 def set_released(assignment: Assignment, released: bool) -> None:
     """Show (or hide again) a completed questionnaire's results to the beneficiary."""
+    if released and assignment.released_at is None:
+        webhooks.report_released(assignment.bilan, assignment.id)
     assignment.released_at = utcnow() if released else None
     if not released:
         assignment.show_results_now = False

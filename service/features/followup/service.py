@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from instruments.model import Instrument
 from service.dates import PARIS, add_months, format_day, paris_date, paris_today, utcnow
+from service.features import webhooks
 from service.features.accounts.invitations import create_invitation
 from service.features.journey import service as journey
 from service.mail import MailError, MailSender, links, messages
@@ -186,6 +187,7 @@ def end_bilan(
         bilan.ended_at = when
         if bilan.is_running:
             bilan.status = BilanStatus.TERMINE
+        webhooks.bilan_ended(session, bilan)
     ended = bilan.ended_at or when
     if bilan.followup_date is None:
         bilan.followup_date = followup_date_for(ended)

@@ -38,6 +38,7 @@ from scoring.matrix import from_long
 from scoring.norms import NormTable
 from scoring.pipeline import score
 from service.dates import utcnow
+from service.features import webhooks
 from service.features.journey.answers import ranking_problems
 from service.features.journey.paging import Page, page_of_item, paginate
 from service.features.journey.store import ASSIGNMENTS, AssignmentClosed, stored_answers
@@ -264,6 +265,7 @@ def complete(
     )
     session.add(record)
     session.flush()
+    webhooks.questionnaire_completed(session, assignment, instrument)
     session.expire(assignment)
     return Completion(record=record)
 

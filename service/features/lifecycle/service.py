@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from service import dates
 from service.dates import add_months, format_day, paris_date
+from service.features import webhooks
 from service.features.journey.consent import (
     KEEP_CHOICES,
     KEEP_MONTHS,
@@ -292,6 +293,7 @@ def destroy_content(
             )
     _clear_texts(session, bilan)
     bilan.content_destroyed_at = now
+    webhooks.data_destroyed(session, bilan, reason)
     for kind in found.counts:
         session.add(
             AuditEvent(actor=actor, action=f"{ACTION_PREFIX}{kind}", bilan_id=bilan.id, at=now)

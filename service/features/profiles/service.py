@@ -30,6 +30,7 @@ from reports.restitution import (
 )
 from service import access
 from service.dates import PARIS, format_day, paris_date, paris_today, utcnow
+from service.features import webhooks
 from service.features.journey import answers as answer_rules
 from service.features.journey import service as journey
 from service.features.journey import store as answer_store
@@ -280,6 +281,8 @@ def results_view(
 
 
 def set_report_released(bilan: Bilan, released: bool) -> None:
+    if released and bilan.report_released_at is None:
+        webhooks.report_released(bilan)
     bilan.report_released_at = utcnow() if released else None
 
 

@@ -50,6 +50,7 @@ from reports.profile import ProfileView, translator
 from reports.restitution import profile_charts
 from service import access
 from service.dates import add_months, format_day, paris_date, paris_today, utcnow
+from service.features import webhooks
 from service.features.journey import service as journey
 from service.features.metiers import matches
 from service.features.metiers.service import current_source
@@ -254,6 +255,7 @@ def approve(session: Session, bilan: Bilan, version_number: int) -> SynthesisVer
             )
         )
     version.approved_at = utcnow()
+    webhooks.synthesis_approved(session, bilan, version.version)
     return version
 
 
