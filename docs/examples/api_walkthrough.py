@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import http.server
 import json
-import random
 import threading
 import time
 import urllib.error
@@ -121,16 +120,21 @@ def invitation_link(api: Api, assignment_id: int) -> str:
 # --- 3. the paper form -------------------------------------------------------------------
 
 
-def paper_answers(api: Api, instrument_id: str = "riasec-60", seed: int = 1) -> dict[str, Any]:
-    """Stand-in for the answers typed from the paper form: one option code per item, in
-    the instrument's own coding (read from its definition)."""
+def paper_answers(
+    api: Api, instrument_id: str = "riasec-60", liked: tuple[str, ...] = ("social", "artistique")
+) -> dict[str, Any]:
+    """Stand-in for the answers typed from the paper form, in the instrument's own coding
+    (read from its definition): the highest option for the activities of the ``liked``
+    scales, the middle one for the others. Your software sends what the person ticked."""
     definition = api.call("GET", f"/instruments/{instrument_id}")
     formats = {f["id"]: f for f in definition["formats"]}
-    draw = random.Random(seed)
-    return {
-        item["id"]: draw.choice([o["value"] for o in formats[item["format"]]["options"]])
-        for item in definition["items"]
-    }
+    scales = [s for s in definition["scales"] if s["id"] in liked]
+    liked_items = {member["item"] for scale in scales for member in scale["members"]}
+    answers = {}
+    for item in definition["items"]:
+        codes = sorted(o["value"] for o in formats[item["format"]]["options"])
+        answers[item["id"]] = codes[-1] if item["id"] in liked_items else codes[len(codes) // 2]
+    return answers
 
 
 def submit_paper(api: Api, assignment_id: int, answers: dict[str, Any], seconds: int) -> Any:
@@ -226,6 +230,7 @@ class Receiver:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.server.server_close()
 
 
 # --- 5. the results -----------------------------------------------------------------------
