@@ -85,7 +85,7 @@ def seed(url: str, tmp: Path, args: argparse.Namespace) -> tuple[str, list[int],
     from service.extensions import db
     from service.features.api import tokens
     from service.features.journey.consent import CONSENT_VERSION
-    from service.models import Assignment, Beneficiary, Bilan, Centre, Consent
+    from service.models import Assignment, Beneficiary, Bilan, Centre, Consent, ResultsSharing
 
     app = create_app(
         {"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "MAIL_FOLDER": str(tmp)}
@@ -121,19 +121,37 @@ def seed(url: str, tmp: Path, args: argparse.Namespace) -> tuple[str, list[int],
                     "instrument_id": inst.id,
                     "instrument_version": inst.version,
                     "language": "fr",
+                    # shown to the person at completion: the API then gives the scores
+                    "show_results_now": True,
                 }
                 for n in range(args.assignments)
             ],
         )
         ids = sorted(s.scalars(select(Assignment.id)))
-        raw = tokens.create_token(
+        new = tokens.create_token(
             s,
             centre_id=centre.id,
             name="Banc d’essai",
             scopes=("answers:write", "results:read"),
             days=1,
             created_by=None,
-        ).raw
+        )
+        # every person agreed to send their results to the bench's token (the API's rule)
+        people = dict(s.execute(select(Bilan.id, Bilan.beneficiary_id)).tuples().all())
+        s.execute(
+            insert(ResultsSharing),
+            [
+                {
+                    "bilan_id": b,
+                    "beneficiary_id": people[b],
+                    "api_token_id": new.token.id,
+                    "recipient_name": new.token.name,
+                    "decision": "accepted",
+                }
+                for b in bilans
+            ],
+        )
+        raw = new.raw
     if db.engine is not None:
         db.engine.dispose()
     return raw, ids, codes

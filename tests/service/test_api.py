@@ -95,6 +95,11 @@ def test_a_token_is_shown_once_and_stored_hashed(db_app: Flask, admin: FlaskClie
     with db_app.app_context(), db.standalone() as s:
         used = s.execute(text("SELECT last_used_at FROM api_token")).scalar()
     assert used is not None
+    # Written down to the minute, not at every call (one write less per read).
+    assert admin.get("/api/v1/instruments", headers=bearer(token)).status_code == 200
+    with db_app.app_context(), db.standalone() as s:
+        again = s.execute(text("SELECT last_used_at FROM api_token")).scalar()
+    assert again == used
 
 
 def test_a_revoked_token_is_refused(db_app: Flask, world: World, admin: FlaskClient) -> None:
