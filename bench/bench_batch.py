@@ -82,9 +82,9 @@ def write_answers(path: Path, rows: int, seed: int) -> str:
     """N resampled SPI respondents (ids, sex, age, the 135 items) as a CSV file."""
     source = DATA_DIR / "spi.csv"
     table = pd.read_csv(source)
-    from instruments import resolve_instrument
-
-    items = [it.id for it in resolve_instrument("spi-135").numeric_items]
+    keys = json.loads((DATA_DIR / "spi_keys.json").read_text(encoding="utf-8"))
+    keyed = {i.lstrip("-") for members in keys.values() for i in members}
+    items = [c for c in table.columns if c in keyed]  # the 135 items of the 32 SPI scales
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(table), rows)
     columns: dict[str, pa.Array] = {
@@ -105,7 +105,8 @@ def write_answers(path: Path, rows: int, seed: int) -> str:
 
 def boussole(inp: Path, out: Path) -> Run:
     cmd = [str(BOUSSOLE), "score", "-i", "spi-135", "--input", str(inp), "--output", str(out)]
-    return run([*cmd, "--no-progress"])
+    # The built-in spi-135 keeps 127 of the 135 items (see its YAML): the others are ignored.
+    return run([*cmd, "--no-progress", "--ignore-unknown"])
 
 
 def r_available() -> str | None:

@@ -438,6 +438,12 @@ class _Output:
         os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
+        writer = getattr(self, "writer", None)
+        if writer is not None:  # pyarrow's writers: closed before their file
+            try:
+                writer.close()
+            except (OSError, pa.ArrowException):
+                pass
         self.fh.close()
         self.tmp.unlink(missing_ok=True)
 
@@ -533,6 +539,12 @@ class _XlsxOutput(_Output):
         for row in zip(*(col.to_pylist() for col in table.columns), strict=True):
             self.sheet.append(row)
         self.rows += table.num_rows
+
+    def discard(self) -> None:
+        # Close the sheet's own temporary file (openpyxl), or its writer complains later.
+        if self.header:
+            self.sheet.close()
+        super().discard()
 
     def finish(self) -> None:
         prov = self.book.create_sheet("provenance")
@@ -684,15 +696,15 @@ def score_file(
     if csv_input and len(set(header)) == len(header):
         present_items = [c for c in items if c in header]
         numbers = [c for c in header if c in known and c not in text and c not in items]
-        fast = _read_csv_fast(
-            input_path,
-            items=present_items,
-            text=text,
-            numbers=numbers,
-            progress=progress,
-            chunk_rows=chunk_rows,
-        )
         try:
+            fast = _read_csv_fast(
+                input_path,
+                items=present_items,
+                text=text,
+                numbers=numbers,
+                progress=progress,
+                chunk_rows=chunk_rows,
+            )
             return _run(plan, fast, input_path, output_path, meta)
         except _SlowPath:
             plan.seen.clear()
