@@ -18,6 +18,7 @@ in :data:`COLUMN_SPECS` (documented in docs/cli.md).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -440,10 +441,8 @@ class _Output:
     def discard(self) -> None:
         writer = getattr(self, "writer", None)
         if writer is not None:  # pyarrow's writers: closed before their file
-            try:
+            with contextlib.suppress(OSError, pa.ArrowException):
                 writer.close()
-            except (OSError, pa.ArrowException):
-                pass
         self.fh.close()
         self.tmp.unlink(missing_ok=True)
 
