@@ -26,6 +26,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -718,9 +719,15 @@ def _run(
     output_path: Path,
     meta: dict[str, Any],
 ) -> ScoreReport:
-    """Score and write every chunk; commit the output only when all are done."""
+    """Score and write every chunk; commit the output only when all are done.
+
+    Chunk k is written (pyarrow formats and compresses without the GIL) by a second
+    thread while chunk k + 1 is read and scored: at most two chunks are held at once.
+    """
     report = ScoreReport(norm_version=meta["norm_version"])
     out = _open_output(output_path, meta)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="boussole-write")
+    pending: Future[None] | None = None
     try:
         offset = 0
         names: list[str] | None = None
@@ -730,16 +737,25 @@ def _run(
             report.invalid.extend(invalid)
             if names is None:
                 names, specs = plan.select(scored.columns)
-            out.write(out.table(scored[names], specs, plan.precise))
+            table = out.table(scored[names], specs, plan.precise)
+            del scored
+            if pending is not None:
+                pending.result()  # the previous chunk is written (or its error raised)
+            pending = pool.submit(out.write, table)
             offset += len(chunk)
+        if pending is not None:
+            pending.result()
         if names is None:
             raise BatchError(f"{input_path}: the file has a header but no data rows")
         report.rows = offset
         meta["invalid_cells_set_missing"] = len(report.invalid)
         out.commit()
     except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
         out.discard()
         raise
+    finally:
+        pool.shutdown(wait=True)
     report.output = output_path
     return report
 
