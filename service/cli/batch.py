@@ -49,7 +49,7 @@ CHUNK = 20_000  # rows scored at a time: about 8 KB of memory per row of an SPI 
 SECONDS_COLUMN = "seconds"
 XLSX_MAX_ROWS = 1_048_576  # rows of an Excel sheet, the header included
 OUTPUT_TYPES = (".csv", ".xlsx", ".json", ".parquet")
-BLOCK_BYTES = 4 << 20  # pyarrow CSV block: a few thousand rows of an SPI file
+BLOCK_BYTES = 4 << 20  # CSV text parsed at a time: about 14,000 rows of an SPI file
 # The empty cells pandas reads as missing, given to pyarrow too so that both readers agree.
 NA_VALUES = [
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
@@ -301,9 +301,14 @@ def _read_csv_fast(
     chunk_rows: int,
 ) -> Iterator[pd.DataFrame]:
     """Chunks of exactly ``chunk_rows`` rows (the last one shorter) read with pyarrow's
-    streaming CSV reader: ``items`` as float64, ``text`` as strings, ``numbers`` inferred.
+    CSV parser: ``items`` as float64, ``text`` as strings, ``numbers`` inferred.
 
-    Raises _SlowPath for anything pyarrow refuses (the pandas reader then explains it).
+    The file is read in pieces of about BLOCK_BYTES cut at line ends, each parsed with
+    the header line (multi-threaded): memory holds one piece at a time (pyarrow's own
+    streaming reader reads ahead as far as it can, so its memory grows with the file).
+    Values may not hold line breaks here (``newlines_in_values`` off): a quoted line
+    break makes pyarrow refuse the piece. Raises _SlowPath for anything pyarrow refuses
+    (the pandas reader then explains it).
     """
     sep = _sniff_sep(path)
     types: dict[str, pa.DataType] = dict.fromkeys(items, pa.float64())
@@ -316,34 +321,36 @@ def _read_csv_fast(
         quoted_strings_can_be_null=True,
         decimal_point="," if sep == ";" else ".",
     )
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(delimiter=sep),
-            convert_options=convert,
-        )
-    except (pa.ArrowInvalid, pa.ArrowKeyError, KeyError, ValueError):
-        raise _SlowPath from None
+    parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=False)
     pending: list[pa.RecordBatch] = []
     held = 0
-    with _bar(_count_lines(path), progress) as bar:
+    with path.open("rb") as fh, _bar(_count_lines(path), progress) as bar:
+        header = fh.readline()
+        header = header.removeprefix(b"\xef\xbb\xbf")  # the BOM of Excel's "CSV UTF-8"
+        if not header.endswith(b"\n"):
+            header += b"\n"
         while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
+            piece = fh.read(BLOCK_BYTES)
+            if not piece:
                 break
-            except (pa.ArrowInvalid, ValueError, UnicodeDecodeError):
+            if not piece.endswith(b"\n"):
+                piece += fh.readline()
+            try:
+                table = pacsv.read_csv(
+                    pa.py_buffer(header + piece), parse_options=parse, convert_options=convert
+                )
+            except (pa.ArrowInvalid, pa.ArrowKeyError, KeyError, ValueError):
                 raise _SlowPath from None
-            while batch.num_rows:
-                take = min(chunk_rows - held, batch.num_rows)
-                pending.append(batch.slice(0, take))
-                held += take
-                batch = batch.slice(take)
-                if held == chunk_rows:
-                    bar.update(held)
-                    yield _to_pandas(pending)
-                    pending, held = [], 0
+            for batch in table.to_batches():
+                while batch.num_rows:
+                    take = min(chunk_rows - held, batch.num_rows)
+                    pending.append(batch.slice(0, take))
+                    held += take
+                    batch = batch.slice(take)
+                    if held == chunk_rows:
+                        bar.update(held)
+                        yield _to_pandas(pending)
+                        pending, held = [], 0
         if held:
             bar.update(held)
             yield _to_pandas(pending)
@@ -776,7 +783,10 @@ def _score_chunk(
     extra = chunk.set_index(plan.id_column)
     seconds = None
     if SECONDS_COLUMN in extra.columns:
-        seconds = pd.to_numeric(extra[SECONDS_COLUMN], errors="coerce")
+        raw = extra[SECONDS_COLUMN]
+        if raw.dtype.kind not in "fiu":  # read as text (--keep seconds): "300,5" is 300.5
+            raw = raw.astype("string").str.strip().str.replace(",", ".", regex=False)
+        seconds = pd.to_numeric(raw, errors="coerce")
     result = score(
         plan.instrument,
         matrix.data,

@@ -78,7 +78,9 @@ def test_streamed_scores_equal_the_whole_file(
 def test_both_readers_write_the_same_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pandas reader (used when pyarrow refuses a cell) gives the same bytes."""
     fast = tmp_path / "fast.csv"
-    assert score_cli(SAMPLE, fast, "--chunk-rows", 30).exit_code == 0
+    with monkeypatch.context() as m:  # a clean file never needs the pandas reader
+        m.setattr(batch, "read_table", None)
+        assert score_cli(SAMPLE, fast, "--chunk-rows", 30).exit_code == 0
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise batch._SlowPath
@@ -253,3 +255,24 @@ def test_every_output_column_has_a_spec(path: Path) -> None:
     table = score(inst, answers[[it.id for it in inst.numeric_items]]).table
     unlisted = [c for c in table.columns if batch.column_spec(c) is batch.UNLISTED]
     assert unlisted == []
+
+
+def test_kept_columns_are_copied_as_read(tmp_path: Path) -> None:
+    """--keep copies the text (ids and codes are not turned into 2.0), and a kept timing
+    with a decimal comma still counts for the speed index."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    rows = [line.split(",") for line in lines[:4]]
+    header = rows[0]
+    rows[1][header.index("gender")] = ""
+    rows[2][header.index("id")] = "007"
+    semi = tmp_path / "semi.csv"
+    text = "\n".join(";".join(r) for r in rows).replace("175.1", "175,1")
+    semi.write_text(text + "\n", encoding="utf-8")
+    out = tmp_path / "s.json"
+    result = score_cli(semi, out, "--keep", "gender", "--keep", "seconds", "--chunk-rows", 2)
+    assert result.exit_code == 0, result.output
+    people = json.loads(out.read_text(encoding="utf-8"))["respondents"]
+    assert [p["id"] for p in people] == ["R00001", "007", "R00003"]
+    assert [p["gender"] for p in people] == [None, "2", "2"]
+    assert people[0]["seconds"] == "175,1"
+    assert people[0]["validity.seconds_per_item"] == round(175.1 / 25, 2)
