@@ -6,14 +6,14 @@ scored, so that memory stays bounded whatever the size of the file. The temporar
 renamed to the output at the very end: on any error it is deleted and nothing is written
 (an existing output keeps its content).
 
-Reading uses pyarrow's streaming CSV reader (items typed as numbers, ids and ``--keep``
+Reading uses pyarrow's CSV parser, a few MB at a time (items typed as numbers, ids and ``--keep``
 columns as text); a file it cannot read that way (a cell that is not a number, spaces
 around values, an encoding problem...) is read again with pandas' C reader, which gives
 the messages naming the line and column (and handles ``--invalid missing``). Both readers
 give the same scores: every score depends on its own row only (and on the norm table).
 
 The output columns, their group for ``--columns`` and their precision are defined once,
-in :data:`COLUMN_SPECS` (documented in docs/cli.md).
+in :data:`SCALE_COLUMNS` and :data:`NAMED_COLUMNS` (documented in docs/cli.md).
 """
 
 from __future__ import annotations
@@ -651,7 +651,7 @@ def score_file(
     a temporary file renamed at the end.
 
     ``columns`` keeps only these groups of :data:`COLUMN_GROUPS` (None: all);
-    ``full_precision`` skips the rounding of :data:`COLUMN_SPECS`; ``chunk_rows`` is the
+    ``full_precision`` skips the rounding of :func:`column_spec`; ``chunk_rows`` is the
     number of rows read and scored at a time. Raises ScoringInputError / BatchError, and
     then nothing is written.
     """

@@ -101,7 +101,7 @@ def test_output_at_the_documented_precision(tmp_path: Path, reference: pd.DataFr
         if spec.kind == "float" and spec.decimals is not None:
             want = np.round(reference[col].to_numpy(dtype=np.float64), spec.decimals)
             np.testing.assert_array_equal(got[col].to_numpy(dtype=np.float64), want, col)
-    # R00002 of docs/cli.md (full precision there): T 20.9501 -> 21, percentile 1.5487
+    # R00002 of the sample at full precision: T 20.9501 -> 21, percentile 1.5487
     # -> 1.5, SEM 6.1334 -> 6.13, band 10.8616 -> 10.9, z -2.905, IRV 1.0624, 8.7083 s.
     r2 = got.loc["R00002"]
     assert r2["agreeableness.t"] == 21.0
