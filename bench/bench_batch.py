@@ -16,7 +16,8 @@ What it does, in one run (so that the ratios hold on a loaded machine):
    --input answers.csv --output scores.csv`` (the full normed output: 491 columns at
    their documented precision), then the same to ``scores.parquet``. Wall time from the
    start of the process to its end (reading, scoring, writing, and the interpreter's
-   start-up), peak resident memory of that child (``os.wait4``'s ``ru_maxrss``).
+   start-up), peak resident memory of that child (``/usr/bin/time``'s maximum resident
+   set size).
 3. Runs ``Rscript bench/score_fast.R answers.csv keys.json means.csv``: R's
    ``read.csv`` + ``psych::scoreFast`` + ``write.csv`` of the 32 scale means, timed the
    same way (skipped with ``--no-r`` or when Rscript/psych are missing).
@@ -67,15 +68,23 @@ class Run:
 
 
 def run(cmd: list[str]) -> Run:
-    """Run ``cmd`` as a child, timed, and read its own peak RSS (Linux: KiB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, err[-2000:])
+    """Run ``cmd`` as a child, timed, with its own peak RSS measured by ``/usr/bin/time``.
+
+    Not ``os.wait4`` on our own child: a child forked from this process (which holds the
+    generated table) would report our resident memory at the fork as its peak.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-o", rss.name, "-f", "%M", *cmd],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        kib = int(rss.read().split()[-1])
+    err = proc.stderr.decode("utf-8", "replace")
+    return Run(seconds, kib * 1024, proc.returncode, err[-2000:])
 
 
 def write_answers(path: Path, rows: int, seed: int) -> str:
