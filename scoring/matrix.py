@@ -132,6 +132,8 @@ def _check_column(
         for row in raw.index[wrong]:
             bad.append(InvalidCell(row, name, raw[row], why))
         refused_cells |= wrong
+    if not refused_cells.any():  # the usual case: no copy of the column
+        return values
     return values.mask(refused_cells)
 
 
