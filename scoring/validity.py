@@ -82,9 +82,16 @@ def response_variability(x: np.ndarray, *, ddof: int = 1) -> np.ndarray:
         else:
             count = present.sum(axis=0)
             filled = np.where(present, block, 0.0)
-        # Sum and sum of squares: exact for coded answers (small numbers), two passes.
-        s1 = filled.sum(axis=0)
-        s2 = np.einsum("ij,ij->j", filled, filled)
+        # Sum and sum of squares: exact for coded answers (small numbers). Added item by
+        # item, in the same order for every row whatever the memory layout and the number
+        # of rows (numpy's reductions change their order with them): a row's index does
+        # not depend on the rows scored with it, to the last digit (``boussole score``
+        # scores a file in chunks).
+        s1 = np.zeros(block.shape[1])
+        s2 = np.zeros(block.shape[1])
+        for row in filled:
+            s1 += row
+            s2 += row * row
         with np.errstate(invalid="ignore", divide="ignore"):
             var = np.maximum(s2 - s1 * s1 / count, 0.0) / (count - ddof)
         var[count <= ddof] = np.nan

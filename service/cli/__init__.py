@@ -24,7 +24,14 @@ from instruments import (
     resolve_instrument,
 )
 from scoring.errors import NormsError, ScoringInputError
-from service.cli.batch import BatchError, build_norms_file, score_file
+from service.cli.batch import (
+    CHUNK,
+    COLUMN_GROUPS,
+    BatchError,
+    build_norms_file,
+    parse_columns,
+    score_file,
+)
 from service.cli.keys import keys
 from service.cli.metiers import metiers
 
@@ -127,7 +134,7 @@ def instruments_list() -> None:
     "output_path",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output .csv, .xlsx or .json (written atomically).",
+    help="Output .csv, .xlsx, .json or .parquet (written atomically).",
 )
 @click.option("--id-column", default="id", show_default=True)
 @click.option("--keep", multiple=True, help="Extra column to copy to the output (repeatable).")
@@ -141,10 +148,21 @@ def instruments_list() -> None:
 @click.option("--ignore-unknown", is_flag=True, help="Ignore columns that are not items.")
 @click.option("--no-norms", is_flag=True, help="Raw scores only.")
 @click.option(
+    "--columns",
+    "columns",
+    multiple=True,
+    metavar="GROUPS",
+    help="Groups of columns to write, comma-separated: " + ", ".join(COLUMN_GROUPS) + ".",
+)
+@click.option(
+    "--full-precision", is_flag=True, help="Write every number at full precision (no rounding)."
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar on stderr (default: if a terminal).",
 )
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=CHUNK, hidden=True)
 def score_cmd(
     instrument_id: str,
     input_path: Path,
@@ -154,9 +172,16 @@ def score_cmd(
     invalid: str,
     ignore_unknown: bool,
     no_norms: bool,
+    columns: tuple[str, ...],
+    full_precision: bool,
     progress: bool | None,
+    chunk_rows: int,
 ) -> None:
     """Score a file of answers (see docs/cli.md)."""
+    try:
+        groups = parse_columns(columns)
+    except BatchError as exc:
+        _fail(f"{exc}\nRien n’a été écrit / nothing was written.")
     inst = _instrument(instrument_id)
     try:
         report = score_file(
@@ -169,6 +194,9 @@ def score_cmd(
             ignore_unknown=ignore_unknown,
             use_norms=not no_norms,
             progress=progress,
+            columns=groups,
+            full_precision=full_precision,
+            chunk_rows=chunk_rows,
         )
     except (BatchError, ScoringInputError, NormsError) as exc:
         _fail(f"{exc}\nRien n’a été écrit / nothing was written.")
