@@ -178,3 +178,20 @@ def test_undeclared_methods_are_405_problems(db_app: Flask, world: World, method
     token = bearer(make_token(db_app, world.centre, scopes=("instruments:read",)))
     answer = db_app.test_client().open("/api/v1/instruments", method=method, headers=token)
     assert_problem(answer, 405)
+
+
+def test_docs_api_md_names_every_operation() -> None:
+    """docs/api.md stays true: every operation of the table is written there as
+    ``METHOD /api/v1/path`` (path parameters by any name)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text("utf-8")
+    written = {
+        (m, re.sub(r"\{[a-z_]+\}", "{}", p))
+        for m, p in re.findall(r"`(GET|POST|PATCH) (/api/v1/[^`\s?]+)", text)
+    }
+    missing = [
+        (m, r) for m, r in SCOPES if (m, re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "{}", r)) not in written
+    ]
+    assert not missing, missing
