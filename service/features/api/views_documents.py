@@ -39,7 +39,7 @@ from service.web.context import installed_instruments, request_lang
 from service.web.problems import ApiProblem
 from service.web.responses import MIMETYPES, download
 
-DOCUMENT_PROBLEMS = (400, 401, 403, 404, 409, 422, 429, 503)
+DOCUMENT_PROBLEMS = (400, 401, 403, 404, 405, 409, 422, 429, 503)
 
 
 def _binary(media_type: str, description: str) -> Callable[[Any], Any]:
