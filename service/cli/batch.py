@@ -812,7 +812,7 @@ def _check_unique(plan: _Plan, ids: pd.Series, offset: int) -> None:
         if first != offset + 2 + k:
             raise ScoringInputError(
                 [
-                    f"duplicate respondent id(s) in column '{plan.id_column}': {rid}"
+                    f"duplicate respondent id in column '{plan.id_column}': {rid}"
                     f" (lines {first}, {offset + 2 + k}): give each respondent one row"
                 ]
             )

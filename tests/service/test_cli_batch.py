@@ -223,7 +223,7 @@ def test_duplicate_id_across_chunks_names_both_lines(tmp_path: Path) -> None:
     out = tmp_path / "s.csv"
     result = score_cli(answers, out, "--chunk-rows", 50)
     assert result.exit_code == 1
-    assert "duplicate respondent id(s) in column 'id': R00003 (lines 4, 201)" in result.stderr
+    assert "duplicate respondent id in column 'id': R00003 (lines 4, 201)" in result.stderr
     assert not out.exists()
     no_leftovers(tmp_path)
 
