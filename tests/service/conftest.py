@@ -27,13 +27,17 @@ TEST_DATA_KEY = "OpyrF5FUYYFSYVypI7_NDaoCdOqx3ap56QGNhrg5sDk="
 @pytest.fixture(autouse=True)
 def _no_boussole_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """``create_app`` reads ``BOUSSOLE_*`` variables: tests must not see the caller's; they
-    all share the session's data key (``BOUSSOLE_DATA_KEYS``)."""
+    all share the session's data key (``BOUSSOLE_DATA_KEYS``). No in-process job thread
+    (``BOUSSOLE_JOBS_IN_PROCESS=0``), also in the apps made outside ``TESTING`` (production
+    headers, sign-in limits): a thread left running would hold database connections after
+    its test; the runner's own tests ask for it in their configuration."""
     import os
 
     for key in list(os.environ):
         if key.startswith("BOUSSOLE_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("BOUSSOLE_DATA_KEYS", TEST_DATA_KEY)
+    monkeypatch.setenv("BOUSSOLE_JOBS_IN_PROCESS", "0")
 
 
 class _HeldEngines(weakref.WeakSet[Engine]):

@@ -833,6 +833,7 @@ def test_an_app_outside_testing_starts_its_thread_at_the_first_request_only(
             "DATABASE_URL": db_url,
             "SECRET_KEY": "x" * 40,
             "MAIL_FOLDER": str(tmp_path / "mail"),
+            "JOBS_IN_PROCESS": True,  # the suite turns it off by default (conftest)
             "JOBS_INTERVAL_SECONDS": 3600,
         }
     )
