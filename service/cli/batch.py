@@ -18,6 +18,7 @@ in :data:`SCALE_COLUMNS` and :data:`NAMED_COLUMNS` (documented in docs/cli.md).
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as dt
 import hashlib
@@ -406,7 +407,7 @@ def _arrow_column(values: pd.Series, spec: ColumnSpec, *, precise: bool) -> pa.A
     return arr
 
 
-class _Output:
+class _Output(abc.ABC):
     """A streaming writer into a temporary file next to ``path``, renamed by
     :meth:`commit`; :meth:`discard` deletes it. Private: readable by its owner only."""
 
@@ -435,10 +436,11 @@ class _Output:
             table = table.cast(self.schema)
         return table
 
+    @abc.abstractmethod
     def write(self, table: pa.Table) -> None:
-        raise NotImplementedError
+        """Append one scored chunk (each format writes its own way)."""
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 (a hook: most formats have nothing to close)
         """Write what closes the file (after the last chunk)."""
 
     def commit(self) -> None:

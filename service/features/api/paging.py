@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.web.problems import ApiProblem
 
@@ -49,3 +53,31 @@ def decode_id(cursor: str | None) -> int:
     if not (key.isascii() and key.isdigit() and len(key) <= 10 and int(key) <= MAX_ID):
         raise _invalid()
     return int(key)
+
+
+def id_page(
+    session: Session,
+    query: Select[Any],
+    id_column: InstrumentedAttribute[int],
+    *,
+    cursor: str | None,
+    limit: int,
+    status: tuple[InstrumentedAttribute[Any], str | None] | None = None,
+    created: tuple[InstrumentedAttribute[Any], dt.datetime | None, dt.datetime | None]
+    | None = None,
+) -> tuple[list[Any], str | None]:
+    """One page of ``query`` ordered by ``id_column`` after the cursor's id, with the lists'
+    filters: ``status`` (column, value) and ``created`` (column, from included, to
+    excluded); (the rows, the next page's cursor or None on the last page)."""
+    query = query.where(id_column > decode_id(cursor))
+    if status is not None and status[1] is not None:
+        query = query.where(status[0] == status[1])
+    if created is not None:
+        column, after, before = created
+        if after is not None:
+            query = query.where(column >= after)
+        if before is not None:
+            query = query.where(column < before)
+    rows = list(session.scalars(query.order_by(id_column).limit(limit + 1)))
+    more = len(rows) > limit
+    return rows[:limit], encode(str(getattr(rows[limit - 1], id_column.key))) if more else None

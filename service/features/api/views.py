@@ -313,22 +313,22 @@ class Bilans(MethodView):
         Scope: `bilans:write`. Administrative fields only (no content, no result, no
         name); by id; filters `status`, `created_after`, `created_before` (ISO 8601 with
         an offset; without one: 422). Every call is written to the audit log."""
-        start = paging.decode_id(cursor)
-        query = select(Bilan).where(Bilan.centre_id == token.centre_id, Bilan.id > start)
-        if status is not None:
-            query = query.where(Bilan.status == status)
-        if created_after is not None:
-            query = query.where(Bilan.created_at >= created_after)
-        if created_before is not None:
-            query = query.where(Bilan.created_at < created_before)
-        rows = list(db.session.scalars(query.order_by(Bilan.id).limit(limit + 1)))
+        rows, next_cursor = paging.id_page(
+            db.session,
+            select(Bilan).where(Bilan.centre_id == token.centre_id),
+            Bilan.id,
+            cursor=cursor,
+            limit=limit,
+            status=(Bilan.status, status),
+            created=(Bilan.created_at, created_after, created_before),
+        )
         now = utcnow()
-        page = [b for b in rows[:limit] if access.can_read_bilan_by_token(token, b, now)]
+        page = [b for b in rows if access.can_read_bilan_by_token(token, b, now)]
         audit(db.session, token, "api_list_bilans")
         db.session.commit()
         return {
             "data": [bilan_representation(b) for b in page],
-            "next_cursor": paging.encode(str(rows[limit - 1].id)) if len(rows) > limit else None,
+            "next_cursor": next_cursor,
         }
 
 

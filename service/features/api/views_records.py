@@ -503,21 +503,18 @@ class BilanAssignments(MethodView):
         by id; filters `status`, `created_after`, `created_before` (on the assignment
         date, ISO 8601 with an offset). Written to the audit log."""
         bilan = _bilan(token, bilan_id)
-        start = paging.decode_id(cursor)
-        query = select(Assignment).where(Assignment.bilan_id == bilan.id, Assignment.id > start)
-        if status is not None:
-            query = query.where(Assignment.status == status)
-        if created_after is not None:
-            query = query.where(Assignment.assigned_at >= created_after)
-        if created_before is not None:
-            query = query.where(Assignment.assigned_at < created_before)
-        rows = list(db.session.scalars(query.order_by(Assignment.id).limit(limit + 1)))
+        rows, next_cursor = paging.id_page(
+            db.session,
+            select(Assignment).where(Assignment.bilan_id == bilan.id),
+            Assignment.id,
+            cursor=cursor,
+            limit=limit,
+            status=(Assignment.status, status),
+            created=(Assignment.assigned_at, created_after, created_before),
+        )
         audit(db.session, token, "api_list_assignments", bilan_id=bilan.id)
         db.session.commit()
-        return {
-            "data": [_assignment_body(a) for a in rows[:limit]],
-            "next_cursor": paging.encode(str(rows[limit - 1].id)) if len(rows) > limit else None,
-        }
+        return {"data": [_assignment_body(a) for a in rows], "next_cursor": next_cursor}
 
     @idempotent
     @_document(WRITE_PROBLEMS)

@@ -320,10 +320,7 @@ class AssignmentPistes(MethodView):
         profile = instrument.profile
         if profile is None or profile.type != "riasec":
             raise _no_assignment()
-        after = paging.decode(cursor)
-        offset = (
-            int(after) if after and after.isascii() and after.isdigit() and len(after) < 7 else 0
-        )
+        offset = paging.decode_id(cursor)  # the rank reached: an id-like key
         found = matches.pistes(db.session, instrument, record.scores, limit=offset + limit)
         page = found.rows[offset : offset + limit]
         more = found.total > offset + limit
